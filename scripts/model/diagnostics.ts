@@ -1,0 +1,63 @@
+// Every problem the loader finds becomes a Diagnostic: one line an operator can act on,
+// `path:line:col: what is wrong — what would be right`, in the spirit of compilers.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Path relative to the fleet root, e.g. `nodes/tokyo-1.yaml`. */
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  /** What would be right; joined with an em dash. */
+  hint?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = `${d.file}:${d.line}:${d.col}`;
+  const tag = d.severity === 'warning' ? 'warning: ' : '';
+  return `${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}`;
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) =>
+    a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
+
+export const errorsOf = (list: Diagnostic[]) => list.filter((d) => d.severity === 'error');
+export const warningsOf = (list: Diagnostic[]) => list.filter((d) => d.severity === 'warning');
+
+/** Thrown by stages that meet invalid input; the CLI prints it and exits 1. */
+export class FleetInputError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'FleetInputError';
+  }
+}
+
+/** Nearest candidate by edit distance, for "did you mean `handshake_server`?". */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const score = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (score < bestScore) { best = c; bestScore = score; }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return best !== undefined && bestScore <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,131 @@
+// Reads one YAML file defensively: whatever bytes an operator (or an attacker's PR) puts
+// in a fleet file, the result is a value or a positioned Diagnostic, never an exception.
+// The `yaml` package is used (not js-yaml) because it keeps source ranges for every node.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Diagnostic } from './diagnostics.ts';
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Aliases beyond this are refused, not expanded ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedFile {
+  file: string;
+  value: unknown;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export type ParseResult = { ok: true; parsed: ParsedFile } | { ok: false; diagnostics: Diagnostic[] };
+
+const at = (file: string, line: number, col: number, message: string, hint?: string): Diagnostic =>
+  ({ severity: 'error', file, line, col, message, hint });
+
+export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping of keys'): ParseResult {
+  if (bytes.length > MAX_FILE_BYTES) {
+    return fail(at(file, 1, 1, `file is ${bytes.length} bytes, larger than the ${MAX_FILE_BYTES} bytes a fleet file may have`, 'keep one node or user per file'));
+  }
+  const binary = findBinary(bytes);
+  if (binary) return fail(at(file, binary.line, binary.col, binary.message, 'save the file as UTF-8 text'));
+  const text = bytes.toString('utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  if (doc.errors.length > 0) return fail(...doc.errors.slice(0, 5).map((e) => yamlError(file, e, lines)));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const pos = firstAlias(doc, lines);
+    return fail(at(file, pos.line, pos.col, `too many alias expansions (${(e as Error).message.split('\n')[0]})`, 'write the values out instead of nesting anchors and aliases'));
+  }
+  if (value === null || value === undefined) {
+    return fail(at(file, 1, 1, 'file is empty', `expected ${expect}, starting with \`name:\``));
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const pos = lines.linePos(doc.contents?.range?.[0] ?? 0);
+    const found = Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value).slice(0, 40)})`;
+    return fail(at(file, pos.line, pos.col, `expected ${expect}, found ${found}`, 'write `key: value` lines at the top level'));
+  }
+  return { ok: true, parsed: { file, value, doc, lines } };
+}
+
+function fail(...diagnostics: Diagnostic[]): ParseResult {
+  return { ok: false, diagnostics };
+}
+
+function yamlError(file: string, e: { message: string; code: string; pos: [number, number] }, lines: LineCounter): Diagnostic {
+  const pos = lines.linePos(e.pos[0]);
+  const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const hints: Record<string, string> = {
+    TAB_AS_INDENT: 'indent with spaces, not tabs',
+    DUPLICATE_KEY: 'keep one of the two keys',
+    BAD_INDENT: 'align keys of one mapping at the same column',
+    MISSING_CHAR: 'check quotes and brackets on this line',
+    BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the one above',
+    MULTILINE_IMPLICIT_KEY: 'put a space after the colon, or quote the value',
+  };
+  return at(file, pos.line, pos.col, `YAML syntax: ${first}`, hints[e.code] ?? 'fix the YAML syntax here');
+}
+
+function findBinary(bytes: Buffer): { line: number; col: number; message: string } | undefined {
+  const nul = bytes.indexOf(0);
+  const bad = nul >= 0 ? nul : invalidUtf8Offset(bytes);
+  if (bad < 0) return undefined;
+  const before = bytes.subarray(0, bad).toString('latin1');
+  const line = before.split('\n').length;
+  const col = bad - before.lastIndexOf('\n');
+  return { line, col, message: nul >= 0 ? 'file contains a NUL byte: this is not a text file' : 'file is not valid UTF-8' };
+}
+
+function invalidUtf8Offset(bytes: Buffer): number {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return -1;
+  } catch {
+    // Find the first bad byte by decoding growing prefixes on line boundaries.
+    let lo = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 10) {
+        try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, i)); lo = i; } catch { return lo + 1; }
+      }
+    }
+    return lo;
+  }
+}
+
+function firstAlias(doc: Document.Parsed, lines: LineCounter): { line: number; col: number } {
+  let found: number | undefined;
+  const visit = (n: unknown): void => {
+    if (found !== undefined || !n || typeof n !== 'object') return;
+    const node = n as { type?: string; range?: [number, number] };
+    if ((n as { constructor: { name: string } }).constructor.name === 'Alias') { found = node.range?.[0]; return; }
+    if (isMap(n) || isSeq(n)) for (const item of n.items) visit(item);
+    if (isPair(n)) { visit(n.key); visit(n.value); }
+  };
+  visit(doc.contents);
+  return lines.linePos(found ?? 0);
+}
+
+/**
+ * Position of a value (or of its key, for "unknown key" messages) at a path in the
+ * document; falls back to the nearest existing parent so every message has a place.
+ */
+export function positionOf(parsed: ParsedFile, path: (string | number)[], which: 'key' | 'value' = 'value'): { line: number; col: number } {
+  let node: unknown = parsed.doc.contents;
+  let pos = node && (node as YamlNode).range ? (node as YamlNode).range![0] : 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode;
+      if (last && which === 'key') { pos = keyNode.range?.[0] ?? pos; break; }
+      node = pair.value;
+      pos = (pair.value as YamlNode | null)?.range?.[0] ?? keyNode.range?.[0] ?? pos;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg];
+      pos = (node as YamlNode).range?.[0] ?? pos;
+    } else break;
+  }
+  return parsed.lines.linePos(pos);
+}

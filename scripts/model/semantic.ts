@@ -1,0 +1,95 @@
+// Checks that a schema cannot express: cross-file references, port clashes, dates.
+import type { Diagnostic } from './diagnostics.ts';
+import { nearest } from './diagnostics.ts';
+import type { ParsedFile } from './parse.ts';
+import { positionOf } from './parse.ts';
+import { parseInstant } from './time.ts';
+import { TLS_TYPES, UDP_TYPES, type FleetSettings, type Node, type User } from './types.ts';
+import { PROBE_USER } from './reserved.ts';
+
+export interface Sources { fleet: ParsedFile; nodes: Map<string, ParsedFile>; users: Map<string, ParsedFile> }
+
+type Emit = (parsed: ParsedFile, path: (string | number)[], message: string, hint?: string, severity?: 'error' | 'warning', which?: 'key' | 'value') => void;
+
+export function semanticChecks(settings: FleetSettings, nodes: Node[], users: User[], src: Sources, now: Date): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const emit: Emit = (parsed, path, message, hint, severity = 'error', which = 'value') =>
+    out.push({ severity, file: parsed.file, ...positionOf(parsed, path, which), message, hint });
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  for (const node of nodes) checkNode(node, settings, src.nodes.get(node.name)!, emit);
+  for (const user of users) checkUser(user, settings, nodes, nodeNames, src.users.get(user.name)!, now, emit);
+  if (settings.deploy.canary && !nodeNames.has(settings.deploy.canary)) {
+    const guess = nearest(settings.deploy.canary, nodeNames);
+    emit(src.fleet, ['deploy', 'canary'], `canary \`${settings.deploy.canary}\` is not a node`, guess ? `did you mean \`${guess}\`?` : `name a file in nodes/ (${[...nodeNames].join(', ') || 'none yet'})`);
+  }
+  const vantages = new Set<string>();
+  settings.probe.vantages.forEach((v, i) => {
+    if (vantages.has(v.name)) emit(src.fleet, ['probe', 'vantages', i, 'name'], `vantage \`${v.name}\` is listed twice`, 'give each vantage its own name');
+    vantages.add(v.name);
+  });
+  return out;
+}
+
+function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit: Emit): void {
+  if (node.inbounds.length === 0) emit(parsed, ['inbounds'], `node \`${node.name}\` has no inbound`, 'add at least one entry under `inbounds:`, e.g. `- type: vless-reality`');
+  node.labels.forEach((l, i) => {
+    if (!(l in settings.labels)) {
+      const guess = nearest(l, Object.keys(settings.labels));
+      emit(parsed, ['labels', i], `unknown label \`${l}\``, guess ? `did you mean \`${guess}\`?` : 'declare it under `labels:` in fleet.yaml first');
+    }
+  });
+  const used = new Map<string, number>();
+  node.inbounds.forEach((inbound, i) => {
+    const space = UDP_TYPES.has(inbound.type) ? 'udp' : 'tcp';
+    const key = `${space}/${inbound.port}`;
+    const first = used.get(key);
+    if (first !== undefined) {
+      emit(parsed, ['inbounds', i, 'port'], `${space.toUpperCase()} port ${inbound.port} is already used by inbounds[${first}] (${node.inbounds[first].type})`, `choose another port; TCP and UDP ports are separate, so ${space === 'tcp' ? 'a UDP type (hysteria2, tuic)' : 'a TCP type'} could share it`);
+    } else used.set(key, i);
+    if (TLS_TYPES.has(inbound.type) && !node.tls) {
+      emit(parsed, ['inbounds', i, 'type'], `${inbound.type} needs TLS, but node \`${node.name}\` has no \`tls:\` block`, 'add `tls:` with `mode: acme`, `files` or `self-signed`');
+    }
+  });
+  const tls = node.tls;
+  if (tls?.mode === 'files' && (!tls.certificate_path || !tls.key_path)) {
+    emit(parsed, ['tls'], 'TLS mode `files` needs both `certificate_path` and `key_path`', 'give the absolute paths of the PEM files on the node');
+  }
+  if (tls?.mode === 'acme' && !tls.acme) emit(parsed, ['tls', 'mode'], 'TLS mode `acme` needs an `acme:` block', 'add `acme: { email: you@example.com }`');
+  if (tls?.mode === 'acme' && tls.acme?.challenge === 'dns' && !tls.acme.dns_provider) emit(parsed, ['tls', 'acme', 'challenge'], 'the `dns` challenge needs `dns_provider`', 'add `dns_provider: cloudflare` (or alidns)');
+  if (tls?.mode === 'acme' && /^[0-9.:]+$/.test(tls.server_name)) emit(parsed, ['tls', 'server_name'], 'ACME cannot issue a certificate for an IP address', 'set `server_name` to a domain that points at the node, or use `mode: self-signed`');
+  if (tls?.mode === 'self-signed' && !tls.certificate) emit(parsed, ['tls', 'mode'], `node \`${node.name}\` has no self-signed certificate yet`, `run \`npm run fleet -- node cert ${node.name}\` (render and deploy refuse the node until then)`, 'warning');
+  if (tls && tls.mode !== 'self-signed' && tls.certificate) emit(parsed, ['tls', 'certificate'], '`certificate` is only for `mode: self-signed`', 'remove it, or switch the mode');
+}
+
+function checkUser(user: User, settings: FleetSettings, nodes: Node[], nodeNames: Set<string>, parsed: ParsedFile, now: Date, emit: Emit): void {
+  if (user.name === PROBE_USER) emit(parsed, ['name'], `\`${PROBE_USER}\` is reserved for the probe`, 'choose another user name');
+  if (user.expires !== undefined && !parseInstant(user.expires, true)) emit(parsed, ['expires'], `\`expires\` is "${user.expires}", which is not a date`, 'write a date such as 2027-01-31 (or an ISO time with a zone)');
+  if (user.rotated_at !== undefined && !parseInstant(user.rotated_at)) emit(parsed, ['rotated_at'], `\`rotated_at\` is "${user.rotated_at}", which is not a time`, 'write an ISO time such as 2026-11-20T10:00:00Z (set by `fleet user rotate`)');
+  user.nodes.forEach((sel, i) => {
+    const [kind, value] = sel.split(':');
+    if (kind === 'label' && !(value in settings.labels)) {
+      const guess = nearest(value, Object.keys(settings.labels));
+      emit(parsed, ['nodes', i], `unknown label \`${value}\``, guess ? `did you mean \`label:${guess}\`?` : 'declare it under `labels:` in fleet.yaml');
+    }
+    if (kind === 'node' && !nodeNames.has(value)) {
+      const guess = nearest(value, nodeNames);
+      emit(parsed, ['nodes', i], `unknown node \`${value}\``, guess ? `did you mean \`node:${guess}\`?` : 'name a file in nodes/');
+    }
+  });
+  if (user.enabled && user.nodes.length > 0 && selectNodes(user, nodes).length === 0) {
+    emit(parsed, ['nodes'], `user \`${user.name}\` selects no node`, 'the user gets an empty subscription; check the labels', 'warning');
+  }
+  const expiry = user.expires ? parseInstant(user.expires, true) : undefined;
+  if (user.enabled && expiry && expiry > now && expiry.getTime() - now.getTime() < 7 * 86400_000) {
+    emit(parsed, ['expires'], `user \`${user.name}\` expires within 7 days (${user.expires})`, 'extend `expires` if they should keep access', 'warning');
+  }
+}
+
+/** The nodes a user may use, in model order; selectors are OR-ed, none means all. */
+export function selectNodes(user: User, nodes: Node[]): Node[] {
+  if (user.nodes.length === 0) return nodes;
+  return nodes.filter((n) => user.nodes.some((sel) => {
+    const [kind, value] = sel.split(':');
+    return kind === 'node' ? n.name === value : n.labels.includes(value);
+  }));
+}

@@ -1,0 +1,101 @@
+// A memoizing facade over the pure derivations: renderers ask for the same user on every
+// node (30 nodes × 2000 users), and the store remembers each secret value it handed out so
+// that later stages can redact them from logs, plans and error messages.
+import { nodeCredentials, type NodeCredentials } from './node.ts';
+import { probeCredentials } from './probe.ts';
+import { userCredentials, type UserCredentials } from './user.ts';
+import { counter } from './formats.ts';
+
+export class CredentialStore {
+  readonly #secret: Buffer;
+  readonly epoch: number;
+  readonly #users = new Map<string, UserCredentials>();
+  readonly #nodes = new Map<string, NodeCredentials>();
+  readonly #probes = new Map<number, UserCredentials>();
+  readonly #secrets = new Set<string>();
+
+  constructor(secret: Buffer, epoch: number) {
+    this.#secret = Buffer.from(secret); // a private copy: the caller may wipe or reuse its buffer
+    this.epoch = counter(epoch, 'epoch');
+  }
+
+  user(name: string, rev: number): UserCredentials {
+    const key = `${rev}|${name}`;
+    let creds = this.#users.get(key);
+    if (creds === undefined) {
+      creds = this.#recordUser(userCredentials(this.#secret, this.epoch, name, rev));
+      this.#users.set(key, creds);
+    }
+    return creds;
+  }
+
+  probe(rev: number): UserCredentials {
+    let creds = this.#probes.get(rev);
+    if (creds === undefined) {
+      creds = this.#recordUser(probeCredentials(this.#secret, this.epoch, rev));
+      this.#probes.set(rev, creds);
+    }
+    return creds;
+  }
+
+  node(name: string, rev: number): NodeCredentials {
+    const key = `${rev}|${name}`;
+    let creds = this.#nodes.get(key);
+    if (creds === undefined) {
+      creds = this.#recordNode(nodeCredentials(this.#secret, this.epoch, name, rev));
+      this.#nodes.set(key, creds);
+    }
+    return creds;
+  }
+
+  /**
+   * Every secret value derived so far, sorted. Public values (REALITY public key, the TLS
+   * public key) are left out: they are meant to be seen. Short ids are included: they are
+   * shared with users but are not for logs.
+   */
+  allSecretValues(): string[] {
+    return [...this.#secrets].sort();
+  }
+
+  #record(...values: string[]): void {
+    for (const value of values) this.#secrets.add(value);
+  }
+
+  #recordUser(creds: UserCredentials): UserCredentials {
+    this.#record(creds.uuid, creds.password, creds.token);
+    return Object.freeze({
+      uuid: creds.uuid,
+      password: creds.password,
+      token: creds.token,
+      ss2022Key: (method: string): string => {
+        const key = creds.ss2022Key(method);
+        this.#record(key);
+        return key;
+      },
+    });
+  }
+
+  #recordNode(creds: NodeCredentials): NodeCredentials {
+    const pem = creds.selfSignedKey.privateKeyPem;
+    // The whole PEM only matches if printed verbatim; its base64 lines catch partial dumps.
+    const pemLines = pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+    this.#record(creds.realityPrivateKey, creds.hysteria2ObfsPassword, creds.clashApiSecret, pem, ...pemLines);
+    return Object.freeze({
+      realityPrivateKey: creds.realityPrivateKey,
+      realityPublicKey: creds.realityPublicKey,
+      hysteria2ObfsPassword: creds.hysteria2ObfsPassword,
+      clashApiSecret: creds.clashApiSecret,
+      selfSignedKey: creds.selfSignedKey,
+      realityShortIds: (count: number): string[] => {
+        const ids = creds.realityShortIds(count);
+        this.#record(...ids);
+        return ids;
+      },
+      ss2022ServerKey: (method: string): string => {
+        const key = creds.ss2022ServerKey(method);
+        this.#record(key);
+        return key;
+      },
+    });
+  }
+}
