@@ -107,7 +107,7 @@ function toDiagnostic(parsed: ParsedFile, e: ErrorObject): Diagnostic {
       return { ...base, ...positionOf(parsed, path), message: `${label(path)} must be ${article(want)}, found ${describe(e.data)}`, hint };
     }
     case 'pattern':
-      return { ...base, ...positionOf(parsed, path), message: `${label(path)} has the wrong form: ${describe(e.data)}`, hint: (e.schema && (e.parentSchema as { description?: string })?.description) || `it must match ${String(e.schema)}` };
+      return { ...base, ...positionOf(parsed, path), message: `${label(path)} has the wrong form: ${describe(e.data)}`, hint: (e.parentSchema as { description?: string } | undefined)?.description ?? `it must match ${String(e.schema)}` };
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
       const p = e.params as { comparison: string; limit: number };
       return { ...base, ...positionOf(parsed, path), message: `${label(path)} is ${String(e.data)}, out of range`, hint: `it must be ${p.comparison} ${p.limit}` };
