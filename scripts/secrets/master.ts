@@ -23,7 +23,8 @@ export const DEMO_SECRET = 'boxfleet-demo-secret-not-for-production-use-0000';
 
 /** What a caller prints to stderr when loadMasterSecret() returned the demo secret. */
 export const DEMO_WARNING =
-  `warning: ${SECRET_ENV} is not set; using the public DEMO secret. Every credential derived ` +
+  `warning: ${SECRET_ENV} is not set (or is the demo secret); using the public DEMO secret. ` +
+  `Every credential derived ` +
   `from it is public knowledge: fine for a local preview, never for a real fleet ` +
   `(deploy and publish refuse it). Generate a real one with: ${GENERATE_HINT}`;
 

@@ -10,6 +10,7 @@ import {
   deriveBytes,
   nodeCredentials,
   probeCredentials,
+  PROBE_USER,
   realityPublicKeyFromPrivate,
   userCredentials,
 } from '../../scripts/secrets/index.ts';
@@ -101,5 +102,11 @@ describe('realityPublicKeyFromPrivate', () => {
     expect(() => realityPublicKeyFromPrivate('UuMBgl7MXTPx9inmQp2UC7Jcnwc6XYbwDNebonM-FCc=')).toThrow();
     expect(() => realityPublicKeyFromPrivate('UuMBgl7MXTPx9inmQp2UC7Jcnwc6XYbwDNebonM+FCc')).toThrow();
     expect(() => realityPublicKeyFromPrivate('short')).toThrow();
+  });
+});
+
+describe('PROBE_USER', () => {
+  it('is the reserved name the derivation messages use', () => {
+    expect(PROBE_USER).toBe('boxfleet-probe');
   });
 });
