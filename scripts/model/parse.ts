@@ -22,14 +22,23 @@ const at = (file: string, line: number, col: number, message: string, hint?: str
 
 export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping of keys'): ParseResult {
   if (bytes.length > MAX_FILE_BYTES) {
-    return fail(at(file, 1, 1, `file is ${bytes.length} bytes, larger than the ${MAX_FILE_BYTES} bytes a fleet file may have`, 'keep one node or user per file'));
+    // dirSource stops reading past the limit, so the real size is not known here.
+    return fail(at(file, 1, 1, `file is larger than the ${MAX_FILE_BYTES} bytes (1 MiB) a fleet file may have`, 'keep one node or user per file, as plain YAML text'));
   }
   const binary = findBinary(bytes);
   if (binary) return fail(at(file, binary.line, binary.col, binary.message, 'save the file as UTF-8 text'));
   const text = bytes.toString('utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
-  if (doc.errors.length > 0) return fail(...doc.errors.slice(0, 5).map((e) => yamlError(file, e, lines)));
+  if (doc.errors.length > 0) {
+    // yaml often reports one mistake twice at one place; one line per place is enough.
+    const seen = new Set<string>();
+    // When two errors share a place, the multi-line one explains it (over-indented next line).
+    const ordered = [...doc.errors].sort((a, b) => Number(b.code === 'MULTILINE_IMPLICIT_KEY') - Number(a.code === 'MULTILINE_IMPLICIT_KEY'));
+    const list = ordered.map((e) => yamlError(file, e, lines, text))
+      .filter((d) => !seen.has(`${d.line}:${d.col}`) && seen.add(`${d.line}:${d.col}`) !== undefined);
+    return fail(...list.slice(0, 5));
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -52,44 +61,69 @@ function fail(...diagnostics: Diagnostic[]): ParseResult {
   return { ok: false, diagnostics };
 }
 
-function yamlError(file: string, e: { message: string; code: string; pos: [number, number] }, lines: LineCounter): Diagnostic {
-  const pos = lines.linePos(e.pos[0]);
+function yamlError(file: string, e: { message: string; code: string; pos: [number, number] }, lines: LineCounter, text: string): Diagnostic {
   const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  // yaml notices an unclosed quote or bracket only where the file (or the line) ends;
+  // the operator needs the place where it was opened.
+  const opener = /closing '?quote/i.test(first) ? (first.includes('"') ? '"' : "'")
+    : /^Flow sequence/.test(first) ? '[' : /^Flow map/.test(first) ? '{' : undefined;
+  const offset = opener ? Math.max(0, text.lastIndexOf(opener, Math.max(0, e.pos[0] - 1))) : e.pos[0];
+  const pos = lines.linePos(offset);
   const hints: Record<string, string> = {
     TAB_AS_INDENT: 'indent with spaces, not tabs',
     DUPLICATE_KEY: 'keep one of the two keys',
     BAD_INDENT: 'align keys of one mapping at the same column',
     MISSING_CHAR: 'check quotes and brackets on this line',
-    BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the one above',
-    MULTILINE_IMPLICIT_KEY: 'put a space after the colon, or quote the value',
+    BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the lines around it; quote a value that contains ": "',
+    MULTILINE_IMPLICIT_KEY: 'a line below is indented more than this key, so YAML reads it as part of this value: align it, or quote the value',
   };
-  return at(file, pos.line, pos.col, `YAML syntax: ${first}`, hints[e.code] ?? 'fix the YAML syntax here');
+  const hint = opener === '[' || opener === '{' ? `close it with ${opener === '[' ? ']' : '}'} (a list or mapping in brackets may span lines only when indented)`
+    : opener ? `close the quote with ${opener} on this line` : hints[e.code] ?? 'fix the YAML syntax here';
+  return at(file, pos.line, pos.col, `YAML syntax: ${first}`, hint);
 }
 
 function findBinary(bytes: Buffer): { line: number; col: number; message: string } | undefined {
   const nul = bytes.indexOf(0);
   const bad = nul >= 0 ? nul : invalidUtf8Offset(bytes);
   if (bad < 0) return undefined;
-  const before = bytes.subarray(0, bad).toString('latin1');
+  // Line and column in characters of the valid text before the bad byte, as editors count.
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad));
   const line = before.split('\n').length;
-  const col = bad - before.lastIndexOf('\n');
+  const col = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
   return { line, col, message: nul >= 0 ? 'file contains a NUL byte: this is not a text file' : 'file is not valid UTF-8' };
 }
 
+/**
+ * Offset of the first byte that makes the file invalid UTF-8, or -1. With `stream: true`
+ * an unfinished character at the end of a prefix is not an error, so "this prefix is
+ * valid" only flips once and a binary search finds the first bad byte in O(n log n).
+ */
 function invalidUtf8Offset(bytes: Buffer): number {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return -1;
-  } catch {
-    // Find the first bad byte by decoding growing prefixes on line boundaries.
-    let lo = 0;
-    for (let i = 0; i <= bytes.length; i++) {
-      if (i === bytes.length || bytes[i] === 10) {
-        try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, i)); lo = i; } catch { return lo + 1; }
-      }
-    }
-    return lo;
+  const valid = (n: number) => {
+    try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true }); return true; } catch { return false; }
+  };
+  if (valid(bytes.length) && validEnd(bytes)) return -1;
+  let lo = 0; // valid prefix length
+  let hi = bytes.length; // invalid (or unfinished at the end) prefix length
+  if (valid(hi)) return Math.max(0, lastCharStart(bytes)); // only the last character is cut off
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (valid(mid)) lo = mid; else hi = mid;
   }
+  // Byte hi-1 broke the text; when it interrupted a started character (é as a lone 0xE9
+  // lead byte), that character's first byte is the place to show.
+  const prefix = bytes.subarray(0, hi - 1);
+  return validEnd(prefix) ? hi - 1 : lastCharStart(prefix);
+}
+
+function validEnd(bytes: Buffer): boolean {
+  try { new TextDecoder('utf-8', { fatal: true }).decode(bytes); return true; } catch { return false; }
+}
+
+function lastCharStart(bytes: Buffer): number {
+  let i = bytes.length - 1;
+  while (i > 0 && (bytes[i] & 0xc0) === 0x80) i--;
+  return i;
 }
 
 function firstAlias(doc: Document.Parsed, lines: LineCounter): { line: number; col: number } {

@@ -40,7 +40,28 @@ export function validateAgainstSchema(kind: FileKind, parsed: ParsedFile): Diagn
   const validate = validators[kind];
   if (validate(parsed.value)) return [];
   const errors = relevant(validate.errors ?? []);
-  return errors.map((e) => toDiagnostic(parsed, e));
+  const misspelt = misspeltRequired(errors);
+  return errors
+    .filter((e) => !(e.keyword === 'required' && misspelt.has(`${e.instancePath}|${(e.params as { missingProperty: string }).missingProperty}`)))
+    .map((e) => toDiagnostic(parsed, e, misspelt));
+}
+
+/**
+ * `handshak_server:` is reported twice by ajv: an unknown key and a missing required one.
+ * Saying "did you mean `handshake_server`?" at the typo is the whole story, so the
+ * required error of the suggested key is dropped. Keys: `<instancePath>|<required key>`.
+ */
+function misspeltRequired(errors: ErrorObject[]): Set<string> {
+  const missing = new Set(errors.filter((e) => e.keyword === 'required')
+    .map((e) => `${e.instancePath}|${(e.params as { missingProperty: string }).missingProperty}`));
+  const out = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const guess = nearest(String((e.params as { additionalProperty: string }).additionalProperty), allowed);
+    if (guess && missing.has(`${e.instancePath}|${guess}`)) out.add(`${e.instancePath}|${guess}`);
+  }
+  return out;
 }
 
 /** ajv reports a failing `then` twice (the branch and "must match then"); keep the branch. */
@@ -74,7 +95,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function toDiagnostic(parsed: ParsedFile, e: ErrorObject): Diagnostic {
+function toDiagnostic(parsed: ParsedFile, e: ErrorObject, misspelt: Set<string>): Diagnostic {
   const path = pathOf(e.instancePath);
   const schema = (e.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
   const base = { severity: 'error' as const, file: parsed.file };
@@ -85,7 +106,8 @@ function toDiagnostic(parsed: ParsedFile, e: ErrorObject): Diagnostic {
       const allowed = Object.keys(schema.properties ?? {});
       const guess = nearest(key, allowed);
       const where = path.length ? ` in ${label(path)}` : '';
-      return { ...base, ...pos, message: `unknown key \`${key}\`${where}`, hint: guess ? `did you mean \`${guess}\`?` : `allowed keys: ${allowed.join(', ')}` };
+      const required = guess && misspelt.has(`${e.instancePath}|${guess}`) ? ' (a required key)' : '';
+      return { ...base, ...pos, message: `unknown key \`${key}\`${where}`, hint: guess ? `did you mean \`${guess}\`?${required}` : `allowed keys: ${allowed.join(', ')}` };
     }
     case 'required': {
       const key = String((e.params as { missingProperty: string }).missingProperty);

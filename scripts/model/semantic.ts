@@ -6,6 +6,7 @@ import { positionOf } from './parse.ts';
 import { parseInstant } from './time.ts';
 import { TLS_TYPES, UDP_TYPES, type FleetSettings, type Node, type User } from './types.ts';
 import { PROBE_USER } from './reserved.ts';
+import { certificateCoversName, isReadable } from '../secrets/certificate.ts';
 
 export interface Sources { fleet: ParsedFile; nodes: Map<string, ParsedFile>; users: Map<string, ParsedFile> }
 
@@ -58,6 +59,14 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
   if (tls?.mode === 'acme' && tls.acme?.challenge === 'dns' && !tls.acme.dns_provider) emit(parsed, ['tls', 'acme', 'challenge'], 'the `dns` challenge needs `dns_provider`', 'add `dns_provider: cloudflare` (or alidns)');
   if (tls?.mode === 'acme' && /^[0-9.:]+$/.test(tls.server_name)) emit(parsed, ['tls', 'server_name'], 'ACME cannot issue a certificate for an IP address', 'set `server_name` to a domain that points at the node, or use `mode: self-signed`');
   if (tls?.mode === 'self-signed' && !tls.certificate) emit(parsed, ['tls', 'mode'], `node \`${node.name}\` has no self-signed certificate yet`, `run \`npm run fleet -- node cert ${node.name}\` (render and deploy refuse the node until then)`, 'warning');
+  if (tls?.mode === 'self-signed' && tls.certificate) {
+    // Only what can be checked without the secret; render/deploy also check the key matches.
+    if (!certificateCoversName(tls.certificate, tls.server_name)) {
+      const readable = isReadable(tls.certificate);
+      emit(parsed, ['tls', 'certificate'], readable ? `the certificate does not cover \`${tls.server_name}\`` : '`certificate` is not a readable X.509 certificate',
+        `run \`npm run fleet -- node cert ${node.name} --replace\`${readable ? ' after changing `server_name`' : ''}`);
+    }
+  }
   if (tls && tls.mode !== 'self-signed' && tls.certificate) emit(parsed, ['tls', 'certificate'], '`certificate` is only for `mode: self-signed`', 'remove it, or switch the mode');
 }
 
@@ -65,18 +74,22 @@ function checkUser(user: User, settings: FleetSettings, nodes: Node[], nodeNames
   if (user.name === PROBE_USER) emit(parsed, ['name'], `\`${PROBE_USER}\` is reserved for the probe`, 'choose another user name');
   if (user.expires !== undefined && !parseInstant(user.expires, true)) emit(parsed, ['expires'], `\`expires\` is "${user.expires}", which is not a date`, 'write a date such as 2027-01-31 (or an ISO time with a zone)');
   if (user.rotated_at !== undefined && !parseInstant(user.rotated_at)) emit(parsed, ['rotated_at'], `\`rotated_at\` is "${user.rotated_at}", which is not a time`, 'write an ISO time such as 2026-11-20T10:00:00Z (set by `fleet user rotate`)');
+  let unknown = false;
   user.nodes.forEach((sel, i) => {
     const [kind, value] = sel.split(':');
     if (kind === 'label' && !(value in settings.labels)) {
       const guess = nearest(value, Object.keys(settings.labels));
+      unknown = true;
       emit(parsed, ['nodes', i], `unknown label \`${value}\``, guess ? `did you mean \`label:${guess}\`?` : 'declare it under `labels:` in fleet.yaml');
     }
     if (kind === 'node' && !nodeNames.has(value)) {
       const guess = nearest(value, nodeNames);
+      unknown = true;
       emit(parsed, ['nodes', i], `unknown node \`${value}\``, guess ? `did you mean \`node:${guess}\`?` : 'name a file in nodes/');
     }
   });
-  if (user.enabled && user.nodes.length > 0 && selectNodes(user, nodes).length === 0) {
+  // An unknown selector is already an error; "selects no node" would only repeat it.
+  if (!unknown && user.enabled && user.nodes.length > 0 && selectNodes(user, nodes).length === 0) {
     emit(parsed, ['nodes'], `user \`${user.name}\` selects no node`, 'the user gets an empty subscription; check the labels', 'warning');
   }
   const expiry = user.expires ? parseInstant(user.expires, true) : undefined;

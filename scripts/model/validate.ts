@@ -1,5 +1,5 @@
 // `fleet validate`: the whole model checked, reported in the format the caller needs.
-import * as core from '@actions/core';
+import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandContext, ParsedArgs } from '../cli/types.ts';
 import { EXIT } from '../cli/types.ts';
@@ -8,7 +8,7 @@ import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagn
 import { loadFleet } from './load.ts';
 
 /** GitHub shows at most 10 annotations of a kind per step; the summary lists all. */
-const MAX_ANNOTATIONS = 10;
+export const MAX_ANNOTATIONS = 10;
 
 export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const result = loadFleet(resolve(ctx.root), ctx.now);
@@ -23,7 +23,10 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
       ctx.io.out(JSON.stringify({ ok: errors.length === 0, summary, diagnostics: result.diagnostics }, null, 2));
       break;
     case 'github':
-      await reportToGitHub(result.diagnostics, summary);
+      // Workflow commands go to stdout (the runner reads them there); the plain lines
+      // stay on stderr so the log reads like a local run.
+      for (const line of annotations(result.diagnostics)) ctx.io.out(line);
+      writeStepSummary(ctx.env.GITHUB_STEP_SUMMARY, result.diagnostics, summary);
       for (const d of result.diagnostics) ctx.io.err(formatDiagnostic(d));
       ctx.io.out(summary);
       break;
@@ -34,19 +37,28 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
   return errors.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-async function reportToGitHub(list: Diagnostic[], summary: string): Promise<void> {
-  for (const d of list.slice(0, MAX_ANNOTATIONS)) {
-    const props = { file: d.file, startLine: d.line, startColumn: d.col, title: 'fleet validate' };
-    const text = `${d.message}${d.hint ? ` — ${d.hint}` : ''}`;
-    if (d.severity === 'error') core.error(text, props); else core.warning(text, props);
-  }
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  core.summary.addHeading('fleet validate', 3).addRaw(summary, true);
-  if (list.length > 0) {
-    core.summary.addTable([
-      [{ data: 'where', header: true }, { data: 'severity', header: true }, { data: 'problem', header: true }],
-      ...list.map((d) => [`${d.file}:${d.line}:${d.col}`, d.severity, `${d.message}${d.hint ? ` — ${d.hint}` : ''}`]),
-    ]);
-  }
-  await core.summary.write();
+// Escaping rules of GitHub workflow commands: data escapes %, CR, LF; properties also
+// escape ':' and ',' because those separate them.
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** `::error file=…,line=…,col=…::message` lines, errors first, at most MAX_ANNOTATIONS. */
+export function annotations(list: Diagnostic[]): string[] {
+  const ordered = [...errorsOf(list), ...warningsOf(list)];
+  const lines = ordered.slice(0, MAX_ANNOTATIONS).map((d) => {
+    const props = `file=${escapeProperty(d.file)},line=${d.line},col=${d.col},title=${escapeProperty('fleet validate')}`;
+    return `::${d.severity} ${props}::${escapeData(`${d.message}${d.hint ? ` — ${d.hint}` : ''}`)}`;
+  });
+  if (ordered.length > MAX_ANNOTATIONS) lines.push(`::notice::${ordered.length - MAX_ANNOTATIONS} more problem(s) are listed in the job summary`);
+  return lines;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Appends a Markdown table of every problem to the job summary file, when there is one. */
+function writeStepSummary(path: string | undefined, list: Diagnostic[], summary: string): void {
+  if (!path) return;
+  const rows = list.map((d) => `| \`${d.file}:${d.line}:${d.col}\` | ${d.severity} | ${cell(d.message)}${d.hint ? ` — ${cell(d.hint)}` : ''} |`);
+  const table = rows.length ? ['', '| where | severity | problem |', '| --- | --- | --- |', ...rows] : [];
+  appendFileSync(path, ['### fleet validate', '', summary, ...table, ''].join('\n') + '\n');
 }

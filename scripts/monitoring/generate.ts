@@ -1,0 +1,17 @@
+// `fleet monitoring`: render and write the monitoring host's files.
+import { resolve } from 'node:path';
+import { requireFleet } from '../cli/context.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { expectPositionals } from '../cli/args.ts';
+import { renderMonitoring } from './render.ts';
+import { writeTree } from './write.ts';
+
+export async function runGenerate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  expectPositionals(args, 0, 'no arguments');
+  const fleet = requireFleet(ctx);
+  const out = resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/monitoring');
+  const files = renderMonitoring(fleet);
+  writeTree(out, files);
+  ctx.io.out(`wrote ${files.size} files to ${out}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,50 @@
+// The endpoints one user's profiles list: active users only, ordered nodes, names that
+// people can tell apart. Every client format reads this one list, so sing-box, mihomo
+// and share links always show the same proxies under the same names.
+import { userState } from '../../model/access.ts';
+import type { Fleet, User } from '../../model/types.ts';
+import type { CredentialStore } from '../../secrets/index.ts';
+import { endpointsOf, userIdentity, type Endpoint } from '../endpoint.ts';
+import { orderNodes, regionsInOrder } from './order.ts';
+
+export class InactiveUserError extends Error {
+  constructor(readonly user: string, readonly state: string) {
+    super(`user \`${user}\` is ${state}: no profile is rendered`);
+  }
+}
+
+/** Group and built-in names a proxy must never take (apps resolve names, not types). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['proxy', 'auto', 'fallback', 'direct', 'DIRECT', 'REJECT', 'GLOBAL']);
+export const autoGroupOf = (region: string): string => `auto · ${region}`;
+
+/**
+ * Endpoints for the user's current credentials. Throws InactiveUserError for disabled or
+ * expired users. A self-signed node without its certificate yet is left out: clients
+ * could neither verify nor pin it, and the server renderer refuses such a node anyway.
+ */
+export function profileEndpoints(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): Endpoint[] {
+  const state = userState(user, now);
+  if (state !== 'active') throw new InactiveUserError(user.name, state);
+  const who = userIdentity(store, user.name, user.rev);
+  const nodes = orderNodes(fleet, user, order).filter((n) => n.tls?.mode !== 'self-signed' || n.tls.certificate);
+  // Region group names are taken up front, so a node titled like one is renamed, not the group.
+  const taken = new Set<string>([...RESERVED_NAMES, ...regionsInOrder(nodes).map(autoGroupOf)]);
+  const out: Endpoint[] = [];
+  for (const node of nodes) {
+    for (const ep of endpointsOf(node, store, who)) {
+      const label = uniqueName(ep.label, node.name, taken);
+      out.push(label === ep.label ? ep : { ...ep, label });
+    }
+  }
+  return out;
+}
+
+// Two nodes may share a title ("Tokyo"); the node name is unique, so it settles ties the
+// same way on every render.
+function uniqueName(label: string, nodeName: string, taken: Set<string>): string {
+  let name = label;
+  if (taken.has(name)) name = `${label} (${nodeName})`;
+  for (let i = 2; taken.has(name); i++) name = `${label} (${nodeName}) ${i}`;
+  taken.add(name);
+  return name;
+}

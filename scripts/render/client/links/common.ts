@@ -1,0 +1,23 @@
+// Pieces every share link shares: percent-encoding each component on its own (never
+// URLSearchParams, which writes spaces as '+' that several apps decode literally),
+// bracketed IPv6 hosts, and the label in the fragment.
+import { isIP } from 'node:net';
+import type { Endpoint } from '../../endpoint.ts';
+
+export const enc = encodeURIComponent;
+
+export function hostPort(ep: Endpoint): string {
+  return `${isIP(ep.server) === 6 ? `[${ep.server}]` : ep.server}:${ep.port}`;
+}
+
+export function query(params: [string, string | undefined][]): string {
+  const parts = params.filter((p): p is [string, string] => p[1] !== undefined).map(([k, v]) => `${k}=${enc(v)}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export const fragment = (ep: Endpoint): string => `#${enc(ep.label)}`;
+
+export function need<T>(value: T | undefined, what: string, ep: Endpoint): T {
+  if (value === undefined) throw new Error(`endpoint ${ep.label}: missing ${what}`);
+  return value;
+}

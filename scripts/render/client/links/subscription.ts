@@ -1,0 +1,36 @@
+// The base64 subscription (v2rayN, v2rayNG, Shadowrocket, Hiddify, mihomo providers).
+// Share links cannot pin a certificate in a way these apps agree on; the only portable
+// way to reach a self-signed node would be `insecure=1`, which accepts any man in the
+// middle. So pinnable-only endpoints are left out here; the sing-box and mihomo profiles
+// carry them with the pin.
+import type { Endpoint } from '../../endpoint.ts';
+import { hysteria2Link } from './hysteria2.ts';
+import { ssLink } from './ss.ts';
+import { trojanLink } from './trojan.ts';
+import { tuicLink } from './tuic.ts';
+import { vlessLink } from './vless.ts';
+import { vmessLink } from './vmess.ts';
+
+const MAPPERS: Record<Endpoint['inbound']['type'], (ep: Endpoint) => string> = {
+  'vless-reality': vlessLink,
+  'vless-ws': vlessLink,
+  'vmess-ws': vmessLink,
+  trojan: trojanLink,
+  shadowsocks: ssLink,
+  hysteria2: hysteria2Link,
+  tuic: tuicLink,
+};
+
+export function shareLink(ep: Endpoint): string | undefined {
+  if (ep.tls?.certificate) return undefined;
+  return MAPPERS[ep.inbound.type](ep);
+}
+
+export function shareLinksOf(endpoints: readonly Endpoint[]): string[] {
+  return endpoints.map(shareLink).filter((l): l is string => l !== undefined);
+}
+
+/** Standard base64 (mihomo does not try the URL-safe alphabet on a whole body), one line. */
+export function subscriptionBody(links: readonly string[]): string {
+  return Buffer.from(links.join('\n'), 'utf8').toString('base64');
+}

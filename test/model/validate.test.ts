@@ -1,0 +1,89 @@
+// `fleet validate` on the demo, and its machine formats: GitHub annotations plus a job
+// summary, and JSON that parses.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanCopies, demoCopy, fleet, REPO } from './helpers.ts';
+
+afterAll(cleanCopies);
+
+describe('the demo fleet', () => {
+  const files = ['fleet.yaml', ...['nodes', 'users'].flatMap((d) => readdirSync(join(REPO, d)).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`))];
+
+  it.each(files.map((f) => [f]))('%s starts with its schema line, and the schema exists', (file) => {
+    const first = readFileSync(join(REPO, file), 'utf8').split('\n')[0];
+    const kind = file === 'fleet.yaml' ? 'fleet' : file.startsWith('nodes/') ? 'node' : 'user';
+    const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
+    expect(m, first).not.toBeNull();
+    expect(m![1].endsWith(`/${kind}.schema.json`)).toBe(true);
+    expect(existsSync(resolve(REPO, dirname(file), m![1]))).toBe(true);
+  });
+
+  it('validates with a one-line summary and exit 0', async () => {
+    const r = await fleet(REPO, ['validate']);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')).toHaveLength(1);
+    expect(r.out).toMatch(/^fleet demo: 3 nodes, 6 users \(4 active\), 0 errors, \d+ warnings$/);
+  });
+
+  it('carries the self-signed certificate of frankfurt-1, marked as made with the demo secret', () => {
+    const text = readFileSync(join(REPO, 'nodes/frankfurt-1.yaml'), 'utf8');
+    expect(text).toMatch(/# .*DEMO secret/);
+    expect(text).toContain('  certificate: |\n    -----BEGIN CERTIFICATE-----');
+  });
+});
+
+/** A demo copy with n broken users (each a distinct error) to exceed the annotation cap. */
+function brokenCopy(n: number): string {
+  const dir = demoCopy();
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `users/u${i}.yaml`), `name: u${i}\nquota_gb: lots\n`);
+  return dir;
+}
+
+describe('--format github', () => {
+  it('prints at most 10 annotations and lists every problem in the job summary', async () => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'boxfleet-summary-')), 'summary.md');
+    writeFileSync(summary, '');
+    const r = await fleet(brokenCopy(12), ['validate', '--format', 'github'], { GITHUB_STEP_SUMMARY: summary });
+    expect(r.code).toBe(1);
+    const annotations = r.out.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations).toHaveLength(10);
+    expect(annotations[0]).toBe('::error file=users/u0.yaml,line=2,col=11,title=fleet validate::`quota_gb` must be a number, found the text "lots" — write a number');
+    expect(r.out).toContain('::notice::2 more problem(s) are listed in the job summary');
+    const md = readFileSync(summary, 'utf8');
+    for (let i = 0; i < 12; i++) expect(md).toContain(`| \`users/u${i}.yaml:2:11\` | error |`);
+    expect(md).toContain('fleet: 12 errors, 0 warnings');
+  });
+
+  it('escapes what would break a workflow command', async () => {
+    const dir = demoCopy();
+    writeFileSync(join(dir, 'users/zed.yaml'), 'name: zed\nexpires: "50% of\\nnext week"\n');
+    const r = await fleet(dir, ['validate', '--format', 'github']);
+    const line = r.out.split('\n').find((l) => l.startsWith('::error '))!;
+    expect(line).toContain('50%25 of%0Anext week');
+  });
+});
+
+describe('--format json', () => {
+  it('gives parseable JSON with every diagnostic', async () => {
+    const r = await fleet(brokenCopy(3), ['validate', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const data = JSON.parse(r.out);
+    expect(data.ok).toBe(false);
+    expect(data.diagnostics).toHaveLength(3);
+    expect(data.diagnostics[0]).toMatchObject({ severity: 'error', file: 'users/u0.yaml', line: 2, col: 11 });
+  });
+
+  it('is ok for the demo', async () => {
+    const data = JSON.parse((await fleet(REPO, ['validate', '--format', 'json'])).out);
+    expect(data.ok).toBe(true);
+    expect(data.summary).toMatch(/^fleet demo: /);
+  });
+
+  it('rejects an unknown format with exit 2', async () => {
+    const r = await fleet(REPO, ['validate', '--format', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--format must be one of text, json, github');
+  });
+});

@@ -1,0 +1,2 @@
+export { startGitHubStandIn, type GitHubStandIn, type StandInIssue, type InjectedFailure } from './server.ts';
+export { githubContract } from './contract.ts';

@@ -1,0 +1,181 @@
+// A stand-in for GitHub's REST API on loopback, for tests only. Every request is checked
+// against GitHub's OpenAPI description first (contract.ts); requests that pass are served
+// from memory for the endpoints boxfleet uses (issues, comments, labels, workflow
+// dispatch). Failures can be injected (500, rate limits) to test retries and throttling.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { githubContract, type ContractMatch } from './contract.ts';
+
+export interface StandInIssue {
+  number: number; title: string; body: string; state: 'open' | 'closed';
+  labels: string[]; comments: { id: number; body: string; created_at: string }[];
+  created_at: string; updated_at: string; closed_at: string | null; pull_request?: boolean;
+}
+
+export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number }
+
+export interface GitHubStandIn {
+  url: string;
+  owner: string; repo: string;
+  issues: StandInIssue[];
+  dispatches: { workflow_id: string; ref: string; inputs?: Record<string, unknown> }[];
+  /** Requests the real API would refuse; a passing test expects none. */
+  violations: string[];
+  requests: { method: string; path: string; operationId?: string }[];
+  failNext(f: InjectedFailure): void;
+  addPullRequest(number: number, title?: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startGitHubStandIn(opts: { owner?: string; repo?: string; clock?: () => Date } = {}): Promise<GitHubStandIn> {
+  const contract = githubContract();
+  const clock = opts.clock ?? (() => new Date());
+  const state: GitHubStandIn = {
+    url: '', owner: opts.owner ?? 'acme', repo: opts.repo ?? 'fleet',
+    issues: [], dispatches: [], violations: [], requests: [],
+    failNext: (f) => failures.push({ ...f, times: f.times ?? 1 }),
+    addPullRequest: (number, title = `PR ${number}`) => {
+      const t = clock().toISOString();
+      state.issues.push({ number, title, body: '', state: 'open', labels: [], comments: [], created_at: t, updated_at: t, closed_at: null, pull_request: true });
+    },
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+  const failures: InjectedFailure[] = [];
+  let nextComment = 1000;
+  const labels = new Set<string>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      state.violations.push(`stand-in failure: ${(e as Error).message}`);
+      if (!res.headersSent) send(res, 500, { message: 'stand-in failure' });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const result = contract.check(req.method ?? 'GET', url, body.json);
+    state.requests.push({ method: req.method ?? '', path: url.pathname, operationId: result.ok ? result.match.operationId : undefined });
+    if (body.error) { state.violations.push(`${req.method} ${url.pathname}: ${body.error}`); return send(res, 400, { message: 'Problems parsing JSON' }); }
+    if (!result.ok) { state.violations.push(result.violation); return send(res, result.status, { message: result.violation }); }
+    if (!req.headers.authorization) state.violations.push(`${result.match.operationId}: no Authorization header`);
+    const failure = failures[0];
+    if (failure) {
+      if (--failure.times! <= 0) failures.shift();
+      return send(res, failure.status, { message: failure.message ?? 'injected failure' }, failure.headers);
+    }
+    try {
+      const [status, payload, headers] = serve(result.match, body.json as Record<string, unknown> | undefined, url);
+      send(res, status, payload, headers);
+    } catch (e) {
+      send(res, 500, { message: (e as Error).message });
+    }
+  }
+
+  function serve(m: ContractMatch, body: Record<string, unknown> | undefined, url: URL): [number, unknown, Record<string, string>?] {
+    const now = clock().toISOString();
+    const find = (n: string) => state.issues.find((i) => i.number === Number(n));
+    const view = (i: StandInIssue) => issueView(state, i);
+    switch (m.operationId) {
+      case 'issues/list-for-repo': {
+        const want = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const st = url.searchParams.get('state') ?? 'open';
+        const all = state.issues.filter((i) => (st === 'all' || i.state === st) && want.every((l) => i.labels.includes(l)))
+          .sort((a, b) => b.number - a.number);
+        const per = Number(url.searchParams.get('per_page') ?? 30);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const slice = all.slice((page - 1) * per, page * per);
+        const headers: Record<string, string> = {};
+        if (page * per < all.length) headers.link = `<${state.url}${url.pathname}?${withPage(url, page + 1)}>; rel="next"`;
+        return [200, slice.map(view), headers];
+      }
+      case 'issues/create': {
+        const number = Math.max(0, ...state.issues.map((i) => i.number)) + 1;
+        const issue: StandInIssue = {
+          number, title: String(body!.title), body: String(body!.body ?? ''), state: 'open',
+          labels: ((body!.labels as (string | { name: string })[]) ?? []).map((l) => (typeof l === 'string' ? l : l.name)),
+          comments: [], created_at: now, updated_at: now, closed_at: null,
+        };
+        state.issues.push(issue);
+        return [201, view(issue)];
+      }
+      case 'issues/get': { const i = find(m.params.issue_number); return i ? [200, view(i)] : [404, { message: 'Not Found' }]; }
+      case 'issues/update': {
+        const i = find(m.params.issue_number);
+        if (!i) return [404, { message: 'Not Found' }];
+        if (body!.title !== undefined) i.title = String(body!.title);
+        if (body!.body !== undefined) i.body = String(body!.body);
+        if (body!.labels !== undefined) i.labels = (body!.labels as (string | { name: string })[]).map((l) => (typeof l === 'string' ? l : l.name));
+        if (body!.state === 'closed' && i.state === 'open') { i.state = 'closed'; i.closed_at = now; }
+        if (body!.state === 'open') { i.state = 'open'; i.closed_at = null; }
+        i.updated_at = now;
+        return [200, view(i)];
+      }
+      case 'issues/create-comment': {
+        const i = find(m.params.issue_number);
+        if (!i) return [404, { message: 'Not Found' }];
+        const c = { id: nextComment++, body: String(body!.body), created_at: now };
+        i.comments.push(c);
+        return [201, commentView(state, i, c)];
+      }
+      case 'issues/list-comments': {
+        const i = find(m.params.issue_number);
+        return i ? [200, i.comments.map((c) => commentView(state, i, c))] : [404, { message: 'Not Found' }];
+      }
+      case 'issues/update-comment': {
+        for (const i of state.issues) {
+          const c = i.comments.find((x) => x.id === Number(m.params.comment_id));
+          if (c) { c.body = String(body!.body); return [200, commentView(state, i, c)]; }
+        }
+        return [404, { message: 'Not Found' }];
+      }
+      case 'issues/create-label': labels.add(String(body!.name)); return [201, { name: body!.name, color: body!.color ?? 'ededed' }];
+      case 'issues/get-label': return labels.has(m.params.name) ? [200, { name: m.params.name }] : [404, { message: 'Not Found' }];
+      case 'actions/create-workflow-dispatch':
+        state.dispatches.push({ workflow_id: m.params.workflow_id, ref: String(body!.ref), inputs: body!.inputs as Record<string, unknown> | undefined });
+        return [204, undefined];
+      default:
+        return [501, { message: `stand-in does not implement ${m.operationId}` }];
+    }
+  }
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return state;
+}
+
+function withPage(url: URL, page: number): string {
+  const q = new URLSearchParams(url.searchParams);
+  q.set('page', String(page));
+  return q.toString();
+}
+
+function issueView(s: GitHubStandIn, i: StandInIssue) {
+  return {
+    id: i.number * 10, node_id: `I_${i.number}`, number: i.number, title: i.title, body: i.body, state: i.state,
+    labels: i.labels.map((name) => ({ name })), comments: i.comments.length,
+    created_at: i.created_at, updated_at: i.updated_at, closed_at: i.closed_at,
+    html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}`,
+    user: { login: 'github-actions[bot]' },
+    ...(i.pull_request ? { pull_request: { url: `${s.url}/repos/${s.owner}/${s.repo}/pulls/${i.number}` } } : {}),
+  };
+}
+
+function commentView(s: GitHubStandIn, i: StandInIssue, c: { id: number; body: string; created_at: string }) {
+  return { id: c.id, body: c.body, created_at: c.created_at, updated_at: c.created_at, user: { login: 'github-actions[bot]' }, html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}#issuecomment-${c.id}` };
+}
+
+async function readBody(req: IncomingMessage): Promise<{ json?: unknown; error?: string }> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (chunks.length === 0) return {};
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try { return { json: JSON.parse(text) }; } catch { return { error: 'body is not JSON' }; }
+}
+
+function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  const text = payload === undefined ? '' : JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999', ...headers });
+  res.end(text);
+}
