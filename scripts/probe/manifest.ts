@@ -1,0 +1,49 @@
+// The probe manifest: per node and inbound, what a client needs to connect as the probe
+// user, plus the probe URL. A probe on a machine without FLEET_SECRET (a self-hosted runner
+// in the users' country) reads this instead; the nodes let the probe user reach only the
+// probe URL, so the file opens nothing else.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { OperationError } from '../cli/types.ts';
+import type { Fleet } from '../model/types.ts';
+import { targetsFromFleet } from './targets.ts';
+import type { ProbeTarget } from './types.ts';
+
+export interface ProbeManifest {
+  kind: 'boxfleet-probe-manifest';
+  manifest_version: 1;
+  fleet: string;
+  /** True when made with the public demo secret: fine for tests, useless against real nodes. */
+  demo: boolean;
+  probe: { url: string; rev: number; timeout: string; show_addresses: boolean };
+  targets: ProbeTarget[];
+}
+
+export function buildManifest(fleet: Fleet, secret: Buffer, demo: boolean): ProbeManifest {
+  const p = fleet.settings.probe;
+  return {
+    kind: 'boxfleet-probe-manifest', manifest_version: 1, fleet: fleet.settings.name, demo,
+    probe: { url: p.url, rev: p.rev, timeout: p.timeout, show_addresses: fleet.settings.alerts.show_addresses },
+    targets: targetsFromFleet(fleet, secret),
+  };
+}
+
+export function writeManifest(path: string, m: ProbeManifest): void {
+  // 0600: the file holds the probe user's credentials and node-level keys.
+  writeFileSync(path, JSON.stringify(m, null, 2) + '\n', { mode: 0o600 });
+}
+
+export function readManifest(path: string): ProbeManifest {
+  let m: ProbeManifest;
+  try { m = JSON.parse(readFileSync(path, 'utf8')) as ProbeManifest; } catch (e) {
+    throw new OperationError(`cannot read probe manifest ${path}: ${(e as Error).message}`);
+  }
+  if (m?.kind !== 'boxfleet-probe-manifest' || m.manifest_version !== 1 || !Array.isArray(m.targets) || typeof m.probe?.url !== 'string') {
+    throw new OperationError(`${path} is not a boxfleet probe manifest (version 1); make one with \`fleet probe manifest --out FILE\``);
+  }
+  for (const [i, t] of m.targets.entries()) {
+    if (typeof t.node !== 'string' || typeof t.tag !== 'string' || typeof t.server !== 'string' || !Number.isInteger(t.port)) {
+      throw new OperationError(`${path}: targets[${i}] lacks node, tag, server or port`);
+    }
+  }
+  return m;
+}

@@ -1,0 +1,99 @@
+// `fleet probe` and `fleet probe manifest`: choose where targets come from (secret or
+// manifest), run the checks, print, write the run file. Exit 0 whatever was found, unless
+// --exit-code asks for 3 on an unhealthy node.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { requireFleet } from '../cli/context.ts';
+import { intOption, listOption } from '../cli/args.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { durationSeconds } from '../model/time.ts';
+import type { Vantage } from '../model/types.ts';
+import { DEMO_WARNING, loadMasterSecret, SECRET_ENV } from '../secrets/index.ts';
+import { formatRun } from './format.ts';
+import { buildManifest, readManifest, writeManifest } from './manifest.ts';
+import { groupByNode, probeAll } from './scheduler.ts';
+import { findSingBox } from './singbox.ts';
+import { targetsFromFleet } from './targets.ts';
+import type { ProbeRun, ProbeTarget } from './types.ts';
+
+/** Where tests (or an operator with a private CA) add a trusted CA for the TLS layer. */
+export const CA_FILE_ENV = 'BOXFLEET_PROBE_CA_FILE';
+
+interface Plan {
+  targets: ProbeTarget[]; url: string; timeout: string; showAddresses: boolean; demo: boolean;
+  vantages: Vantage[];
+}
+
+function planFromManifest(path: string, names: string[] | undefined): Plan {
+  const m = readManifest(path);
+  const known = new Set(m.targets.map((t) => t.node));
+  const missing = (names ?? []).filter((n) => !known.has(n));
+  if (missing.length) throw new UsageError(`--nodes: not in the manifest: ${missing.join(', ')}`);
+  const vantages = (m.probe as { vantages?: Vantage[] }).vantages ?? [];
+  return { targets: m.targets.filter((t) => !names || names.includes(t.node)), url: m.probe.url, timeout: m.probe.timeout, showAddresses: m.probe.show_addresses, demo: m.demo, vantages };
+}
+
+function planFromFleet(ctx: CommandContext, names: string[] | undefined): Plan {
+  const fleet = requireFleet(ctx);
+  const missing = (names ?? []).filter((n) => !fleet.nodes.some((x) => x.name === n));
+  if (missing.length) throw new UsageError(`--nodes: no such node: ${missing.join(', ')}`);
+  const { secret, demo } = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  if (demo) ctx.io.err(DEMO_WARNING);
+  const p = fleet.settings.probe;
+  return { targets: targetsFromFleet(fleet, secret, names), url: p.url, timeout: p.timeout, showAddresses: fleet.settings.alerts.show_addresses, demo, vantages: p.vantages };
+}
+
+function pickVantage(plan: Plan, name: string | undefined): { name: string; region: string } {
+  if (name === undefined) return plan.vantages[0] ?? { name: 'local', region: 'unknown' };
+  const v = plan.vantages.find((x) => x.name === name);
+  if (!v) throw new UsageError(`--vantage: "${name}" is not in fleet.yaml probe.vantages (${plan.vantages.map((x) => x.name).join(', ') || 'none'})`);
+  return { name: v.name, region: v.region };
+}
+
+function timeoutMs(text: string): number {
+  try {
+    const ms = durationSeconds(text) * 1000;
+    if (ms < 1000 || ms > 120_000) throw new Error('range');
+    return ms;
+  } catch { throw new UsageError(`--timeout must be a duration from 1s to 120s such as 5s, not "${text}"`); }
+}
+
+export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const names = listOption(args, 'nodes');
+  const manifest = args.options.manifest as string | undefined;
+  const plan = manifest ? planFromManifest(manifest, names) : planFromFleet(ctx, names);
+  const vantage = pickVantage(plan, args.options.vantage as string | undefined);
+  const timeout = timeoutMs((args.options.timeout as string | undefined) ?? plan.timeout);
+  const concurrency = intOption(args, 'concurrency', 1, 512) ?? 32;
+  const caFile = ctx.env[CA_FILE_ENV];
+  const extraCa = caFile ? readFileSync(caFile, 'utf8') : undefined;
+  let url: URL;
+  try { url = new URL(plan.url); } catch { throw new OperationError(`probe URL "${plan.url}" is not a URL`); }
+  const started = performance.now();
+  const results = await probeAll(plan.targets, {
+    url, timeoutMs: timeout, now: ctx.now, extraCa, singbox: findSingBox(ctx.env), showAddresses: plan.showAddresses,
+  }, concurrency);
+  const run: ProbeRun = {
+    schema_version: 1, time: ctx.now.toISOString(), vantage, probe_url_host: url.host, timeout_ms: timeout,
+    duration_ms: Math.round(performance.now() - started), demo: plan.demo, nodes: groupByNode(plan.targets, results),
+  };
+  const out = args.options.out as string | undefined;
+  if (out) writeFileSync(out, JSON.stringify(run, null, 2) + '\n');
+  ctx.io.out(args.options.format === 'json' ? JSON.stringify(run, null, 2) : formatRun(run));
+  const unhealthy = run.nodes.some((n) => !n.maintenance && (n.state === 'down' || n.state === 'degraded'));
+  return args.options['exit-code'] && unhealthy ? EXIT.found : EXIT.ok;
+}
+
+export async function runManifest(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const out = args.options.out as string | undefined;
+  if (!out) throw new UsageError('--out FILE is required');
+  const fleet = requireFleet(ctx);
+  if (!ctx.env[SECRET_ENV]?.trim()) throw new OperationError(`${SECRET_ENV} is not set; the manifest holds credentials derived from it (set it, or the demo secret for tests)`);
+  const { secret, demo } = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  if (demo) ctx.io.err(DEMO_WARNING);
+  const m = buildManifest(fleet, secret, demo);
+  (m.probe as { vantages?: Vantage[] }).vantages = fleet.settings.probe.vantages;
+  writeManifest(out, m);
+  ctx.io.out(`wrote ${out}: ${m.targets.length} endpoint(s) of ${new Set(m.targets.map((t) => t.node)).size} node(s)${demo ? ' (DEMO secret: demo: true)' : ''}; keep it private (mode 0600)`);
+  return EXIT.ok;
+}

@@ -1,0 +1,101 @@
+// Layer 3 for what Node cannot speak itself (Reality, Shadowsocks 2022, Hysteria2, TUIC):
+// a throw-away sing-box client with one mixed inbound on a loopback port and the
+// endpoint's outbound (the same mapper the published profiles use), an HTTP CONNECT
+// through it, then the GET. The process is stopped by its PID whatever happens.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { Endpoint } from '../render/endpoint.ts';
+import { singboxOutbound } from '../render/client/singbox/outbounds.ts';
+import { fetchOver, type HttpResult } from './http.ts';
+import { ProbeFailure, type ProbeTarget } from './types.ts';
+
+export interface SingBox { path: string }
+
+/** The sing-box binary on PATH (or BOXFLEET_SINGBOX), if any. */
+export function findSingBox(env: NodeJS.ProcessEnv): SingBox | undefined {
+  const candidates = env.BOXFLEET_SINGBOX ? [env.BOXFLEET_SINGBOX] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'sing-box'));
+  for (const path of candidates) {
+    try { accessSync(path, constants.X_OK); return { path }; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** Minimal client config: mixed inbound on 127.0.0.1:port → the endpoint's outbound. */
+export function clientConfig(t: ProbeTarget, port: number): Record<string, unknown> {
+  // The render mapper takes an Endpoint; the target carries the same client facts.
+  const ep = { ...t, label: 'probe', node: { name: t.node }, inbound: { type: t.type, tag: t.tag } } as unknown as Endpoint;
+  return {
+    log: { level: 'warn' },
+    dns: { servers: [{ type: 'local', tag: 'local' }] },
+    inbounds: [{ type: 'mixed', tag: 'in', listen: '127.0.0.1', listen_port: port }],
+    outbounds: [singboxOutbound(ep)],
+    route: { final: 'probe' },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeoutMs: number, extraCa?: string): Promise<HttpResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'boxfleet-probe-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(clientConfig(t, port)), { mode: 0o600 });
+  const child = spawn(sb.path, ['run', '-c', join(dir, 'config.json')], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  child.once('error', () => { exited = true; });
+  try {
+    const sock = await waitConnect(port, timeoutMs, () => exited);
+    return await connectThrough(sock, url, timeoutMs, extraCa);
+  } finally {
+    if (child.pid && !exited) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitConnect(port: number, timeoutMs: number, dead: () => boolean): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+    if (dead()) throw new ProbeFailure('error', 'sing-box exited at start (config refused?)');
+    const s = await new Promise<Socket | undefined>((res) => {
+      const c = new Socket();
+      c.once('connect', () => res(c));
+      c.once('error', () => { c.destroy(); res(undefined); });
+      c.connect(port, '127.0.0.1');
+    });
+    if (s) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new ProbeFailure('error', `sing-box did not listen within ${timeoutMs} ms`);
+}
+
+/** CONNECT target through the mixed inbound; a refusal means the outbound could not open. */
+function connectThrough(sock: Socket, url: URL, timeoutMs: number, extraCa?: string): Promise<HttpResult> {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => { sock.destroy(); reject(new ProbeFailure('auth-rejected-or-silent', 'sing-box opened no tunnel in time')); }, timeoutMs);
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      sock.off('data', onData);
+      if (!/^HTTP\/1\.[01] 200/.test(buf.toString('latin1'))) { sock.destroy(); return reject(new ProbeFailure('auth-rejected-or-silent', 'the node refused or ignored the tunnel (sing-box)')); }
+      const rest = buf.subarray(end + 4);
+      if (rest.length) sock.unshift(rest);
+      fetchOver(sock, url, timeoutMs, extraCa).then(resolve, reject);
+    };
+    sock.on('data', onData);
+    sock.once('close', () => { clearTimeout(timer); reject(new ProbeFailure('auth-rejected-or-silent', 'sing-box closed the tunnel')); });
+    sock.write(`CONNECT ${url.hostname}:${port} HTTP/1.1\r\nHost: ${url.hostname}:${port}\r\n\r\n`);
+  });
+}

@@ -1,0 +1,31 @@
+// Trojan client request (trojan-gfw protocol): hex(SHA-224(password)) CRLF, then a SOCKS5-
+// like request (CMD 1 = CONNECT, ATYP 1/3/4, address, port) CRLF, then payload. The server
+// answers with raw payload only; a wrong password gets the fallback site or silence.
+import { createHash } from 'node:crypto';
+import { addressParts, portBytes, type Codec } from './stream.ts';
+
+const ATYP = { ipv4: 1, domain: 3, ipv6: 4 } as const;
+
+export function trojanHeader(password: string, host: string, port: number): Buffer {
+  const hash = createHash('sha224').update(password, 'utf8').digest('hex');
+  const addr = addressParts(host);
+  return Buffer.concat([
+    Buffer.from(hash + '\r\n', 'ascii'),
+    Buffer.from([1, ATYP[addr.kind]]), addr.bytes, portBytes(port),
+    Buffer.from('\r\n', 'ascii'),
+  ]);
+}
+
+/** The header goes with the first payload: trojan-gfw reads header and payload in one packet. */
+export function trojanCodec(password: string, host: string, port: number): Codec {
+  let header: Buffer | undefined = trojanHeader(password, host, port);
+  return {
+    encode(chunk) {
+      if (!header) return chunk;
+      const first = Buffer.concat([header, chunk]);
+      header = undefined;
+      return first;
+    },
+    decode: (data) => ({ data: [data] }),
+  };
+}

@@ -1,0 +1,86 @@
+// The probe's vocabulary: what it checks (a target: the client facts of one inbound for the
+// probe user) and what it records (layers reached, an error class, latencies). The status
+// store's JSON Schema mirrors EndpointResult, so change both together.
+import type { EndpointTls } from '../render/endpoint.ts';
+import type { InboundType, SsMethod } from '../model/types.ts';
+
+/** Layers in the order they are checked; `deepest` is the last one that succeeded. */
+export type Layer = 'none' | 'tcp' | 'tls' | 'proxy';
+export const LAYERS: readonly Layer[] = ['none', 'tcp', 'tls', 'proxy'];
+
+export type ErrorClass =
+  | 'refused' | 'timeout' | 'tls-error' | 'auth-rejected-or-silent' | 'bad-response' | 'not-probed' | 'error';
+
+/**
+ * Everything a client needs for one inbound, as the probe user. Built from endpointsOf()
+ * (with the secret) or read from the probe manifest (without it): one shape for both, so
+ * the two paths cannot probe different things.
+ */
+export interface ProbeTarget {
+  node: string;
+  /** The node's region and maintenance flag travel along for the status store. */
+  region: string;
+  maintenance: boolean;
+  tag: string;
+  type: InboundType;
+  server: string;
+  port: number;
+  tls?: EndpointTls;
+  ws?: { path: string; host: string };
+  uuid?: string;
+  password?: string;
+  flow?: 'xtls-rprx-vision';
+  shadowsocks?: { method: SsMethod; password: string };
+  hysteria2?: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
+  tuic?: { congestion_control: string };
+}
+
+export interface EndpointResult {
+  node: string;
+  tag: string;
+  type: InboundType;
+  /** Only when fleet.yaml alerts.show_addresses is true. */
+  address?: string;
+  deepest: Layer;
+  ok: boolean;
+  /** Absent when ok. */
+  error?: ErrorClass;
+  /** Human reason: "certificate has expired", "needs the sing-box binary", ... */
+  detail?: string;
+  /** Milliseconds per layer that was attempted and finished. */
+  latency_ms: { tcp?: number; tls?: number; proxy?: number };
+  /** Days until the served certificate expires (negative when expired); not for Reality. */
+  cert_days_left?: number;
+  /** HTTP status of the probe URL through the proxy. */
+  http_status?: number;
+}
+
+export type NodeState = 'up' | 'degraded' | 'down' | 'unknown';
+
+export interface NodeResult {
+  node: string;
+  region: string;
+  maintenance: boolean;
+  state: NodeState;
+  endpoints: EndpointResult[];
+}
+
+export interface ProbeRun {
+  schema_version: 1;
+  /** ISO time the run started (the pinned --now). */
+  time: string;
+  vantage: { name: string; region: string };
+  probe_url_host: string;
+  timeout_ms: number;
+  duration_ms: number;
+  demo: boolean;
+  nodes: NodeResult[];
+}
+
+/** Thrown inside a layer to classify a failure. */
+export class ProbeFailure extends Error {
+  constructor(readonly cls: ErrorClass, readonly detail?: string) {
+    super(detail ? `${cls}: ${detail}` : cls);
+    this.name = 'ProbeFailure';
+  }
+}

@@ -1,0 +1,77 @@
+// The status commands' operations on a branch: push/merge runs, compact, pull. Each is one
+// updateBranch() change, so the retry-on-refusal logic exists once.
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { compactTree, treeBytes } from './compact.ts';
+import { foldRuns, runFileName } from './derive.ts';
+import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
+import { readTree, writeTree } from './store.ts';
+import type { ProbeRun } from './types.ts';
+
+export interface PushResult { added: string[]; skipped: string[]; attempts: number }
+
+/**
+ * Adds run files (written once: an existing path is left alone) and folds them into
+ * latest.json. Used by `status push` (this vantage's run) and `status merge` (uploads).
+ */
+export async function pushRuns(ref: BranchRef, runs: ProbeRun[]): Promise<PushResult> {
+  let added: string[] = [];
+  let skipped: string[] = [];
+  const r = await updateBranch(ref, (tree) => {
+    added = []; skipped = [];
+    const fresh: { path: string; run: ProbeRun }[] = [];
+    for (const run of runs) {
+      const path = runFileName(run);
+      if (tree.runs.has(path) || compactedAlready(tree, run)) { skipped.push(path); continue; }
+      tree.runs.set(path, run);
+      fresh.push({ path, run });
+      added.push(path);
+    }
+    tree.latest = foldRuns(tree.latest, fresh, ref.now);
+    const names = added.map((p) => p.replace(/^runs\//, '')).join(', ');
+    return { changed: added.length > 0, message: `status: add ${added.length} run(s): ${names} [skip ci]` };
+  });
+  return { added, skipped, attempts: r.attempts };
+}
+
+/** A run older than the compaction window that history already covers is not re-added. */
+function compactedAlready(tree: ReturnType<typeof readTree>, run: ProbeRun): boolean {
+  return [...tree.history.values()].some((h) => h.points.some((p) => p.resolution === 'run' && p.t === run.time && p.vantage === run.vantage.name));
+}
+
+export interface CompactOutcome { foldedRuns: number; droppedPoints: number; squashed: boolean; bytes: number; attempts: number }
+
+/**
+ * Folds old runs into history and keeps the branch under `maxBytes`: the files get half of
+ * the cap (Git's compressed copy of them is smaller), and when the branch's Git objects
+ * exceed the cap its history is squashed into one commit.
+ */
+export async function compactBranch(ref: BranchRef, maxBytes: number): Promise<CompactOutcome> {
+  let out = { foldedRuns: 0, droppedPoints: 0, bytes: 0 };
+  const r = await updateBranch(ref, (tree, gitBytes) => {
+    const res = compactTree(tree, ref.now, Math.floor(maxBytes / 2));
+    out = { ...res, bytes: treeBytes(tree) };
+    const squash = gitBytes > maxBytes;
+    return {
+      changed: res.foldedRuns > 0 || res.droppedPoints > 0 || squash,
+      squash,
+      message: `status: compact (${res.foldedRuns} run(s) into history${squash ? ', history squashed' : ''}) [skip ci]`,
+    };
+  });
+  return { ...out, squashed: r.squashed, attempts: r.attempts };
+}
+
+/** Exports the branch's files (validated) into `out` for the site or incidents. */
+export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: number; nodes: number }> {
+  const c = await openClone(ref, { shallow: true });
+  try {
+    const tree = readTree(c.dir);
+    mkdirSync(out, { recursive: true });
+    for (const sub of ['runs', 'history', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
+    writeTree(out, tree);
+    for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
+    return { runs: tree.runs.size, nodes: Object.keys(tree.latest?.nodes ?? {}).length };
+  } finally {
+    closeClone(c);
+  }
+}

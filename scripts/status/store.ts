@@ -1,0 +1,58 @@
+// The status store's files on disk: read (always validated) and write (validated before
+// writing, so a bug cannot put a file on the branch that readers would reject).
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseStatusJson, validateStatus } from './validate.ts';
+import type { HistoryFile, LatestFile, ProbeRun, StatusTree } from './types.ts';
+
+const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
+const HISTORY_NAME = /^[a-z0-9][a-z0-9-]{0,39}\.json$/;
+
+function readJson(dir: string, rel: string): unknown {
+  return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);
+}
+
+export function readRunFile(path: string): ProbeRun {
+  return validateStatus('run', parseStatusJson(readFileSync(path, 'utf8'), path), path);
+}
+
+/** Reads runs/, history/ and latest.json under `dir` (missing parts are empty). */
+export function readTree(dir: string): StatusTree {
+  const tree: StatusTree = { runs: new Map(), history: new Map() };
+  const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort() : []);
+  for (const f of list('runs')) {
+    const rel = `runs/${f}`;
+    if (!RUN_NAME.test(f)) throw new Error(`${rel}: run files are named <UTC time>-<vantage>.json`);
+    tree.runs.set(rel, validateStatus('run', readJson(dir, rel), rel));
+  }
+  for (const f of list('history')) {
+    const rel = `history/${f}`;
+    if (!HISTORY_NAME.test(f)) throw new Error(`${rel}: history files are named <node>.json`);
+    const h = validateStatus('history', readJson(dir, rel), rel);
+    if (`${h.node}.json` !== f) throw new Error(`${rel}: holds node "${h.node}"`);
+    tree.history.set(h.node, h);
+  }
+  if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
+  return tree;
+}
+
+function put(dir: string, rel: string, value: unknown): void {
+  mkdirSync(dirname(join(dir, rel)), { recursive: true });
+  writeFileSync(join(dir, rel), JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Writes the tree: adds/overwrites its files and deletes runs and history files it no longer has. */
+export function writeTree(dir: string, tree: StatusTree): void {
+  for (const [rel, run] of tree.runs) put(dir, rel, validateStatus('run', run, rel));
+  for (const h of tree.history.values()) put(dir, `history/${h.node}.json`, validateStatus('history', h, `history/${h.node}.json`));
+  if (tree.latest) put(dir, 'latest.json', validateStatus('latest', tree.latest, 'latest.json'));
+  for (const sub of ['runs', 'history'] as const) {
+    if (!existsSync(join(dir, sub))) continue;
+    for (const f of readdirSync(join(dir, sub))) {
+      const keep = sub === 'runs' ? tree.runs.has(`runs/${f}`) : tree.history.has(f.replace(/\.json$/, ''));
+      if (!keep) rmSync(join(dir, sub, f));
+    }
+  }
+}
+
+export type { HistoryFile, LatestFile };

@@ -1,0 +1,60 @@
+// Shapes of the status store's files (JSON Schemas in ./schema are the contract).
+import type { EndpointResult, NodeState, ProbeRun } from '../probe/types.ts';
+
+export type { ProbeRun, EndpointResult, NodeState };
+
+/** A node's overall state across vantages; `blocked`: failing in-region, healthy outside. */
+export type OverallState = 'up' | 'degraded' | 'down' | 'blocked' | 'unknown';
+
+export interface VantageLatest {
+  region: string;
+  state: NodeState;
+  /** When this vantage first saw the current state. */
+  since: string;
+  /** Time of the run this entry comes from. */
+  time: string;
+  /** Path of that run file, e.g. runs/2026-11-26T12-00-00Z-github.json. */
+  run: string;
+  endpoints: EndpointResult[];
+}
+
+export interface NodeLatest {
+  state: OverallState;
+  since: string;
+  /** Regions of the vantages the node is blocked from (empty unless state is blocked). */
+  blocked_in: string[];
+  maintenance: boolean;
+  vantages: Record<string, VantageLatest>;
+}
+
+export interface LatestFile {
+  schema_version: 1;
+  updated: string;
+  nodes: Record<string, NodeLatest>;
+}
+
+export type Resolution = 'run' | 'hour' | 'day';
+
+export interface HistoryPoint {
+  /** Start of the bucket (hour/day) or the run time. */
+  t: string;
+  resolution: Resolution;
+  vantage: string;
+  region: string;
+  /** The worst state seen in the bucket. */
+  state: NodeState;
+  /** Runs folded into this point, and how many of them had the node up. */
+  samples: number;
+  ok_samples: number;
+  /** Mean of the runs' median proxy (else TLS, else TCP) latency. */
+  latency_ms?: number;
+}
+
+export interface HistoryFile { schema_version: 1; node: string; points: HistoryPoint[] }
+
+/** The store's files in memory: runs by path (runs/...json), history by node. */
+export interface StatusTree {
+  runs: Map<string, ProbeRun>;
+  history: Map<string, HistoryFile>;
+  latest?: LatestFile;
+}

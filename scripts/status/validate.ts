@@ -1,0 +1,56 @@
+// Schema validation of every status file, with errors that name the file and the field:
+// a reader must never act on a half-written or hand-edited file without saying so.
+import { createRequire } from 'node:module';
+import AjvModule, { type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { HistoryFile, LatestFile, ProbeRun } from './types.ts';
+
+const require = createRequire(import.meta.url);
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export type StatusKind = 'run' | 'latest' | 'history';
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export class StatusFileError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: not a valid status file: ${problems.join('; ')}`);
+    this.name = 'StatusFileError';
+  }
+}
+
+let validators: Record<StatusKind, ValidateFunction> | undefined;
+
+function compile(): Record<StatusKind, ValidateFunction> {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const run = require('./schema/run.schema.json');
+  const latest = require('./schema/latest.schema.json');
+  const history = require('./schema/history.schema.json');
+  for (const s of [run, latest, history]) ajv.addSchema(s);
+  return { run: ajv.getSchema(run.$id)!, latest: ajv.getSchema(latest.$id)!, history: ajv.getSchema(history.$id)! };
+}
+
+/** Throws StatusFileError unless `value` is a valid file of `kind`. */
+export function validateStatus(kind: 'run', value: unknown, file: string): ProbeRun;
+export function validateStatus(kind: 'latest', value: unknown, file: string): LatestFile;
+export function validateStatus(kind: 'history', value: unknown, file: string): HistoryFile;
+export function validateStatus(kind: StatusKind, value: unknown, file: string): unknown {
+  validators ??= compile();
+  const v = value as { schema_version?: unknown } | null;
+  if (v && typeof v === 'object' && v.schema_version !== undefined && v.schema_version !== STATUS_SCHEMA_VERSION) {
+    throw new StatusFileError(file, [`schema_version ${String(v.schema_version)} is not supported (this boxfleet reads ${STATUS_SCHEMA_VERSION})`]);
+  }
+  const validate = validators[kind];
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(top)'} ${e.message ?? 'is invalid'}`);
+    throw new StatusFileError(file, problems);
+  }
+  return value;
+}
+
+/** JSON.parse with the file name in the error. */
+export function parseStatusJson(text: string, file: string): unknown {
+  try { return JSON.parse(text); } catch (e) { throw new StatusFileError(file, [`not JSON (${(e as Error).message})`]); }
+}

@@ -1,0 +1,156 @@
+// The status store on a local bare repository (file://): concurrent writers lose nothing,
+// also across a compaction that squashed the branch; compaction keeps the size cap; the
+// blocked-in-region derivation; every file written validates against the schemas.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { foldRuns, runFileName } from '../../scripts/status/derive.ts';
+import { compactTree } from '../../scripts/status/compact.ts';
+import { compactBranch, pullBranch, pushRuns } from '../../scripts/status/ops.ts';
+import { readStatus, StatusFileError } from '../../scripts/status/reader.ts';
+import { closeClone, objectBytes, openClone, type BranchRef } from '../../scripts/status/git.ts';
+import type { NodeState, ProbeRun, StatusTree } from '../../scripts/status/types.ts';
+import { cli } from '../probe/cli.ts';
+
+const T0 = Date.parse('2026-11-26T12:00:00Z');
+const at = (minutes: number): Date => new Date(T0 + minutes * 60_000);
+
+function run(vantage: string, region: string, minutes: number, states: Record<string, NodeState>): ProbeRun {
+  return {
+    schema_version: 1, time: at(minutes).toISOString(), vantage: { name: vantage, region }, probe_url_host: 'probe.test', timeout_ms: 2000, duration_ms: 10, demo: true,
+    nodes: Object.entries(states).map(([node, state]) => ({
+      node, region: 'asia', maintenance: false, state,
+      endpoints: [{ node, tag: 'trojan-443', type: 'trojan' as const, deepest: state === 'up' ? 'proxy' as const : 'none' as const, ok: state === 'up', ...(state === 'up' ? {} : { error: 'timeout' as const }), latency_ms: state === 'up' ? { tcp: 5, tls: 9, proxy: 20 + minutes % 7 } : {} }],
+    })),
+  };
+}
+
+describe('status store', () => {
+  let dir = '';
+  let bare = '';
+  const ref = (now: Date): BranchRef => ({ repo: `file://${bare}`, branch: 'fleet-status', now });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'boxfleet-status-test-'));
+    bare = join(dir, 'remote.git');
+    execFileSync('git', ['init', '--bare', '--quiet', bare], { timeout: 10_000 });
+  });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('4 pushes started together each add their run; latest.json reflects all of them', async () => {
+    const runs = ['v1', 'v2', 'v3', 'v4'].map((v, i) => run(v, i < 2 ? 'us' : 'eu', 0, { a: 'up', b: i === 3 ? 'down' : 'up' }));
+    const results = await Promise.all(runs.map((r) => pushRuns(ref(at(1)), [r])));
+    expect(results.map((r) => r.added.length)).toEqual([1, 1, 1, 1]);
+    expect(results.some((r) => r.attempts > 1)).toBe(true); // they really collided
+    const out = join(dir, 'pull1');
+    await pullBranch(ref(at(1)), out);
+    expect(readdirSync(join(out, 'runs')).sort()).toEqual(runs.map((r) => runFileName(r).slice(5)).sort());
+    const view = readStatus(out);
+    expect(Object.keys(view.latest('a')!.vantages).sort()).toEqual(['v1', 'v2', 'v3', 'v4']);
+    expect(view.stateOf('a')).toBe('up');
+    expect(view.stateOf('b')).toBe('degraded'); // down from eu (v4) but up from eu (v3) too
+    // Written once: pushing the same run again adds nothing.
+    expect((await pushRuns(ref(at(2)), [runs[0]!])).added).toEqual([]);
+  }, 60_000);
+
+  it('derives "blocked in cn": failing from the in-region vantage, healthy outside', () => {
+    const l1 = foldRuns(undefined, [{ path: 'runs/x-us.json', run: run('ci', 'us', 0, { n: 'up' }) }, { path: 'runs/x-cn.json', run: run('home-cn', 'cn', 1, { n: 'down' }) }], at(2));
+    expect(l1.nodes.n).toMatchObject({ state: 'blocked', blocked_in: ['cn'], since: at(1).toISOString() });
+    // Later runs that keep the state keep "since"; recovery from cn changes it.
+    const l2 = foldRuns(l1, [{ path: 'runs/y-cn.json', run: run('home-cn', 'cn', 15, { n: 'down' }) }], at(16));
+    expect(l2.nodes.n!.since).toBe(at(1).toISOString());
+    const l3 = foldRuns(l2, [{ path: 'runs/z-cn.json', run: run('home-cn', 'cn', 30, { n: 'up' }) }], at(31));
+    expect(l3.nodes.n).toMatchObject({ state: 'up', blocked_in: [], since: at(30).toISOString() });
+    // A late upload of an older run does not overwrite the newer result.
+    const l4 = foldRuns(l3, [{ path: 'runs/old-cn.json', run: run('home-cn', 'cn', 20, { n: 'down' }) }], at(32));
+    expect(l4.nodes.n!.state).toBe('up');
+    // Down from everywhere is down, not blocked.
+    const l5 = foldRuns(undefined, [{ path: 'runs/a.json', run: run('ci', 'us', 0, { n: 'down' }) }, { path: 'runs/b.json', run: run('home-cn', 'cn', 0, { n: 'down' }) }], at(1));
+    expect(l5.nodes.n!.state).toBe('down');
+  });
+
+  it('compaction folds old runs into history, keeps the cap (squashing), and later concurrent pushes still lose nothing', async () => {
+    // Three days of hourly runs from two vantages, pushed in batches (many commits).
+    for (let day = 0; day < 3; day++) {
+      const batch = Array.from({ length: 24 }, (_, h) => [run('ci', 'us', (day * 24 + h) * 60 + 5, { a: 'up', b: h % 5 ? 'up' : 'down' }), run('home-cn', 'cn', (day * 24 + h) * 60 + 6, { a: h % 3 ? 'up' : 'down', b: 'up' })]).flat();
+      await pushRuns(ref(at(day * 1440 + 1430)), batch);
+    }
+    const now = at(3 * 1440);
+    const c0 = await openClone(ref(now));
+    const before = await objectBytes(c0);
+    closeClone(c0);
+    // A cap just under the branch's current size: compaction has to squash to meet it.
+    const cap = Math.floor(before * 0.9);
+    const r = await compactBranch(ref(now), cap);
+    expect(r.foldedRuns).toBeGreaterThan(90);
+    expect(r.squashed).toBe(true);
+    const c1 = await openClone(ref(now));
+    try {
+      expect(await objectBytes(c1)).toBeLessThanOrEqual(cap);
+      expect((await c1.git.raw(['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+    } finally { closeClone(c1); }
+    const out = join(dir, 'pull2');
+    await pullBranch(ref(now), out);
+    const view = readStatus(out); // validates every file
+    const series = view.historySeries('a');
+    expect(series.length).toBeGreaterThan(0);
+    expect(series.every((p) => p.samples >= 1)).toBe(true);
+    expect(view.runsSince(at(2 * 1440)).length).toBeGreaterThan(0);
+    expect(view.latencyFrom('a', 'us')).toBeTypeOf('number');
+
+    // 4 concurrent pushes on the squashed branch: all land.
+    const fresh = ['p1', 'p2', 'p3', 'p4'].map((v, i) => run(v, 'us', 3 * 1440 + 10 + i, { a: 'up', b: 'up' }));
+    await Promise.all(fresh.map((f) => pushRuns(ref(at(3 * 1440 + 20)), [f])));
+    await pullBranch(ref(at(3 * 1440 + 20)), out);
+    const names = readdirSync(join(out, 'runs'));
+    for (const f of fresh) expect(names).toContain(runFileName(f).slice(5));
+    expect(Object.keys(readStatus(out).latest('a')!.vantages)).toEqual(expect.arrayContaining(['p1', 'p2', 'p3', 'p4', 'ci', 'home-cn']));
+  }, 120_000);
+
+  it('the commands push, merge, compact and pull through the CLI contract with a pinned --now', async () => {
+    const f = join(dir, 'cli-run.json');
+    writeFileSync(f, JSON.stringify(run('ci', 'us', 5000, { a: 'up' })));
+    const g = join(dir, 'cli-run2.json');
+    writeFileSync(g, JSON.stringify(run('home-cn', 'cn', 5001, { a: 'down' })));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const base = ['--repo', `file://${bare}`, '--root', dir, '--now', at(5002).toISOString()];
+    expect((await cli(['status', 'push', '--run', f, ...base], env)).code).toBe(0);
+    expect((await cli(['status', 'merge', g, ...base], env)).code).toBe(0);
+    expect((await cli(['status', 'compact', '--max-bytes', '1000000', ...base], env)).code).toBe(0);
+    const out = join(dir, 'pull3');
+    const p = await cli(['status', 'pull', '--out', out, ...base], env);
+    expect(p.code, p.err).toBe(0);
+    expect(readStatus(out).stateOf('a')).toBe('blocked');
+    expect(readStatus(out).blockedIn('a')).toEqual(['cn']);
+    expect((await cli(['status', 'push', '--run', join(dir, 'missing.json'), ...base], env)).code).toBe(2);
+  }, 60_000);
+
+  it('history keeps full detail for a day, hourly points for 30 days, daily after', () => {
+    const now = at(40 * 1440);
+    const tree: StatusTree = { runs: new Map(), history: new Map() };
+    for (const minutes of [0, 10, 20 * 1440, 20 * 1440 + 10, 20 * 1440 + 70, 40 * 1440 - 30, 40 * 1440 - 20]) {
+      const r = run('ci', 'us', minutes, { a: minutes === 10 ? 'down' : 'up' });
+      tree.runs.set(runFileName(r), r);
+    }
+    const res = compactTree(tree, now);
+    expect(res.foldedRuns).toBe(5);
+    expect(tree.runs.size).toBe(2);
+    const pts = tree.history.get('a')!.points;
+    expect(pts.map((p) => [p.resolution, p.samples, p.state])).toEqual([['day', 2, 'down'], ['hour', 2, 'up'], ['hour', 1, 'up']]);
+  });
+
+  it('bad files are refused with the file and the field named', () => {
+    const bad = join(dir, 'bad');
+    execFileSync('mkdir', ['-p', join(bad, 'runs')]);
+    const r = run('ci', 'us', 0, { a: 'up' }) as unknown as Record<string, unknown>;
+    writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), JSON.stringify({ ...r, nodes: [{ node: 'a', state: 'sideways' }] }));
+    expect(() => readStatus(bad)).toThrow(StatusFileError);
+    expect(() => readStatus(bad)).toThrow(/runs\/2026-11-26T12-00-00Z-ci\.json: .*\/nodes\/0/);
+    writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), JSON.stringify({ ...r, schema_version: 2 }));
+    expect(() => readStatus(bad)).toThrow(/schema_version 2 is not supported/);
+    writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), '{');
+    expect(() => readStatus(bad)).toThrow(/not JSON/);
+  });
+});
