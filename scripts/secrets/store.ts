@@ -13,10 +13,16 @@ export class CredentialStore {
   readonly #nodes = new Map<string, NodeCredentials>();
   readonly #probes = new Map<number, UserCredentials>();
   readonly #secrets = new Set<string>();
+  readonly #onSecret?: (value: string) => void;
 
-  constructor(secret: Buffer, epoch: number) {
+  /**
+   * `onSecret` sees every secret value once, when it is first derived: in GitHub Actions
+   * it masks the value (`core.setSecret`) before anything could print it.
+   */
+  constructor(secret: Buffer, epoch: number, options: { onSecret?: (value: string) => void } = {}) {
     this.#secret = Buffer.from(secret); // a private copy: the caller may wipe or reuse its buffer
     this.epoch = counter(epoch, 'epoch');
+    this.#onSecret = options.onSecret;
   }
 
   user(name: string, rev: number): UserCredentials {
@@ -58,7 +64,11 @@ export class CredentialStore {
   }
 
   #record(...values: string[]): void {
-    for (const value of values) this.#secrets.add(value);
+    for (const value of values) {
+      if (this.#secrets.has(value)) continue;
+      this.#secrets.add(value);
+      this.#onSecret?.(value);
+    }
   }
 
   #recordUser(creds: UserCredentials): UserCredentials {
