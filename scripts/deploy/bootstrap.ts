@@ -1,0 +1,120 @@
+// `fleet bootstrap <node>`: turns a bare VPS into a boxfleet node, idempotently. The first
+// run logs in as bootstrap_user (root) and installs the node script; every later run goes
+// through the deploy user and the node script, like a deploy. Either way the node script
+// does the writing, so both paths share one code path on the node.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { expectPositionals } from '../cli/args.ts';
+import { requireFleet } from '../cli/context.ts';
+import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import type { Fleet, Node } from '../model/types.ts';
+import { CredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
+import { buildManifest, loadMonitoringFiles, nodeScript, parseHostFlags } from './bootstrap-files.ts';
+import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
+import { NODE_SCRIPT, openSession, sq, type Session } from './ssh.ts';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** The pinned release tarball: a local file (--release) or a download, verified either way. */
+async function releaseTarball(fleet: Fleet, node: Node, file: string | undefined): Promise<Buffer> {
+  const { version, sha256: pins } = fleet.settings.singbox;
+  const want = pins[node.arch];
+  if (!want) throw new OperationError(`fleet.yaml pins no sha256 for sing-box ${version} on ${node.arch}: add singbox.sha256.${node.arch} from the release page first`);
+  let data: Buffer;
+  if (file) data = readFileSync(file);
+  else {
+    const url = `https://github.com/SagerNet/sing-box/releases/download/v${version}/sing-box-${version}-linux-${node.arch}.tar.gz`;
+    const res = await fetch(url);
+    if (!res.ok) throw new OperationError(`download of sing-box ${version} failed: HTTP ${res.status}`);
+    data = Buffer.from(await res.arrayBuffer());
+  }
+  const got = sha256(data);
+  if (got !== want) throw new OperationError(`sing-box release ${file ?? version} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);
+  return data;
+}
+
+function publicKeyOf(identity: string | undefined): string {
+  if (!identity) throw new OperationError('bootstrap needs the deploy key: pass --identity FILE or set SSH_PRIVATE_KEY_FILE (its public key is installed for the deploy user)');
+  try {
+    return execFileSync('ssh-keygen', ['-y', '-f', identity], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(/\s+/).slice(0, 2).join(' ');
+  } catch {
+    throw new OperationError(`cannot read the public key of ${identity}`);
+  }
+}
+
+/** Deploy user first (a bootstrapped node); the bootstrap user when that does not work. */
+async function connect(ctx: CommandContext, node: Node, identity: string | undefined, redact: (t: string) => string): Promise<{ s: Session; first: boolean }> {
+  const opts = sessionOptions(ctx, identity);
+  try {
+    const s = await openSession(sshTarget(node), opts);
+    if ((await s.node(['self-version'])).code === 0) return { s, first: false };
+    await s.close();
+  } catch {
+    // Not bootstrapped yet (no deploy user, or no sudo rule): fall through.
+  }
+  try {
+    return { s: await openSession({ ...sshTarget(node), user: node.ssh.bootstrap_user }, opts), first: true };
+  } catch (e) {
+    throw new OperationError(`cannot reach ${node.name} as ${node.ssh.user} or ${node.ssh.bootstrap_user}: ${unreachableReason(e, redact)}`);
+  }
+}
+
+export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const [name] = expectPositionals(args, 1, 'the node name, e.g. `bootstrap tokyo-1`');
+  const fleet = requireFleet(ctx);
+  const node = fleet.nodes.find((n) => n.name === name);
+  if (!node) throw new OperationError(`no node \`${name}\` (nodes: ${fleet.nodes.map((n) => n.name).join(', ')})`);
+  const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
+  const store = new CredentialStore(master.secret, fleet.settings.epoch);
+  store.node(node.name, node.rev); // records the node's secrets for redaction
+  const identity = (args.options.identity as string | undefined) ?? ctx.env.SSH_PRIVATE_KEY_FILE;
+  const authorizedKey = publicKeyOf(identity);
+  const tarball = await releaseTarball(fleet, node, args.options.release as string | undefined);
+  const secrets = redactor(store.allSecretValues());
+  const redact = (t: string): string => secrets(t).split(node.address).join('[address]').split(node.ssh.host).join('[address]');
+  const monitoring = await loadMonitoringFiles();
+
+  const { s, first } = await connect(ctx, node, identity, redact);
+  const uploads: string[] = [];
+  const changed: string[] = [];
+  try {
+    ctx.io.err(`bootstrap ${node.name}: connected as ${s.target.user}${first ? ' (first run)' : ' (through the node script)'}`);
+    if (first) {
+      // Only the node script itself is installed without it; everything else goes through it.
+      const p = await s.upload(nodeScript());
+      uploads.push(p);
+      const sudo = s.target.user === 'root' ? '' : 'sudo -n ';
+      const r = await s.run(`if ! cmp -s ${sq(p)} ${NODE_SCRIPT}; then ${sudo}install -D -m 0755 ${sq(p)} ${NODE_SCRIPT}; echo "changed ${NODE_SCRIPT}"; fi`);
+      if (r.code !== 0) throw new OperationError(`installing the node script failed: ${redact(r.stderr.trim())}`);
+      changed.push(...r.stdout.split('\n').filter((l) => l.startsWith('changed ')));
+    }
+    const flags = parseHostFlags((await s.run('cat /etc/boxfleet/node.env 2>/dev/null || true')).stdout);
+    const step = async (what: string, args: string[]): Promise<void> => {
+      const r = await s.node(['with-lock', ...args]);
+      if (r.code !== 0) throw new OperationError(`${what} failed on ${node.name} (exit ${r.code}): ${redact(r.stderr.trim().split('\n').slice(-3).join(' '))}`);
+      for (const line of r.stdout.split('\n')) {
+        if (line.startsWith('changed ')) changed.push(line);
+        else if (line.startsWith('skipped ')) ctx.io.err(`  ${line}`);
+      }
+    };
+    const tb = await s.upload(tarball);
+    uploads.push(tb);
+    const { version, sha256: pins } = fleet.settings.singbox;
+    await step('installing sing-box', ['install-singbox', tb, pins[node.arch]!, version]);
+    const manifest = buildManifest(fleet, node, store, authorizedKey, flags, monitoring ? monitoring(fleet, node) : []);
+    const mf = await s.upload(JSON.stringify(manifest));
+    uploads.push(mf);
+    await step('bootstrap', ['bootstrap', mf]);
+  } finally {
+    if (uploads.length) await s.run(`rm -f ${uploads.map(sq).join(' ')}`).catch(() => undefined);
+    await s.close();
+  }
+  const mon = fleet.settings.monitoring?.address;
+  if (mon && !/^[0-9.:a-fA-F]+$/.test(mon)) ctx.io.err(`note: monitoring.address is a host name; the node firewall admits only addresses, so it was left out`);
+  if (!monitoring) ctx.io.err('note: no monitoring stage yet (scripts/monitoring/node-files.ts); its files were not installed');
+  if (node.tls?.mode === 'acme' && node.tls.acme?.challenge === 'http-01') ctx.io.err('note: port 80 is open for the ACME http-01 challenge');
+  if (changed.length === 0) ctx.io.out(`bootstrap ${node.name}: no change`);
+  else ctx.io.out([`bootstrap ${node.name}: ${changed.length} change(s)`, ...changed.map((c) => `  ${redact(c)}`)].join('\n'));
+  return EXIT.ok;
+}

@@ -1,0 +1,132 @@
+// `fleet deploy`: render every node, ask each node what it runs, deploy only the nodes
+// whose rendered config differs — canary first, then the rest with bounded parallelism,
+// stopping when failures exceed the fleet's budget. Unreachable nodes are reported, never
+// guessed about.
+import { execFileSync } from 'node:child_process';
+import { intOption, listOption } from '../cli/args.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { loadInputs, probeNode, selectTargets, sessionOptions, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
+import { deployNode, type NodeResult } from './node-deploy.ts';
+import { printReport, progressLine } from './report.ts';
+import type { Session } from './ssh.ts';
+
+interface Candidate {
+  r: Rendered;
+  session: Session;
+  reason: string;
+}
+
+/** Why a node needs a deploy, or undefined when it runs exactly the rendered config. */
+export function changeReason(r: Rendered, s: NodeStatus): string | undefined {
+  if (s.config_sha256 !== r.sha256) return s.config_sha256 ? 'config differs' : 'no config yet';
+  if (s.marker?.config_sha256 !== r.sha256) return 'no marker for this config';
+  if (!s.active) return 'sing-box is not running';
+  return undefined;
+}
+
+function commitOf(ctx: CommandContext): string {
+  if (ctx.env.GITHUB_SHA) return ctx.env.GITHUB_SHA;
+  try {
+    return execFileSync('git', ['-C', ctx.root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs fn over items with at most `limit` at once; `stop()` is asked before each start. */
+async function pool<T>(items: T[], limit: number, stop: () => boolean, fn: (x: T) => Promise<void>): Promise<T[]> {
+  const queue = [...items];
+  const notStarted: T[] = [];
+  const worker = async (): Promise<void> => {
+    for (let x = queue.shift(); x !== undefined; x = queue.shift()) {
+      if (stop()) {
+        notStarted.push(x, ...queue.splice(0));
+        return;
+      }
+      await fn(x);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return notStarted;
+}
+
+export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: RenderAll): Promise<number> {
+  const parallelOpt = intOption(args, 'parallel', 1, 64);
+  const names = listOption(args, 'nodes');
+  const dryRun = args.options['dry-run'] === true;
+  const format = String(args.options.format ?? 'text');
+  const inputs = await loadInputs(ctx, render);
+  const { fleet, redact } = inputs;
+  const targets = selectTargets(inputs, names);
+  const parallel = parallelOpt ?? fleet.settings.deploy.parallel;
+  const opts = sessionOptions(ctx, args.options.identity as string | undefined);
+  const results = new Map<string, NodeResult>();
+  const started = Date.now();
+  const finish = (res: NodeResult): void => {
+    results.set(res.node, res);
+    ctx.io.err(progressLine(res));
+  };
+
+  // Plan: what does every node run now? Sessions stay open for the rollout.
+  const candidates: Candidate[] = [];
+  await pool(targets, Math.max(parallel, 8), () => false, async (r) => {
+    const t0 = Date.now();
+    const p = await probeNode(r, opts, redact);
+    if (!p.session || !p.status) return finish({ node: r.node.name, outcome: 'unreachable', detail: p.error ?? 'unreachable', ms: Date.now() - t0 });
+    const reason = changeReason(r, p.status);
+    if (!reason) {
+      await p.session.close();
+      return finish({ node: r.node.name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
+    }
+    candidates.push({ r, session: p.session, reason });
+  });
+  candidates.sort((a, b) => a.r.node.name.localeCompare(b.r.node.name));
+
+  try {
+    if (dryRun) {
+      for (const c of candidates) finish({ node: c.r.node.name, outcome: 'would deploy', detail: `${c.reason} (dry run: nothing written)`, ms: 0 });
+    } else {
+      await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish);
+    }
+  } finally {
+    await Promise.all(candidates.map((c) => c.session.close()));
+  }
+
+  const ordered = targets.map((t) => results.get(t.node.name)!).filter(Boolean);
+  printReport(ctx, ordered, { format, title: dryRun ? 'fleet deploy --dry-run' : 'fleet deploy', ms: Date.now() - started });
+  const ok = ordered.every((r) => r.outcome === 'deployed' || r.outcome === 'unchanged' || r.outcome === 'would deploy');
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+async function rollout(
+  ctx: CommandContext,
+  candidates: Candidate[],
+  parallel: number,
+  policy: { canary?: string; max_fail_percent: number },
+  redact: (t: string) => string,
+  finish: (r: NodeResult) => void,
+): Promise<void> {
+  const commit = commitOf(ctx);
+  const truncate = new Set((ctx.env.BOXFLEET_FAULT_TRUNCATE_UPLOAD ?? '').split(',').filter(Boolean));
+  let failed = 0;
+  const one = async (c: Candidate): Promise<boolean> => {
+    const t0 = Date.now();
+    const res = await deployNode(c.session, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name) });
+    const ok = res.outcome === 'deployed';
+    if (!ok) failed++;
+    finish({ ...res, detail: res.outcome === 'deployed' ? `${c.reason}; deployed` : res.detail, ms: Date.now() - t0 });
+    return ok;
+  };
+  const skip = (list: Candidate[], why: string): void => {
+    for (const c of list) finish({ node: c.r.node.name, outcome: 'skipped', detail: `not touched: ${why}`, ms: 0 });
+  };
+  if (candidates.length === 0) return;
+  // The canary goes first and alone; if it fails, nothing else is touched.
+  const canary = candidates.find((c) => c.r.node.name === policy.canary) ?? candidates[0]!;
+  const rest = candidates.filter((c) => c !== canary);
+  if (!(await one(canary))) return skip(rest, `canary ${canary.r.node.name} failed`);
+  // Like Ansible's max_fail_percentage: stop when the share of failures exceeds the budget.
+  const over = (): boolean => (failed * 100) / candidates.length > policy.max_fail_percent;
+  const notStarted = await pool(rest, parallel, over, async (c) => void (await one(c)));
+  skip(notStarted, `failures exceeded max_fail_percent ${policy.max_fail_percent}% (${failed} of ${candidates.length})`);
+}

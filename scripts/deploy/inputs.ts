@@ -1,0 +1,117 @@
+// What deploy and drift both start from: the fleet, every node's rendered config and its
+// hash, a redactor for everything printed from a node, and each node's live status.
+import { createHash } from 'node:crypto';
+import { requireFleet } from '../cli/context.ts';
+import { OperationError, UsageError, type CommandContext } from '../cli/types.ts';
+import type { Fleet, Node } from '../model/types.ts';
+import { CredentialStore, loadMasterSecret, redactor, REDACTED } from '../secrets/index.ts';
+import { openSession, SshError, type Session, type SessionOptions, type SshTarget } from './ssh.ts';
+
+export interface Rendered {
+  node: Node;
+  config: string;
+  sha256: string;
+}
+
+export interface DeployInputs {
+  fleet: Fleet;
+  store: CredentialStore;
+  rendered: Map<string, Rendered>;
+  /** Removes derived secrets and node addresses from text that came from a node. */
+  redact(text: string): string;
+}
+
+export type RenderAll = (fleet: Fleet, store: CredentialStore, now: Date) => Map<string, string>;
+
+/** The server-config renderer, imported lazily so `fleet --help` never loads it. */
+export async function loadRenderer(): Promise<RenderAll> {
+  const mod = (await import('../render/server/index.ts')) as { renderNodeConfigs?: RenderAll };
+  if (!mod.renderNodeConfigs) throw new OperationError('the server-config renderer (scripts/render/server) exports no renderNodeConfigs');
+  return mod.renderNodeConfigs;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promise<DeployInputs> {
+  const fleet = requireFleet(ctx);
+  // Deploy and drift touch real nodes: the demo secret and a missing secret are refused.
+  const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
+  const store = new CredentialStore(master.secret, fleet.settings.epoch);
+  const configs = (render ?? (await loadRenderer()))(fleet, store, ctx.now);
+  const rendered = new Map<string, Rendered>();
+  for (const node of fleet.nodes) {
+    const config = configs.get(node.name);
+    if (config !== undefined) rendered.set(node.name, { node, config, sha256: sha256(config) });
+  }
+  const addresses = fleet.nodes.flatMap((n) => [n.address, n.ssh.host]);
+  const secrets = redactor(store.allSecretValues());
+  // Addresses are short (an IPv4 can be 7 characters), so they get their own exact pass.
+  const addrs = [...new Set(addresses)].sort((a, b) => b.length - a.length);
+  const redact = (text: string): string => addrs.reduce((t, a) => t.split(a).join('[address]'), secrets(text));
+  return { fleet, store, rendered, redact };
+}
+
+/** `--nodes a,b` checked against the rendered (enabled) nodes. */
+export function selectTargets(inputs: DeployInputs, names: string[] | undefined): Rendered[] {
+  if (!names) return [...inputs.rendered.values()];
+  const unknown = names.filter((n) => !inputs.rendered.has(n));
+  if (unknown.length > 0) {
+    const all = inputs.fleet.nodes.map((n) => n.name);
+    throw new UsageError(`--nodes: ${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not ${unknown.some((n) => all.includes(n)) ? 'an enabled node' : 'a node'} (enabled: ${[...inputs.rendered.keys()].join(', ')})`);
+  }
+  return [...new Set(names)].map((n) => inputs.rendered.get(n)!);
+}
+
+export function sshTarget(node: Node): SshTarget {
+  return { host: node.ssh.host, port: node.ssh.port, user: node.ssh.user, hostKeys: node.ssh.host_keys };
+}
+
+export function sessionOptions(ctx: CommandContext, identity: string | undefined): SessionOptions {
+  return { identityFile: identity ?? ctx.env.SSH_PRIVATE_KEY_FILE, env: ctx.env, connectTimeoutSec: Number(ctx.env.BOXFLEET_SSH_CONNECT_TIMEOUT ?? 10) };
+}
+
+export interface Marker {
+  config_sha256: string;
+  singbox_version: string;
+  commit: string;
+  deployed_at: string;
+}
+
+export interface NodeStatus {
+  config_sha256: string | null;
+  singbox_version: string | null;
+  main_pid: number;
+  active: boolean;
+  manager: string;
+  marker: Marker | null;
+  script_version: number;
+}
+
+export async function readStatus(s: Session): Promise<NodeStatus> {
+  const r = await s.node(['status']);
+  if (r.code !== 0) throw new OperationError(`boxfleet-node status failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return JSON.parse(r.stdout) as NodeStatus;
+}
+
+/** Why a node could not be reached, in words an operator can act on. */
+export function unreachableReason(e: unknown, redact: (t: string) => string): string {
+  if (e instanceof SshError) {
+    const what = { 'host-key': 'host key does not match the pinned key (possible man in the middle, or the node was reinstalled)', auth: 'login refused for the deploy user', unreachable: 'no connection', ssh: 'ssh failed' }[e.kind];
+    return `${what}: ${redact(e.message)}`;
+  }
+  return redact((e as Error)?.message ?? String(e));
+}
+
+/** Opens a session and reads the node's status; never throws. */
+export async function probeNode(r: Rendered, opts: SessionOptions, redact: (t: string) => string): Promise<{ session?: Session; status?: NodeStatus; error?: string }> {
+  let session: Session | undefined;
+  try {
+    session = await openSession(sshTarget(r.node), opts);
+    return { session, status: await readStatus(session) };
+  } catch (e) {
+    await session?.close();
+    return { error: unreachableReason(e, redact) };
+  }
+}
+
+export { REDACTED };

@@ -1,0 +1,145 @@
+// A temporary test fleet whose nodes are the harness's sshd hosts, a sing-box "release"
+// tarball made from the stand-in, and the real `fleet` CLI run in-process.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { CredentialStore } from '../../scripts/secrets/index.ts';
+import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
+import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
+import type { TestHost, TestHosts } from '../harness/index.ts';
+import { pidsWithCmdline, run } from '../harness/proc.ts';
+
+export const TEST_SECRET = 'boxfleet-deploy-tests-secret-0123456789abcdef';
+export const VERSION = '1.12.24';
+const REPO = new URL('../../', import.meta.url).pathname;
+export const STAND_IN = join(REPO, 'test/stand-ins/sing-box/sing-box');
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export interface TestFleet {
+  dir: string;
+  release: string;
+  hosts: TestHosts;
+  cli(argv: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** Edits a YAML file of the fleet (path relative to the fleet dir). */
+  edit(file: string, fn: (doc: Record<string, any>) => void): void;
+  cleanup(): void;
+}
+
+/** The stand-in packed like a real release: sing-box-<v>-linux-amd64/sing-box. */
+function makeRelease(dir: string): string {
+  const name = `sing-box-${VERSION}-linux-amd64`;
+  mkdirSync(join(dir, 'rel', name), { recursive: true });
+  const src = readFileSync(STAND_IN, 'utf8').replace(/^VERSION = ".*"/m, `VERSION = "${VERSION}"`);
+  writeFileSync(join(dir, 'rel', name, 'sing-box'), src, { mode: 0o755 });
+  const tarball = join(dir, `${name}.tar.gz`);
+  execFileSync('tar', ['-czf', tarball, '-C', join(dir, 'rel'), name]);
+  return tarball;
+}
+
+function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unknown>[] = []): Record<string, unknown> {
+  const serverName = `${h.name}.boxfleet.test`;
+  const key = store.node(h.name, 1).selfSignedKey.privateKeyPem;
+  return {
+    name: h.name,
+    title: `Test ${h.name}`,
+    region: 'test',
+    country: 'DE',
+    arch: 'amd64',
+    address: h.ip,
+    ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] },
+    tls: { mode: 'self-signed', server_name: serverName, certificate: makeSelfSignedCertificate({ privateKeyPem: key, serverName, address: h.ip }) },
+    inbounds: [
+      { type: 'trojan', port: 443 },
+      { type: 'shadowsocks', port: 8388, method: '2022-blake3-aes-128-gcm' },
+      { type: 'hysteria2', port: 443, obfs: true },
+      ...extra,
+    ],
+  };
+}
+
+export function makeTestFleet(hosts: TestHosts): TestFleet {
+  const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
+  const release = makeRelease(dir);
+  const sha = createHash('sha256').update(readFileSync(release)).digest('hex');
+  const fleet = parse(readFileSync(join(REPO, 'fleet.yaml'), 'utf8')) as Record<string, any>;
+  fleet.singbox = { version: VERSION, sha256: { amd64: sha } };
+  fleet.deploy = { canary: hosts.hosts[0]!.name, parallel: 4, max_fail_percent: 34 };
+  mkdirSync(join(dir, 'nodes'));
+  mkdirSync(join(dir, 'users'));
+  writeFileSync(join(dir, 'fleet.yaml'), stringify(fleet));
+  const store = new CredentialStore(Buffer.from(TEST_SECRET), fleet.epoch);
+  for (const [i, h] of hosts.hosts.entries()) {
+    const reality = i === 0 ? [{ type: 'vless-reality', port: 8443, handshake_server: 'www.example.com' }] : [];
+    writeFileSync(join(dir, 'nodes', `${h.name}.yaml`), stringify(nodeYaml(h, store, reality)));
+  }
+  writeFileSync(join(dir, 'users', 'alice.yaml'), stringify({ name: 'alice', rev: 1 }));
+  // bob only reaches the second node: changing him must touch that node alone.
+  writeFileSync(join(dir, 'users', 'bob.yaml'), stringify({ name: 'bob', rev: 1, nodes: [`node:${(hosts.hosts[1] ?? hosts.hosts[0])!.name}`] }));
+  const tf: TestFleet = {
+    dir,
+    release,
+    hosts,
+    async cli(argv, env = {}) {
+      // A separate process, as `npm run fleet` runs it (vitest's module loader cannot do
+      // the CLI registry's dynamic imports of stages that do not exist yet).
+      const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, '--now', '2026-06-01T00:00:00Z'], {
+        cwd: REPO,
+        timeoutMs: 120_000,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: TEST_SECRET, BOXFLEET_SSH_CONNECT_TIMEOUT: '3', ...env },
+      });
+      return { code: r.code ?? -1, out: r.stdout.trimEnd(), err: r.stderr.trimEnd() };
+    },
+    edit(file, fn) {
+      const doc = parse(readFileSync(join(dir, file), 'utf8')) as Record<string, any>;
+      fn(doc);
+      writeFileSync(join(dir, file), stringify(doc));
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return tf;
+}
+
+/** Marks a harness host as a test host (pidfile service manager, machine-wide steps off). */
+export async function markTestHost(h: TestHost): Promise<void> {
+  await h.exec(['sh', '-c', 'mkdir -p /etc/boxfleet && printf "BOXFLEET_TEST_HOST=1\\nBOXFLEET_SERVICE_MANAGER=pidfile\\nBOXFLEET_SETTLE_SEC=0.3\\n" > /etc/boxfleet/node.env'], { check: true });
+}
+
+/** Shell command output on a host, trimmed; throws on failure. */
+export async function sh(h: TestHost, cmd: string): Promise<string> {
+  return (await h.exec(['bash', '-c', cmd], { check: true })).stdout.trim();
+}
+
+export interface HostState {
+  hash: string;
+  pid: string;
+  marker: string;
+  alive: boolean;
+}
+
+/** What a host runs: live config hash, service PID (alive?), marker. */
+export async function hostState(h: TestHost): Promise<HostState> {
+  const out = await sh(h, 'sha256sum /etc/sing-box/config.json 2>/dev/null | cut -c1-64; cat /run/sing-box.pid 2>/dev/null || echo 0; echo; cat /var/lib/boxfleet/deployed.json 2>/dev/null | tr -d "\\n"; echo');
+  const [hash = '', pid = '0', , marker = ''] = out.split('\n');
+  const st = pid !== '0' ? await h.exec(['sh', '-c', `sed 's/^.*) //' /proc/${pid}/stat | cut -d' ' -f1`]) : undefined;
+  return { hash, pid, marker, alive: !!st && st.code === 0 && /^[RSD]/.test(st.stdout.trim()) };
+}
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** ControlMaster processes or session directories a deploy left behind (should be none). */
+export function leftovers(): string[] {
+  const pids = pidsWithCmdline(`/${SESSION_DIR_PREFIX}`);
+  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith(SESSION_DIR_PREFIX));
+  return [...pids.map((p) => `pid ${p}`), ...dirs.map((d) => `dir ${d}`)];
+}
+
