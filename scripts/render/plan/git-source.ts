@@ -1,0 +1,44 @@
+// A FileSource over a Git commit, so loadFleet can read the fleet as it was at a ref.
+// loadFleet reads synchronously; Git is asynchronous, so the files are fetched up front.
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { OperationError } from '../../cli/types.ts';
+import type { FileSource } from '../../model/load.ts';
+
+const DIRS = ['nodes', 'users'] as const;
+
+export async function gitSource(root: string, ref: string): Promise<{ source: FileSource; commit: string }> {
+  // Parallel `git show` calls; one per file is simple and fine for hundreds of files.
+  const git: SimpleGit = simpleGit({ baseDir: root, maxConcurrentProcesses: 8 });
+  const commit = await resolveRef(git, ref);
+  // The fleet may live in a sub-folder of the repository: paths at the ref are repo-relative.
+  const prefix = (await git.revparse(['--show-prefix'])).trim();
+  const files = new Map<string, Buffer>();
+  const lists = new Map<string, string[]>();
+  const paths = ['fleet.yaml'];
+  for (const dir of DIRS) {
+    const out = await git.raw(['ls-tree', '--full-name', '--name-only', commit, '--', `${prefix}${dir}/`]);
+    const names = out.split('\n').filter(Boolean).map((p) => p.slice(`${prefix}${dir}/`.length)).sort();
+    lists.set(dir, names);
+    paths.push(...names.map((n) => `${dir}/${n}`));
+  }
+  await Promise.all(paths.map(async (path) => {
+    try {
+      files.set(path, Buffer.from(await git.show([`${commit}:${prefix}${path}`]), 'utf8'));
+    } catch {
+      // Absent at that commit (fleet.yaml missing, or a sub-folder): loadFleet reports it.
+    }
+  }));
+  return {
+    commit,
+    source: { read: (path) => files.get(path), list: (dir) => lists.get(dir) ?? [] },
+  };
+}
+
+async function resolveRef(git: SimpleGit, ref: string): Promise<string> {
+  if (ref.startsWith('-')) throw new OperationError(`--base "${ref}" is not a Git ref`);
+  try {
+    return (await git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim();
+  } catch {
+    throw new OperationError(`--base: "${ref}" is not a commit in this repository (in Actions, check out with fetch-depth: 0 or fetch the base branch first)`);
+  }
+}
