@@ -1,0 +1,90 @@
+// `fleet site`: the static site users see. Per active user a folder named by their
+// subscription token with their page and profile files; an inactive user's folder holds
+// only a page that says so; the root has nothing that names or lists a user.
+import { availableParallelism } from 'node:os';
+import { activeUsers } from '../model/access.ts';
+import type { Fleet } from '../model/types.ts';
+import { CredentialStore, type MasterSecret } from '../secrets/index.ts';
+import { DEMO_MARKER } from './demo.ts';
+import { headersFile, type TokenFolder } from './headers.ts';
+import { SiteWriter } from './output.ts';
+import { baseOf, landingPages, notFoundPage, statusPages } from './pages.ts';
+import type { StatusView } from './status-adapter.ts';
+import { loadTemplates } from './templates.ts';
+import { fleetData, writeUserFolder, type FolderContext, type FolderResult } from './user-folder.ts';
+import { writeFoldersInWorkers } from './workers.ts';
+
+export interface SiteOptions {
+  outDir: string;
+  status?: StatusView;
+  /** Overrides site.base_url (local previews serve from http://127.0.0.1:PORT). */
+  baseUrl?: string;
+  /** Worker threads for user folders; default 2 (if the machine has them) from 200 users up. */
+  threads?: number;
+  warn(message: string): void;
+}
+
+export interface UserLink { user: string; url: string }
+export interface SiteResult { dir: string; demo: boolean; links: UserLink[]; folders: number; files: number; bytes: number }
+
+/** Below this, starting threads costs more than it saves. */
+const PARALLEL_FROM = 200;
+
+export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, opts: SiteOptions): Promise<SiteResult> {
+  const out = new SiteWriter(opts.outDir);
+  try {
+    const c: FolderContext = {
+      fleet, tpl: loadTemplates(), demo: secret.demo, now, base: baseOf(fleet, opts.baseUrl), status: opts.status,
+      store: new CredentialStore(secret.secret, fleet.settings.epoch),
+    };
+    const threads = opts.threads ?? (fleet.users.length >= PARALLEL_FROM ? Math.min(2, availableParallelism()) : 1);
+    let results: FolderResult[];
+    if (threads > 1) {
+      const r = await writeFoldersInWorkers({
+        fleet: fleetData(fleet), secret: new Uint8Array(secret.secret), demo: secret.demo, now: now.toISOString(),
+        base: c.base, status: opts.status, dir: out.dir,
+      }, threads);
+      results = r.results;
+      out.files += r.files;
+      out.bytes += r.bytes;
+    } else {
+      results = [];
+      for (const user of fleet.users) {
+        results.push(await writeUserFolder(c, user, out));
+        await out.settle(64);
+      }
+    }
+    const folders: TokenFolder[] = results.flatMap((r, i) => r.tokens.map((token) => ({ token, user: fleet.users[i] })));
+    writeRoot(c, out, folders, opts.warn);
+    await out.settle();
+    out.commit();
+    const links = results.flatMap((r) => (r.url ? [{ user: r.user, url: r.url }] : []));
+    return { dir: out.final, demo: secret.demo, links, folders: folders.length, files: out.files, bytes: out.bytes };
+  } catch (e) {
+    await out.settle().catch(() => {}); // no write may land after the temp dir is removed
+    out.abort();
+    throw e;
+  }
+}
+
+function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], warn: (m: string) => void): void {
+  out.writeAll([''], landingPages(c));
+  out.writeAll(['status'], statusPages(c, c.status));
+  out.write('404.html', notFoundPage(c));
+  // A server with directory listing on (nginx autoindex, python -m http.server) would
+  // otherwise list every token folder at /s/.
+  out.write('s/index.html', notFoundPage(c));
+  out.write('robots.txt', 'User-agent: *\nDisallow: /\n');
+  out.write('assets/site.css', c.tpl.css);
+  out.write('assets/copy.js', c.tpl.copyJs);
+  const headers = headersFile(c.fleet.settings, folders, warn);
+  if (headers) out.write('_headers', headers);
+  if (c.demo) out.write(DEMO_MARKER, 'Built with the public demo secret (FLEET_SECRET unset). Never publish this site.\n');
+}
+
+/** Page links of active users, as the operator sends them (`fleet links`). */
+export function userLinks(fleet: Fleet, secret: MasterSecret, now: Date, baseUrl?: string): UserLink[] {
+  const store = new CredentialStore(secret.secret, fleet.settings.epoch);
+  const base = baseOf(fleet, baseUrl);
+  return activeUsers(fleet, now).map((u) => ({ user: u.name, url: `${base}/s/${store.user(u.name, u.rev).token}/` }));
+}

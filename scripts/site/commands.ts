@@ -1,0 +1,31 @@
+// Commands of the site stage: building the static site and listing the links to send.
+import type { Command } from '../cli/types.ts';
+
+export const commands: Command[] = [
+  {
+    name: 'site',
+    summary: 'build the static site: one page and three profile files per user under an unguessable path',
+    options: [
+      { name: 'out', value: 'DIR', help: 'output directory, replaced as a whole when the build succeeds (default: build/site)' },
+      { name: 'status', value: 'DIR', help: 'a checkout of the status branch: order nodes by health and draw the status page' },
+      { name: 'base-url', value: 'URL', help: 'use this instead of site.base_url (for a local preview)' },
+    ],
+    examples: [
+      'FLEET_SECRET=... npm run fleet -- site',
+      'npm run fleet -- site --out /tmp/preview   # without FLEET_SECRET: demo build with a banner, never publishable',
+      'npm run fleet -- site --status ../fleet-status',
+    ],
+    details: 'Without FLEET_SECRET the public demo secret is used: every page then carries a "demo" banner and the ' +
+      'build is marked (.boxfleet-demo), so publishing refuses it.',
+    run: async (ctx, args) => (await import('./run.ts')).runSite(ctx, args),
+  },
+  {
+    name: 'links',
+    summary: "print each active user's page URL: the link you send them",
+    options: [{ name: 'user', value: 'NAME', help: 'only this user' }],
+    formats: ['table', 'json'],
+    examples: ['FLEET_SECRET=... npm run fleet -- links', 'FLEET_SECRET=... npm run fleet -- links --user alice --format json'],
+    details: 'Needs the real FLEET_SECRET: links made from the demo secret open nothing that is published.',
+    run: async (ctx, args) => (await import('./run.ts')).runLinks(ctx, args),
+  },
+];

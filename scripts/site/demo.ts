@@ -1,0 +1,14 @@
+// A site built with the public demo secret is marked twice, so publishing can refuse it
+// even when dotfiles were stripped on the way (upload-pages-artifact drops them):
+// a marker file at the root and a <meta name="boxfleet-demo"> in every page.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const DEMO_MARKER = '.boxfleet-demo';
+export const DEMO_META = 'name="boxfleet-demo"';
+
+export function isDemoBuild(dir: string): boolean {
+  if (existsSync(join(dir, DEMO_MARKER))) return true;
+  const index = join(dir, 'index.html');
+  return existsSync(index) && readFileSync(index, 'utf8').includes(DEMO_META);
+}

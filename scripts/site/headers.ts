@@ -1,0 +1,50 @@
+// `_headers` for hosts that read it (Cloudflare Pages, Netlify; ops.md §1.11). GitHub Pages
+// and a plain web server ignore or would publish the file, so it is never written for them.
+// Fleet-wide headers use patterns; only quota and expiry need one rule per token folder.
+// The file names no user (only token paths), and lists only folders that exist anyway.
+import { parseInstant } from '../model/time.ts';
+import type { FleetSettings, User } from '../model/types.ts';
+
+/** Cloudflare Pages applies at most 100 rules; Netlify documents no such limit. */
+export const RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare: 100, netlify: Infinity };
+
+export interface TokenFolder { token: string; user: User }
+
+export function userInfo(user: User): string | undefined {
+  const parts = ['upload=0', 'download=0'];
+  if (user.quota_gb !== undefined) parts.push(`total=${Math.round(user.quota_gb * 1024 ** 3)}`);
+  const expiry = user.expires ? parseInstant(user.expires, true) : undefined;
+  if (expiry) parts.push(`expire=${Math.floor(expiry.getTime() / 1000)}`);
+  return parts.length > 2 ? parts.join('; ') : undefined;
+}
+
+export function headersFile(settings: FleetSettings, folders: TokenFolder[], warn: (m: string) => void): string | undefined {
+  const host = settings.site.host;
+  if (host !== 'cloudflare' && host !== 'netlify') return undefined;
+  const title = settings.site.title ?? settings.name;
+  const rules: string[][] = [
+    ['/s/*', 'Cache-Control: no-store', 'X-Robots-Tag: noindex', `profile-update-interval: ${settings.subscription.update_interval_hours}`],
+    ['/s/:token/sing-box.json', `content-disposition: ${disposition(title, 'json')}`],
+    ['/s/:token/mihomo.yaml', `content-disposition: ${disposition(title, 'yaml')}`],
+    ['/s/:token/links.txt', `content-disposition: ${disposition(title, 'txt')}`],
+  ];
+  const perUser = folders.flatMap(({ token, user }) => {
+    const info = userInfo(user);
+    return info ? [[`/s/${token}/*`, `subscription-userinfo: ${info}`]] : [];
+  });
+  const limit = RULE_LIMIT[host];
+  if (rules.length + perUser.length <= limit) rules.push(...perUser);
+  else {
+    // Half the users with a quota header and half without would be more confusing than
+    // none: past the limit the per-user header is left out for everyone.
+    warn(`warning: ${perUser.length} token folders need a subscription-userinfo rule, but ${host} applies at most ${limit} rules in _headers; ` +
+      'quota and expiry headers are left out (the pages still show them)');
+  }
+  return rules.map(([path, ...lines]) => [path, ...lines.map((l) => `  ${l}`)].join('\n')).join('\n') + '\n';
+}
+
+/** RFC 6266 with an ASCII fallback, since clients take the profile name from it. */
+function disposition(title: string, ext: string): string {
+  const ascii = title.replace(/[^A-Za-z0-9 ._-]/g, '').trim() || 'profile';
+  return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${encodeURIComponent(`${title}.${ext}`)}`;
+}

@@ -1,0 +1,45 @@
+// The part of the status store the site needs, as plain data. The store is read only
+// through the probe stage's reader (scripts/status/reader.ts, which validates every file);
+// this adapter copies what pages and ordering use into a structure that can be sent to
+// worker threads (the reader's view is made of functions) and is fixed before rendering.
+import { readStatus as readStore } from '../status/reader.ts';
+import type { Fleet } from '../model/types.ts';
+
+export type NodeState = 'up' | 'degraded' | 'down' | 'blocked';
+const STATES: readonly string[] = ['up', 'degraded', 'down', 'blocked'];
+
+export interface HistoryPoint { t: string; ms: number | null }
+
+export interface NodeStatus {
+  /** The reader's overall state across vantages (a node never probed has no entry). */
+  state: NodeState;
+  since?: string;
+  /** Median latency of the latest results per vantage region, where one succeeded. */
+  latency: Record<string, number>;
+  /** Per vantage name, oldest first; null marks a point where the node was not up. */
+  history: Record<string, HistoryPoint[]>;
+}
+
+export interface StatusView { updated?: string; nodes: Record<string, NodeStatus> }
+
+export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView {
+  const store = readStore(dir);
+  const nodes: Record<string, NodeStatus> = {};
+  for (const node of fleet.nodes) {
+    const state = store.stateOf(node.name);
+    if (!STATES.includes(state)) continue;
+    const latest = store.latest(node.name);
+    const regions = [...new Set(Object.values(latest?.vantages ?? {}).map((v) => v.region))].sort();
+    const latency: Record<string, number> = {};
+    for (const r of regions) {
+      const ms = store.latencyFrom(node.name, r);
+      if (ms !== undefined) latency[r] = ms;
+    }
+    const history: Record<string, HistoryPoint[]> = {};
+    for (const p of store.historySeries(node.name)) {
+      (history[p.vantage] ??= []).push({ t: p.t, ms: p.state === 'down' || p.latency_ms === undefined ? null : p.latency_ms });
+    }
+    nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), latency, history };
+  }
+  return { updated: store.updated?.toISOString(), nodes };
+}

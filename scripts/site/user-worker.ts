@@ -1,0 +1,34 @@
+// Worker thread of a parallel site build: writes the folders of the users it is given
+// into the build's temp directory and reports what it wrote. See workers.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Fleet } from '../model/types.ts';
+import { CredentialStore } from '../secrets/index.ts';
+import { FileWriter } from './output.ts';
+import { loadTemplates } from './templates.ts';
+import { writeUserFolder, type FolderContext, type FolderResult } from './user-folder.ts';
+import type { WorkerInit } from './workers.ts';
+
+const init = workerData as WorkerInit;
+// `where` only points into YAML for error messages; nothing here reports one.
+const fleet: Fleet = { ...init.fleet, where: (file) => ({ file, line: 1, col: 1 }) };
+const c: FolderContext = {
+  fleet, tpl: loadTemplates(), demo: init.demo, now: new Date(init.now), base: init.base, status: init.status,
+  store: new CredentialStore(Buffer.from(init.secret), fleet.settings.epoch),
+};
+const out = new FileWriter(init.dir);
+const IN_FLIGHT = 64;
+
+parentPort!.on('message', async (job: { id: number; users: number[] }) => {
+  const [files, bytes] = [out.files, out.bytes];
+  try {
+    const results: FolderResult[] = [];
+    for (const i of job.users) {
+      results.push(await writeUserFolder(c, fleet.users[i], out));
+      await out.settle(IN_FLIGHT);
+    }
+    await out.settle();
+    parentPort!.postMessage({ id: job.id, results, files: out.files - files, bytes: out.bytes - bytes });
+  } catch (e) {
+    parentPort!.postMessage({ id: job.id, error: (e as Error).stack ?? String(e) });
+  }
+});

@@ -1,0 +1,135 @@
+// A user page in real Chromium (playwright-core, Debian's /usr/bin/chromium), served by
+// http-server on loopback. Every request to another host is aborted and fails the test.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStatus } from '../../scripts/site/status-adapter.ts';
+import { build, load, makeFleet, removeAll, ROOT, SECRET_A, serve, STATUS_FIXTURE, tempDir } from './helpers.ts';
+
+// jsqr is CommonJS with `export default` typings: the function is .default or the module.
+type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR = ((jsQRModule as unknown as { default?: Decode }).default ?? jsQRModule) as unknown as Decode;
+const SHOTS = join(ROOT, 'test-results', 'site');
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('user page in Chromium', () => {
+  const dirs: string[] = [];
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
+  let browser: Browser | undefined;
+  let pageUrl = '';
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const root = makeFleet(tempDir('br-fleet'));
+    const out = join(tempDir('br-out'), 'site');
+    dirs.push(root, join(out, '..'));
+    server = await serve(out);
+    const r = await build(root, out, { secret: SECRET_A, baseUrl: server.origin, status: readStatus(STATUS_FIXTURE, load(root)) });
+    pageUrl = r.links.find((l) => l.user === 'quartz-owl')!.url;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    removeAll(...dirs);
+    expect(foreign, 'requests to non-loopback hosts').toEqual([]);
+  });
+
+  async function open(opts: { js?: boolean; width?: number } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser!.newContext({ javaScriptEnabled: opts.js ?? true, viewport: { width: opts.width ?? 390, height: 844 }, deviceScaleFactor: 2 });
+    await ctx.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (u.hostname === '127.0.0.1') return route.continue();
+      foreign.push(u.href);
+      return route.abort();
+    });
+    const page = await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    return { ctx, page };
+  }
+
+  it('loads with no console error, fits 390 px, and each QR code decodes to its subscription URL', async () => {
+    const { ctx, page } = await open();
+    await page.screenshot({ path: join(SHOTS, 'user-390.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    for (const id of ['sing-box', 'mihomo', 'links']) {
+      const sub = page.locator(`#sub-${id}`);
+      const url = await sub.locator('input').inputValue();
+      expect(url.startsWith(pageUrl)).toBe(true);
+      const png = PNG.sync.read(await sub.locator('img.qr').screenshot({ path: join(SHOTS, `qr-${id}.png`) }));
+      const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+      expect(code?.data, id).toBe(url);
+    }
+    expect(consoleErrors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('every deep link carries the right encoded subscription URL', async () => {
+    const { ctx, page } = await open();
+    const links = await page.$$eval('a.app', (as) => as.map((a) => ({ app: a.getAttribute('data-app')!, href: a.getAttribute('href')!, url: a.closest('article')!.querySelector('input')!.value })));
+    expect(links.map((l) => l.app)).toEqual(['sing-box', 'clash', 'hiddify', 'v2rayng', 'shadowrocket']);
+    for (const { app, href, url } of links) {
+      let got: string | null = null;
+      if (app === 'hiddify') got = href.replace(/^hiddify:\/\/import\//, '').replace(/#.*$/, '');
+      else if (app === 'shadowrocket') got = Buffer.from(href.replace(/^sub:\/\//, '').replace(/#.*$/, ''), 'base64').toString('utf8');
+      else got = new URL(href).searchParams.get('url');
+      expect(got, app).toBe(url);
+    }
+    expect(links[0].href).toMatch(/^sing-box:\/\/import-remote-profile\?url=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fs%2F/);
+    expect(links[1].href).toMatch(/^clash:\/\/install-config\?url=[^&]+&name=/);
+    await ctx.close();
+  });
+
+  it('copy buttons copy the link', async () => {
+    const { ctx, page } = await open();
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server!.origin });
+    const button = page.locator('#sub-mihomo button.copy');
+    await button.click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.locator('#sub-mihomo input').inputValue());
+    await ctx.close();
+  });
+
+  it('switches language both ways without JavaScript', async () => {
+    const { ctx, page } = await open({ js: false });
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('a.lang');
+    expect(page.url()).toBe(`${pageUrl}zh.html`);
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    expect(await page.textContent('h1')).toBe('您的订阅');
+    await page.screenshot({ path: join(SHOTS, 'user-zh.png'), fullPage: true });
+    await page.click('a.lang');
+    expect(page.url()).toBe(pageUrl);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await ctx.close();
+  });
+
+  it('the status page fits 390 px and draws its charts', async () => {
+    const { ctx, page } = await open();
+    await page.goto(`${server!.origin}/status/`, { waitUntil: 'load' });
+    expect(await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await page.locator('.chart svg polyline').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'status-390.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('still shows links and QR codes with JavaScript disabled', async () => {
+    const { ctx, page } = await open({ js: false });
+    expect(await page.locator('a.app').count()).toBe(5);
+    expect(await page.locator('#sub-links input').inputValue()).toBe(`${pageUrl}links.txt`);
+    const widths = await page.$$eval('img.qr', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    expect(widths).toEqual([240, 240, 240]);
+    expect(await page.locator('button.copy').first().isVisible()).toBe(false);
+    await page.screenshot({ path: join(SHOTS, 'user-nojs.png'), fullPage: true });
+    await ctx.close();
+    expect(consoleErrors).toEqual([]);
+  });
+});

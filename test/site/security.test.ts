@@ -1,0 +1,181 @@
+// What the published tree may and may not contain: capability paths, no listing, make
+// before break on rotation, immediate revocation, no foreign hosts, determinism.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CredentialStore } from '../../scripts/secrets/index.ts';
+import { isDemoBuild } from '../../scripts/site/demo.ts';
+import { build, listFiles, load, makeFleet, NOW, removeAll, SECRET_A, SECRET_B, secretOf, tempDir, USERS } from './helpers.ts';
+
+const dirs: string[] = [];
+const temp = (p: string) => { const d = tempDir(p); dirs.push(d); return d; };
+afterAll(() => removeAll(...dirs));
+
+/** Folder tokens and the secret values of each user under SECRET_A at NOW (and a grace rev). */
+function identities(root: string, secret = SECRET_A) {
+  const fleet = load(root);
+  const store = new CredentialStore(secretOf(secret).secret, fleet.settings.epoch);
+  return fleet.users.map((u) => {
+    const revs = [u.rev, ...(u.rev > 1 ? [u.rev - 1] : [])];
+    const creds = revs.map((r) => store.user(u.name, r));
+    return { name: u.name, tokens: creds.map((c) => c.token), secrets: creds.flatMap((c) => [c.uuid, c.password]) };
+  });
+}
+
+describe('site security', () => {
+  let root: string;
+  let out: string;
+  let files: string[];
+  beforeAll(async () => {
+    root = makeFleet(temp('fleet'), { settings: { site: { host: 'cloudflare' } } });
+    out = join(temp('out'), 'site');
+    await build(root, out, { secret: SECRET_A });
+    files = listFiles(out);
+  });
+
+  it('has the neutral root files, and nothing else outside s/', () => {
+    const rootFiles = files.filter((f) => !/^s\/[^/]+\//.test(f));
+    expect(rootFiles).toEqual(['404.html', '_headers', 'assets/copy.js', 'assets/site.css', 'index.html', 'robots.txt', 's/index.html', 'status/index.html', 'status/zh.html', 'zh.html']);
+    expect(readFileSync(join(out, 'robots.txt'), 'utf8')).toBe('User-agent: *\nDisallow: /\n');
+    for (const f of files.filter((x) => x.endsWith('.html'))) {
+      const html = readFileSync(join(out, f), 'utf8');
+      expect(html, f).toContain('<meta name="robots" content="noindex, nofollow">');
+      expect(html, f).toContain('<meta name="referrer" content="no-referrer">');
+    }
+  });
+
+  it("no file outside a user's own folders holds their name, token, UUID or password", () => {
+    const ids = identities(root);
+    for (const id of ids) {
+      const own = id.tokens.map((t) => `s/${t}/`);
+      for (const f of files) {
+        if (own.some((p) => f.startsWith(p))) continue;
+        const text = readFileSync(join(out, f), 'utf8');
+        // _headers may carry token paths (checked exactly below), never anything else.
+        const needles = f === '_headers' ? [id.name, ...id.secrets] : [id.name, ...id.tokens, ...id.secrets];
+        for (const n of needles) expect(text.includes(n), `${f} contains a value of ${id.name}`).toBe(false);
+      }
+    }
+  });
+
+  it('_headers lists exactly the rules it needs and nothing else', () => {
+    const ids = Object.fromEntries(identities(root).map((i) => [i.name, i.tokens]));
+    const paths = readFileSync(join(out, '_headers'), 'utf8').split('\n').filter((l) => l && !l.startsWith(' '));
+    // Only quota/expiry users get a per-token rule: quartz-owl (quota+expiry), amber-wren is expired (no folder rule).
+    expect(paths).toEqual(['/s/*', '/s/:token/sing-box.json', '/s/:token/mihomo.yaml', '/s/:token/links.txt', `/s/${ids['quartz-owl'][0]}/*`]);
+    const text = readFileSync(join(out, '_headers'), 'utf8');
+    expect(text).toContain('Cache-Control: no-store');
+    expect(text).toContain('X-Robots-Tag: noindex');
+    expect(text).toContain('profile-update-interval: 12');
+    expect(text).toContain(`subscription-userinfo: upload=0; download=0; total=${50 * 1024 ** 3}; expire=${Date.parse('2027-06-30T23:59:59Z') / 1000}`);
+  });
+
+  it('active users get profiles; disabled and expired users only a page that says so', () => {
+    const ids = Object.fromEntries(identities(root).map((i) => [i.name, i.tokens[0]]));
+    for (const name of ['quartz-owl', 'maple-heron', 'cobalt-lynx']) {
+      for (const f of ['index.html', 'sing-box.json', 'mihomo.yaml', 'links.txt', 'qr-sing-box.svg']) expect(files, `${name} ${f}`).toContain(`s/${ids[name]}/${f}`);
+    }
+    for (const name of ['velvet-ibis', 'amber-wren']) {
+      expect(files.filter((f) => f.startsWith(`s/${ids[name]}/`))).toEqual([`s/${ids[name]}/index.html`, `s/${ids[name]}/zh.html`]);
+      const page = readFileSync(join(out, 's', ids[name], 'index.html'), 'utf8');
+      expect(page).toContain('Telegram @demo_operator');
+      expect(page).toContain(name === 'velvet-ibis' ? 'paused' : 'expired');
+    }
+  });
+
+  it('changing FLEET_SECRET changes every user folder', async () => {
+    const other = join(temp('out-b'), 'site');
+    await build(root, other, { secret: SECRET_B });
+    const folders = (list: string[]) => new Set(list.filter((f) => /^s\/[^/]+\//.test(f)).map((f) => f.split('/')[1]));
+    const a = folders(files);
+    const b = folders(listFiles(other));
+    expect(a.size).toBe(b.size);
+    for (const t of b) expect(a.has(t)).toBe(false);
+  });
+
+  it('builds the same bytes twice', async () => {
+    const again = join(temp('again'), 'site');
+    await build(root, again, { secret: SECRET_A });
+    const second = listFiles(again);
+    expect(second).toEqual(files);
+    for (const f of files) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+  });
+
+  it('user pages reference no other host: every src and href is relative or an app scheme', () => {
+    for (const f of files.filter((x) => x.endsWith('.html'))) {
+      const html = readFileSync(join(out, f), 'utf8');
+      for (const m of html.matchAll(/\s(?:src|href|action|srcset|poster|data)="([^"]*)"/g)) {
+        const value = m[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+        // Relative (no scheme, no //host) — or a deep link the app, not the browser, opens.
+        const relative = !/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith('//');
+        const ok = relative || /^(sing-box|clash|hiddify|v2rayng|sub):\/\//.test(value);
+        expect(ok, `${f}: ${value}`).toBe(true);
+      }
+      expect(html).not.toMatch(/url\(|@import|<iframe|<object|<embed/);
+    }
+    const css = readFileSync(join(out, 'assets/site.css'), 'utf8');
+    expect(css).not.toMatch(/url\(|@import/);
+  });
+
+  it('a real secret is not a demo build; the demo secret is, and says so on every page', async () => {
+    expect(isDemoBuild(out)).toBe(false);
+    const demo = join(temp('demo'), 'site');
+    await build(root, demo);
+    expect(isDemoBuild(demo)).toBe(true);
+    expect(existsSync(join(demo, '.boxfleet-demo'))).toBe(true);
+    for (const f of listFiles(demo).filter((x) => x.endsWith('.html'))) {
+      const html = readFileSync(join(demo, f), 'utf8');
+      expect(html, f).toContain('<meta name="boxfleet-demo"');
+      expect(html, f).toMatch(/class="demo"/);
+    }
+  });
+});
+
+describe('rotation and revocation', () => {
+  const base = { name: 'teal-marten', enabled: true };
+  async function folders(user: Record<string, unknown>, now: Date) {
+    const root = makeFleet(temp('rot'), { users: [{ ...base, ...user } as any, USERS[2]] });
+    const out = join(temp('rot-out'), 'site');
+    await build(root, out, { secret: SECRET_A, now });
+    const store = new CredentialStore(secretOf(SECRET_A).secret, 1);
+    const tok = (rev: number) => store.user('teal-marten', rev).token;
+    return { out, tok, list: listFiles(out) };
+  }
+
+  it('a routine rotation moves only that user, and the old folder serves the new profile until the grace period ends', async () => {
+    const before = await folders({ rev: 1 }, NOW);
+    const during = await folders({ rev: 2, rotated_at: '2026-11-26T06:00:00Z' }, NOW);
+    const after = await folders({ rev: 2, rotated_at: '2026-11-26T06:00:00Z' }, new Date('2026-11-28T06:00:01Z'));
+    const others = (l: string[], t: string[]) => l.filter((f) => f.startsWith('s/') && !t.some((x) => f.startsWith(`s/${x}/`)));
+    // The other user's folder is unchanged by the rotation.
+    expect(others(during.list, [during.tok(1), during.tok(2)])).toEqual(others(before.list, [before.tok(1)]));
+    for (const f of ['sing-box.json', 'mihomo.yaml', 'links.txt', 'index.html']) {
+      const fresh = readFileSync(join(during.out, 's', during.tok(2), f));
+      expect(readFileSync(join(during.out, 's', during.tok(1), f)).equals(fresh), f).toBe(true);
+      expect(readFileSync(join(before.out, 's', before.tok(1), f)).equals(fresh), `${f} differs from rev 1`).toBe(false);
+    }
+    expect(after.list.some((f) => f.startsWith(`s/${after.tok(1)}/`))).toBe(false);
+    expect(after.list.some((f) => f.startsWith(`s/${after.tok(2)}/sing-box.json`))).toBe(true);
+  });
+
+  it('a revocation removes the old folder at once', async () => {
+    const revoked = await folders({ rev: 2, rotated_at: '2026-11-26T06:00:00Z', revoked: true }, NOW);
+    expect(revoked.list.some((f) => f.startsWith(`s/${revoked.tok(1)}/`))).toBe(false);
+    expect(revoked.list).toContain(`s/${revoked.tok(2)}/sing-box.json`);
+  });
+});
+
+describe('parallel build', () => {
+  it('worker threads write the same bytes as one thread', async () => {
+    const root = makeFleet(temp('par'), { settings: { site: { host: 'netlify' } } });
+    const one = join(temp('one'), 'site');
+    const two = join(temp('two'), 'site');
+    const a = await build(root, one, { secret: SECRET_A, threads: 1 });
+    const b = await build(root, two, { secret: SECRET_A, threads: 2 });
+    expect(b.links).toEqual(a.links);
+    expect([b.files, b.bytes]).toEqual([a.files, a.bytes]);
+    const files = listFiles(one);
+    expect(listFiles(two)).toEqual(files);
+    for (const f of files) expect(readFileSync(join(two, f)).equals(readFileSync(join(one, f))), f).toBe(true);
+  });
+});

@@ -1,0 +1,54 @@
+// `npm start` from a copy of the repository: the demo site is built, served on loopback,
+// and every printed link and every profile on those pages works. Stopped by PID.
+import { spawn } from 'node:child_process';
+import { cpSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { profileProblems } from './checks.ts';
+import { freePort, removeAll, ROOT, stopChild, tempDir } from './helpers.ts';
+
+const COPY = ['fleet.yaml', 'nodes', 'users', 'scripts', 'site', 'package.json', 'tsconfig.json'];
+
+describe('npm start', () => {
+  const dir = tempDir('start');
+  afterAll(() => removeAll(dir));
+
+  it('serves the demo site and prints working links', async () => {
+    for (const p of COPY) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    delete env.FLEET_SECRET;
+    // Its own process group: tsx runs the script in a child node, which runs http-server.
+    const child = spawn(join(dir, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('Press Ctrl+C')) resolve(); });
+        child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${stderr}`)));
+      });
+      const links = [...stdout.matchAll(/^\s+(\S+)\s+(http:\/\/127\.0\.0\.1:(\d+)\/s\/[A-Za-z0-9_-]{32}\/)$/gm)].map((m) => ({ user: m[1], url: m[2], port: Number(m[3]) }));
+      expect(links.map((l) => l.user)).toEqual(['alice', 'dave', 'erin', 'frank']);
+      for (const { user, url, port: p } of links) {
+        expect(p).toBe(port);
+        const page = await fetch(url);
+        expect(page.status, user).toBe(200);
+        const html = await page.text();
+        expect(html).toContain('name="boxfleet-demo"');
+        const profileUrls = [...html.matchAll(/<input type="text" readonly value="([^"]+)"/g)].map((m) => m[1]);
+        expect(profileUrls.map((u) => u.slice(url.length))).toEqual(['sing-box.json', 'mihomo.yaml', 'links.txt']);
+        const [singbox, mihomo, linksTxt] = await Promise.all(profileUrls.map(async (u) => {
+          const r = await fetch(u);
+          expect(r.status, u).toBe(200);
+          return r.text();
+        }));
+        expect(profileProblems({ singbox, mihomo, links: linksTxt }), user).toEqual([]);
+      }
+    } finally {
+      await stopChild(child, true);
+    }
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
