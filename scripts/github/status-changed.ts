@@ -1,0 +1,38 @@
+// `fleet status changed`: did any node's overall health change between two copies of
+// latest.json? The probe workflow republishes the site (whose node order and status page
+// follow health) only then, instead of every 15 minutes.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { parseStatusJson, validateStatus } from '../status/validate.ts';
+import { addSummary, setOutput } from './summary.ts';
+
+export interface HealthChange { node: string; before: string; after: string }
+
+/** Node → overall state; a missing file or directory is an empty store (the first run). */
+export function readStates(path: string): Map<string, string> {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'latest.json') : path;
+  if (!existsSync(file)) return new Map();
+  const latest = validateStatus('latest', parseStatusJson(readFileSync(file, 'utf8'), file), file);
+  return new Map(Object.entries(latest.nodes).map(([n, v]) => [n, v.state]));
+}
+
+export function healthChanges(before: Map<string, string>, after: Map<string, string>): HealthChange[] {
+  const nodes = [...new Set([...before.keys(), ...after.keys()])].sort();
+  return nodes
+    .map((node) => ({ node, before: before.get(node) ?? 'unknown', after: after.get(node) ?? 'unknown' }))
+    .filter((c) => c.before !== c.after);
+}
+
+export async function runStatusChanged(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const before = args.options.before as string | undefined;
+  const after = args.options.after as string | undefined;
+  if (!before || !after) throw new UsageError('--before and --after are required (latest.json files or status directories)');
+  const changes = healthChanges(readStates(before), readStates(after));
+  setOutput(ctx, 'changed', changes.length ? 'true' : 'false');
+  const lines = changes.map((c) => `${c.node}: ${c.before} → ${c.after}`);
+  if (args.options.format === 'json') ctx.io.out(JSON.stringify({ changed: changes.length > 0, changes }, null, 2));
+  else ctx.io.out(changes.length ? lines.join('\n') : 'no node changed health');
+  if (changes.length) addSummary(ctx, ['### Node health changed', '', ...lines.map((l) => `- ${l}`), ''].join('\n'));
+  return changes.length && args.options['exit-code'] ? EXIT.found : EXIT.ok;
+}

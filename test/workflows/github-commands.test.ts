@@ -1,0 +1,148 @@
+// The `fleet github …` commands run the way the workflows run them (GITHUB_ACTIONS,
+// GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT) against
+// the GitHub stand-in, which refuses every request the real API would refuse.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Octokit } from 'octokit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startGitHubStandIn, type GitHubStandIn } from '../stand-ins/github/index.ts';
+import { cleanTemps, fleet, NOW, tempDir } from './helpers.ts';
+
+const PLAN_MARKER = '<!-- boxfleet-plan -->';
+let gh: GitHubStandIn;
+let dir: string;
+
+function actionsEnv(): NodeJS.ProcessEnv {
+  dir = tempDir();
+  writeFileSync(join(dir, 'summary.md'), '');
+  writeFileSync(join(dir, 'output'), '');
+  return {
+    GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'test-token', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: gh.url,
+    GITHUB_REF_NAME: 'main', RUNNER_TEMP: dir, GITHUB_STEP_SUMMARY: join(dir, 'summary.md'), GITHUB_OUTPUT: join(dir, 'output'),
+  };
+}
+const summary = () => readFileSync(join(dir, 'summary.md'), 'utf8');
+
+beforeAll(async () => { gh = await startGitHubStandIn({ clock: () => new Date(NOW) }); });
+afterAll(async () => { await gh.stop(); cleanTemps(); });
+afterEach(() => { expect(gh.violations).toEqual([]); });
+
+describe('fleet github plan-comment', () => {
+  it('posts the plan `fleet plan --format md` wrote, then updates that one comment in place', async () => {
+    gh.addPullRequest(7);
+    const env = actionsEnv();
+    // A human comment on the PR must stay untouched.
+    const human = new Octokit({ auth: 'human', baseUrl: gh.url, retry: { enabled: false }, throttle: { enabled: false } });
+    await human.rest.issues.createComment({ owner: 'acme', repo: 'fleet', issue_number: 7, body: 'LGTM once the plan is green' });
+
+    const plan = await fleet(['plan', '--base', 'HEAD', '--format', 'md'], {});
+    expect(plan.code).toBe(0);
+    expect(plan.out.startsWith(PLAN_MARKER)).toBe(true);
+    writeFileSync(join(dir, 'plan.md'), plan.out);
+
+    const first = await fleet(['github', 'plan-comment', '--pr', '7', '--file', join(dir, 'plan.md')], env);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/plan comment posted: https:\/\/github\.com\/acme\/fleet\/issues\/7#issuecomment-\d+/);
+    const pr = () => gh.issues.find((i) => i.number === 7)!;
+    expect(pr().comments).toHaveLength(2);
+    const id = pr().comments[1].id;
+
+    // The next push: a new plan, written with `npm run` (banner first) by mistake.
+    writeFileSync(join(dir, 'plan.md'), `\n> boxfleet@0.1.0 fleet\n> tsx scripts/fleet.ts plan\n\n${PLAN_MARKER}\n## Plan\n\nsecond version\n`);
+    const second = await fleet(['github', 'plan-comment', '--pr', '7', '--file', join(dir, 'plan.md')], env);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/plan comment updated/);
+    expect(pr().comments).toHaveLength(2);
+    expect(pr().comments[1].id).toBe(id);
+    expect(pr().comments[1].body).toBe(`${PLAN_MARKER}\n## Plan\n\nsecond version\n`);
+    expect(pr().comments[0].body).toBe('LGTM once the plan is green');
+    expect(summary()).toMatch(/Plan comment posted on #7[\s\S]*Plan comment updated on #7/);
+    expect(gh.requests.filter((r) => r.operationId === 'issues/update-comment')).toHaveLength(1);
+  });
+
+  it('a plan longer than a comment can hold is cut with a note', async () => {
+    gh.addPullRequest(8);
+    const env = actionsEnv();
+    writeFileSync(join(dir, 'plan.md'), `${PLAN_MARKER}\n${'x'.repeat(80_000)}`);
+    expect((await fleet(['github', 'plan-comment', '--pr', '8', '--file', join(dir, 'plan.md')], env)).code).toBe(0);
+    const body = gh.issues.find((i) => i.number === 8)!.comments[0].body;
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toMatch(/longer than a comment can hold/);
+  });
+
+  it('with --head-sha it posts nothing unless the pull request\'s head can be confirmed', async () => {
+    // The stand-in does not serve GET /pulls/{n} (501): the command must fail closed.
+    gh.addPullRequest(9);
+    const env = actionsEnv();
+    writeFileSync(join(dir, 'plan.md'), `${PLAN_MARKER}\nplan`);
+    const r = await fleet(['github', 'plan-comment', '--pr', '9', '--head-sha', 'a'.repeat(40), '--file', join(dir, 'plan.md')], env);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/reading pull request #9 failed \(HTTP 501\)/);
+    expect(gh.issues.find((i) => i.number === 9)!.comments).toHaveLength(0);
+  });
+
+  it('refuses without a token, and never prints the token', async () => {
+    const env = { ...actionsEnv(), GITHUB_TOKEN: '' };
+    writeFileSync(join(dir, 'plan.md'), 'p');
+    const r = await fleet(['github', 'plan-comment', '--pr', '7', '--file', join(dir, 'plan.md')], env);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/GITHUB_TOKEN is not set/);
+    const bad = await fleet(['github', 'plan-comment', '--pr', 'seven', '--file', 'x'], actionsEnv());
+    expect(bad.code).toBe(2);
+    expect(`${bad.out}${bad.err}`).not.toMatch(/test-token/);
+  });
+});
+
+describe('fleet github drift-issue', () => {
+  it('opens one drift issue, updates it while drift lasts, closes it with a comment after', async () => {
+    const env = actionsEnv();
+    const report = join(dir, 'drift.md');
+    const drift = () => gh.issues.filter((i) => i.labels.includes('drift'));
+
+    writeFileSync(report, '| node | state |\n|---|---|\n| tokyo-1 | live config differs |\n');
+    const opened = await fleet(['github', 'drift-issue', '--file', report, '--drifted'], env);
+    expect(opened.code).toBe(0);
+    expect(opened.out).toMatch(/drift issue #\d+ opened/);
+    expect(drift()).toHaveLength(1);
+    expect(drift()[0].body).toContain('tokyo-1 | live config differs');
+
+    writeFileSync(report, '| node | state |\n|---|---|\n| frankfurt-1 | unreachable |\n');
+    const updated = await fleet(['github', 'drift-issue', '--file', report, '--drifted'], env);
+    expect(updated.out).toMatch(/updated/);
+    expect(drift()).toHaveLength(1);
+    expect(drift()[0].body).toContain('frankfurt-1 | unreachable');
+    expect(drift()[0].body).not.toContain('tokyo-1');
+
+    writeFileSync(report, 'Every node is in sync.\n');
+    const closed = await fleet(['github', 'drift-issue', '--file', report], env);
+    expect(closed.out).toMatch(/closed/);
+    expect(drift()[0].state).toBe('closed');
+    expect(drift()[0].comments.map((c) => c.body)).toEqual([`No drift any more as of ${new Date(NOW).toISOString()}: every node runs what Git says.`]);
+
+    const quiet = await fleet(['github', 'drift-issue', '--file', report], env);
+    expect(quiet.out).toBe('no drift, and no open drift issue');
+    expect(drift()).toHaveLength(1);
+    expect(summary()).toMatch(/### Drift[\s\S]*opened[\s\S]*updated[\s\S]*closed/);
+  });
+});
+
+describe('fleet github dispatch', () => {
+  it('starts pages.yml through workflow_dispatch on the run\'s branch, retrying a transient failure', async () => {
+    const env = actionsEnv();
+    gh.failNext({ status: 502 });
+    const r = await fleet(['github', 'dispatch', 'pages.yml'], env);
+    expect(r.code).toBe(0);
+    expect(gh.dispatches.at(-1)).toEqual({ workflow_id: 'pages.yml', ref: 'main', inputs: undefined });
+    const d = await fleet(['github', 'dispatch', 'deploy.yml', '--ref', 'main', '--input', 'nodes=tokyo-1'], env);
+    expect(d.code).toBe(0);
+    expect(gh.dispatches.at(-1)).toEqual({ workflow_id: 'deploy.yml', ref: 'main', inputs: { nodes: 'tokyo-1' } });
+    expect(summary()).toMatch(/dispatched pages\.yml on main[\s\S]*dispatched deploy\.yml on main with nodes/);
+  });
+
+  it('refuses what is not a workflow file or an input', async () => {
+    const env = actionsEnv();
+    expect((await fleet(['github', 'dispatch', '../x'], env)).code).toBe(2);
+    expect((await fleet(['github', 'dispatch', 'pages.yml', '--input', 'novalue'], env)).code).toBe(2);
+  });
+});
