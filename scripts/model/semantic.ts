@@ -57,6 +57,9 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
   }
   if (tls?.mode === 'acme' && !tls.acme) emit(parsed, ['tls', 'mode'], 'TLS mode `acme` needs an `acme:` block', 'add `acme: { email: you@example.com }`');
   if (tls?.mode === 'acme' && tls.acme?.challenge === 'dns' && !tls.acme.dns_provider) emit(parsed, ['tls', 'acme', 'challenge'], 'the `dns` challenge needs `dns_provider`', 'add `dns_provider: cloudflare` (or alidns)');
+  // The renderer writes a placeholder for the provider's API token (it must never pass
+  // through Git); filling it on the node is not automated yet, so say so before a deploy.
+  if (tls?.mode === 'acme' && tls.acme?.challenge === 'dns' && tls.acme.dns_provider) emit(parsed, ['tls', 'acme', 'challenge'], 'the `dns` challenge needs the provider token filled in on the node by hand (deploy does not do it yet)', 'prefer `http-01` or `tls-alpn-01`; see README "Rendering and planning"', 'warning');
   if (tls?.mode === 'acme' && /^[0-9.:]+$/.test(tls.server_name)) emit(parsed, ['tls', 'server_name'], 'ACME cannot issue a certificate for an IP address', 'set `server_name` to a domain that points at the node, or use `mode: self-signed`');
   if (tls?.mode === 'self-signed' && !tls.certificate) emit(parsed, ['tls', 'mode'], `node \`${node.name}\` has no self-signed certificate yet`, `run \`npm run fleet -- node cert ${node.name}\` (render and deploy refuse the node until then)`, 'warning');
   if (tls?.mode === 'self-signed' && tls.certificate) {
