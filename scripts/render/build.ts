@@ -13,7 +13,14 @@ import { writeBuild, type BuildSection } from './write.ts';
 
 export type RenderProfiles = (fleet: Fleet, user: User, store: CredentialStore, now: Date) => Record<string, string> | undefined;
 
-export interface RenderedBuild { nodes: Map<string, Record<string, string>>; users?: Map<string, Record<string, string>> }
+export interface RenderedBuild {
+  nodes: Map<string, Record<string, string>>;
+  /**
+   * Every active user's profiles, rendered one user at a time as the iterable is walked
+   * (by writeBuild): the whole fleet's profiles are never in memory at once.
+   */
+  users?: Iterable<[string, Record<string, string>]>;
+}
 
 /** Renders the selected enabled nodes and, given a profile renderer, every active user's profiles. */
 export function renderBuild(fleet: Fleet, store: CredentialStore, now: Date, nodeNames: string[], profiles?: RenderProfiles): RenderedBuild {
@@ -22,12 +29,14 @@ export function renderBuild(fleet: Fleet, store: CredentialStore, now: Date, nod
     if (nodeNames.includes(node.name)) nodes.set(node.name, { 'config.json': stableJson(renderNodeConfig(fleet, node, store, now)) });
   }
   if (!profiles) return { nodes };
-  const users = new Map<string, Record<string, string>>();
+  return { nodes, users: userProfiles(fleet, store, now, profiles) };
+}
+
+function* userProfiles(fleet: Fleet, store: CredentialStore, now: Date, profiles: RenderProfiles): Generator<[string, Record<string, string>]> {
   for (const user of activeUsers(fleet, now)) {
     const files = profiles(fleet, user, store, now);
-    if (files) users.set(user.name, { ...files });
+    if (files) yield [user.name, { ...files }];
   }
-  return { nodes, users };
 }
 
 export async function runRender(ctx: CommandContext, args: ParsedArgs): Promise<number> {
@@ -46,8 +55,8 @@ export async function runRender(ctx: CommandContext, args: ParsedArgs): Promise<
   const out = resolve(ctx.root, (args.options.out as string | undefined) ?? 'build');
   const sections: BuildSection[] = [{ name: 'nodes', entries: built.nodes, keep: enabled.filter((n) => !selected.includes(n)) }];
   if (built.users) sections.push({ name: 'users', entries: built.users });
-  const written = writeBuild(out, sections);
-  const users = built.users ? `${built.users.size} user profile set(s)` : 'no user profiles';
+  const written = await writeBuild(out, sections);
+  const users = built.users ? `${written.entries.users ?? 0} user profile set(s)` : 'no user profiles';
   ctx.io.out(`rendered ${built.nodes.size} node config(s), ${users}: ${written.files} files, ${written.bytes} bytes → ${out}`);
   return EXIT.ok;
 }

@@ -2,9 +2,9 @@
 // people can tell apart. Every client format reads this one list, so sing-box, mihomo
 // and share links always show the same proxies under the same names.
 import { userState } from '../../model/access.ts';
-import type { Fleet, User } from '../../model/types.ts';
+import type { Fleet, Node, User } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
-import { endpointsOf, userIdentity, type Endpoint } from '../endpoint.ts';
+import { endpointsOf, userIdentity, type Endpoint, type Identity } from '../endpoint.ts';
 import { orderNodes, regionsInOrder } from './order.ts';
 
 export class InactiveUserError extends Error {
@@ -19,14 +19,28 @@ export const autoGroupOf = (region: string): string => `auto · ${region}`;
 
 /**
  * Endpoints for the user's current credentials. Throws InactiveUserError for disabled or
- * expired users. A self-signed node without its certificate yet is left out: clients
- * could neither verify nor pin it, and the server renderer refuses such a node anyway.
+ * expired users.
  */
 export function profileEndpoints(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): Endpoint[] {
   const state = userState(user, now);
   if (state !== 'active') throw new InactiveUserError(user.name, state);
-  const who = userIdentity(store, user.name, user.rev);
-  const nodes = orderNodes(fleet, user, order).filter((n) => n.tls?.mode !== 'self-signed' || n.tls.certificate);
+  return endpointsFor(profileNodes(fleet, user, order), store, userIdentity(store, user.name, user.rev));
+}
+
+/**
+ * The nodes a user's profile lists, in profile order. A self-signed node without its
+ * certificate yet is left out: clients could neither verify nor pin it, and the server
+ * renderer refuses such a node anyway.
+ */
+export function profileNodes(fleet: Fleet, user: User, order?: readonly string[]): Node[] {
+  return orderNodes(fleet, user, order).filter((n) => n.tls?.mode !== 'self-signed' || n.tls.certificate);
+}
+
+/**
+ * Endpoints of these (ordered) nodes for one identity. Labels depend on the nodes alone,
+ * never on the identity: profile templates (template.ts) rely on that.
+ */
+export function endpointsFor(nodes: readonly Node[], store: CredentialStore, who: Identity): Endpoint[] {
   // Region group names are taken up front, so a node titled like one is renamed, not the group.
   const taken = new Set<string>([...RESERVED_NAMES, ...regionsInOrder(nodes).map(autoGroupOf)]);
   const out: Endpoint[] = [];

@@ -17,8 +17,17 @@ function base(ep: Endpoint, type: string): MihomoProxy {
  * meta-json-schema and mihomo accept ("AB:CD:…"); `skip-cert-verify` is never written.
  */
 export function certFingerprint(pem: string): string {
-  return new X509Certificate(pem).fingerprint256;
+  // Parsing the certificate is the dearest step of a proxy; a fleet has few certificates.
+  let fp = fingerprints.get(pem);
+  if (fp === undefined) {
+    fp = new X509Certificate(pem).fingerprint256;
+    if (fingerprints.size >= 256) fingerprints.clear();
+    fingerprints.set(pem, fp);
+  }
+  return fp;
 }
+
+const fingerprints = new Map<string, string>();
 
 function pin(tls: EndpointTls): Record<string, unknown> {
   return tls.certificate ? { fingerprint: certFingerprint(tls.certificate) } : {};

@@ -1,0 +1,46 @@
+// The three files of one profile, rendered the direct way: from the endpoints of one
+// identity through the mappers and serializers. This is the definition of what a profile
+// is; the templates in template.ts only make it cheaper to repeat for many users, and are
+// checked against this function before they are trusted.
+import type { FleetSettings } from '../../model/types.ts';
+import type { Endpoint } from '../endpoint.ts';
+import { stableJson } from '../json.ts';
+import { shareLink, subscriptionBody } from './links/subscription.ts';
+import { mihomoProfileOf } from './mihomo/profile.ts';
+import { singboxProfileOf } from './singbox/profile.ts';
+import { yamlDocument } from './yaml.ts';
+
+export type ProfileFiles = {
+  'sing-box.json': string;
+  'mihomo.yaml': string;
+  'links.txt': string;
+};
+
+/** The mihomo profile as YAML text. */
+export function mihomoYaml(profile: Record<string, unknown>): string {
+  return yamlDocument(profile);
+}
+
+/** The documents before the links are joined: templates compare link by link. */
+export interface DirectProfile {
+  singbox: string;
+  mihomo: string;
+  /** One entry per endpoint; undefined where the endpoint has no share link. */
+  links: (string | undefined)[];
+}
+
+export function directProfile(settings: FleetSettings, endpoints: readonly Endpoint[]): DirectProfile {
+  return {
+    singbox: stableJson(singboxProfileOf(settings, endpoints)),
+    mihomo: mihomoYaml(mihomoProfileOf(settings, endpoints)),
+    links: endpoints.map(shareLink),
+  };
+}
+
+export function profileFiles(p: DirectProfile): ProfileFiles {
+  return {
+    'sing-box.json': p.singbox,
+    'mihomo.yaml': p.mihomo,
+    'links.txt': subscriptionBody(p.links.filter((l): l is string => l !== undefined)),
+  };
+}
