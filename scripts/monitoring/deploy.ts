@@ -39,6 +39,17 @@ function checkResult(what: string, r: unknown): void {
   if (typeof code === 'number' && code !== 0) throw new OperationError(`${what} failed on the monitoring host (exit ${code}): ${(res?.stderr ?? '').trim().slice(-500)}`);
 }
 
+/** The deploy stage's SshError (loaded at run time, so matched by name) in words an operator can act on. */
+function connectFailure(e: unknown, t: SshTargetSpec): Error {
+  const err = e as { name?: string; kind?: string; message?: string };
+  if (err?.name !== 'SshError') return e as Error;
+  const where = `${t.user}@${t.host}:${t.port}`;
+  // ssh's own text for a changed key suggests `ssh-keygen -R` on a temporary file: not useful here.
+  if (err.kind === 'host-key') return new OperationError(`the monitoring host ${where} did not present the host key pinned in fleet.yaml monitoring.ssh.host_keys (a man in the middle, or the host was reinstalled); nothing was changed`);
+  const what = err.kind === 'auth' ? `login refused for ${t.user} (check --identity)` : err.kind === 'unreachable' ? 'no connection' : 'ssh failed';
+  return new OperationError(`cannot reach the monitoring host ${where}: ${what}: ${err.message ?? ''}; nothing was changed`);
+}
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export async function deployMonitoring(fleet: Fleet, env: NodeJS.ProcessEnv, open: OpenSession, opts: { identityFile?: string; dir?: string } = {}): Promise<number> {
@@ -46,10 +57,18 @@ export async function deployMonitoring(fleet: Fleet, env: NodeJS.ProcessEnv, ope
   if (!mon) throw new OperationError('fleet.yaml has no `monitoring:` section (address and ssh of the monitoring host); add it, or run `fleet monitoring` and copy build/monitoring yourself');
   const dir = opts.dir ?? DEFAULT_REMOTE_DIR;
   const files = deployFiles(fleet, env);
-  const session = await open({ host: mon.ssh.host || mon.address, port: mon.ssh.port, user: mon.ssh.user, hostKeys: mon.ssh.host_keys }, { identityFile: opts.identityFile });
+  const target = { host: mon.ssh.host || mon.address, port: mon.ssh.port, user: mon.ssh.user, hostKeys: mon.ssh.host_keys };
+  let session: RemoteSession;
+  try {
+    session = await open(target, { identityFile: opts.identityFile });
+  } catch (e) {
+    throw connectFailure(e, target);
+  }
   try {
     const dirs = [...new Set([...files.keys()].map((p) => p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.'))];
-    checkResult('mkdir', await session.run(`set -eu\numask 022\ncd ${q(dir)} 2>/dev/null || mkdir -p ${q(dir)}\ncd ${q(dir)}\nmkdir -p ${dirs.map(q).join(' ')} data/alertmanager\n`));
+    // A non-root deploy user cannot create a directory under /opt: sudo -n makes it theirs once.
+    const create = `mkdir -p ${q(dir)} 2>/dev/null || sudo -n install -d -o "$(id -u)" -g "$(id -g)" -m 755 ${q(dir)} 2>/dev/null || { echo "cannot create "${q(dir)}" as $(id -un) (no passwordless sudo): create it owned by that user, or pass --dir" >&2; exit 1; }`;
+    checkResult('mkdir', await session.run(`set -eu\numask 022\ncd ${q(dir)} 2>/dev/null || ${create}\ncd ${q(dir)}\nmkdir -p ${dirs.map(q).join(' ')} data/alertmanager\n`));
     // Upload next to the target, then rename all at once: Prometheus never sees half a file.
     for (const [path, content] of files) await session.upload(content, `${dir}/${path}.boxfleet-new`);
     const moves = [...files.keys()].map((p) => `chmod ${SECRET_FILES.has(p) ? 600 : 644} ${q(p + '.boxfleet-new')} && mv -f ${q(p + '.boxfleet-new')} ${q(p)}`);
