@@ -10,6 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 
+/**
+ * zx runs each command through `bash -c` with a socket as stdin; a bash that sees no
+ * SHLVL then takes itself for an rshd-started shell and sources ~/.bashrc (measured:
+ * 130–370 ms per call where root's bashrc runs pyenv). SHLVL ≥ 1 keeps it a plain shell.
+ */
+function localEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, LC_ALL: 'C', SHLVL: String(Math.max(1, Number(process.env.SHLVL) || 0)) };
+}
+
 export interface SshTarget {
   host: string;
   port: number;
@@ -101,7 +110,7 @@ export class Session {
   /** Runs a remote command line; rejects with SshError when the connection fails. */
   async #ssh(remote: string, input: string | Buffer, timeoutMs = 120_000): Promise<RemoteResult> {
     if (this.#closed) throw new Error('ssh session is closed');
-    const out = await $({ input, nothrow: true, quiet: true, timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' } })`ssh ${this.#args} ${this.#dest} ${remote}`;
+    const out = await $({ input, nothrow: true, quiet: true, timeout: timeoutMs, env: localEnv() })`ssh ${this.#args} ${this.#dest} ${remote}`;
     const code = out.exitCode ?? 255;
     if (code === 255) {
       const stderr = out.stderr.trim();
@@ -150,7 +159,7 @@ export class Session {
   /** Starts a long-running remote command (e.g. the deploy lock) and returns its handle. */
   hold(args: readonly string[], sudo = this.target.user !== 'root'): HeldCommand {
     const remote = `${sudo ? 'sudo -n ' : ''}${NODE_SCRIPT} ${args.map(sq).join(' ')}`;
-    const p = $({ nothrow: true, quiet: true, env: { ...process.env, LC_ALL: 'C' } })`ssh ${this.#args} ${this.#dest} ${remote}`;
+    const p = $({ nothrow: true, quiet: true, env: localEnv() })`ssh ${this.#args} ${this.#dest} ${remote}`;
     return new HeldCommand(p);
   }
 
@@ -158,7 +167,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await $({ nothrow: true, quiet: true, timeout: 10_000 })`ssh ${this.#args} -O exit ${this.#dest}`;
+    await $({ nothrow: true, quiet: true, timeout: 10_000, env: localEnv() })`ssh ${this.#args} -O exit ${this.#dest}`;
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }
