@@ -3,100 +3,75 @@
 // Every run pins --now; the GitHub stand-in's clock follows it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGitHubStandIn, type GitHubStandIn } from '../stand-ins/github/index.ts';
-import { startTelegramStandIn, type TelegramStandIn } from '../stand-ins/telegram/index.ts';
-import { at, cleanTemps, fleetRoot, incidents, NODE_ADDRESS, probeRun, Store, tempDir } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { useChannels } from './channels.ts';
+import { at, fleetRoot, NODE_ADDRESS, probeRun, Store, tempDir } from './helpers.ts';
 
-let gh: GitHubStandIn;
-let tg: TelegramStandIn;
-let clock = at(0);
-
-beforeEach(async () => {
-  gh = await startGitHubStandIn({ owner: 'acme', repo: 'fleet', clock: () => new Date(clock) });
-  tg = await startTelegramStandIn();
-});
-afterEach(async () => {
-  expect(gh.violations).toEqual([]);
-  await gh.stop();
-  await tg.stop();
-});
-afterAll(() => cleanTemps());
-
-const env = (): NodeJS.ProcessEnv => ({
-  GITHUB_TOKEN: 'gh-test-token', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: gh.url,
-  TELEGRAM_BOT_TOKEN: 'tg-test-token', TELEGRAM_API_URL: tg.url,
-});
-const ours = () => gh.issues.filter((i) => i.body.includes('<!-- boxfleet-incident'));
-/** One run of the command at minute m (the stand-in's clock moves with it). */
-async function tick(root: string, store: Store, m: number, e = env(), extra: string[] = []) {
-  clock = at(m);
-  return incidents(root, store, m, e, extra);
-}
+const ch = useChannels();
 
 describe('fleet incidents', () => {
   it('waits for the threshold, opens one issue, comments a state change, closes after close_after with the duration', async () => {
     const root = fleetRoot();
     // A human's issue with our labels but no marker must be left alone.
-    gh.issues.push({ number: 1, title: 'tokyo-1 feels slow', body: 'from a user', state: 'open', labels: ['incident', 'node:tokyo-1'], comments: [], created_at: at(0), updated_at: at(0), closed_at: null });
+    ch.gh.issues.push({ number: 1, title: 'tokyo-1 feels slow', body: 'from a user', state: 'open', labels: ['incident', 'node:tokyo-1'], comments: [], created_at: at(0), updated_at: at(0), closed_at: null });
     const s = new Store().add(probeRun('github', 'us', 0, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
-    expect((await tick(root, s, 0)).code).toBe(0);
+    expect((await ch.tick(root, s, 0)).code).toBe(0);
 
     s.add(probeRun('github', 'us', 15, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    let r = await tick(root, s, 15);
+    let r = await ch.tick(root, s, 15);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/pending tokyo-1: down since .* \(1 run\(s\)\)/);
     s.add(probeRun('github', 'us', 30, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    r = await tick(root, s, 30); // 2 runs but only 15 minutes of the 30m open_after
-    expect(ours()).toHaveLength(0);
-    expect(tg.messages).toHaveLength(0);
+    r = await ch.tick(root, s, 30); // 2 runs but only 15 minutes of the 30m open_after
+    expect(ch.ours()).toHaveLength(0);
+    expect(ch.tg.messages).toHaveLength(0);
 
     s.add(probeRun('github', 'us', 45, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    r = await tick(root, s, 45);
+    r = await ch.tick(root, s, 45);
     expect(r.code).toBe(0);
-    expect(ours()).toHaveLength(1);
-    const issue = ours()[0]!;
+    expect(ch.ours()).toHaveLength(1);
+    const issue = ch.ours()[0]!;
     expect(issue.labels.sort()).toEqual(['incident', 'node:tokyo-1']);
     expect(issue.title).toBe('🛑 Tokyo 1 (tokyo-1) is down');
     expect(issue.body).toContain('<!-- boxfleet-incident node=tokyo-1 -->');
     expect(issue.body).toContain(`<!-- boxfleet-state {"state":"down","since":"${at(15)}","last_change":"${at(15)}"} -->`);
-    expect(tg.messages).toHaveLength(1);
-    expect(tg.messages[0]!).toMatchObject({ chat_id: '-1001234567890', parse_mode: 'HTML', token: 'tg-test-token' });
-    expect(tg.messages[0]!.text).toMatch(/Tokyo 1.*is down since/);
+    expect(ch.tg.messages).toHaveLength(1);
+    expect(ch.tg.messages[0]!).toMatchObject({ chat_id: '-1001234567890', parse_mode: 'HTML', token: 'tg-test-token' });
+    expect(ch.tg.messages[0]!.text).toMatch(/Tokyo 1.*is down since/);
     expect(r.out).not.toContain('tg-test-token');
 
     // Still down: nothing new anywhere.
     s.add(probeRun('github', 'us', 60, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    await tick(root, s, 60);
-    expect(ours()).toHaveLength(1);
+    await ch.tick(root, s, 60);
+    expect(ch.ours()).toHaveLength(1);
     expect(issue.comments).toHaveLength(0);
-    expect(tg.messages).toHaveLength(1);
+    expect(ch.tg.messages).toHaveLength(1);
 
     // Healthy from us, failing from cn: blocked in cn → one comment, state block updated.
     s.add(probeRun('github', 'us', 75, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', 75, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    r = await tick(root, s, 75);
+    r = await ch.tick(root, s, 75);
     expect(r.code).toBe(0);
     expect(issue.comments.map((c) => c.body)).toEqual([`State change: now **blocked in cn** (was down) since ${at(75)}.`]);
     expect(issue.body).toContain(`"state":"blocked","since":"${at(15)}","last_change":"${at(75)}","blocked_in":["cn"]`);
     expect(issue.title).toBe('🚧 Tokyo 1 (tokyo-1) is blocked in cn');
-    expect(tg.messages).toHaveLength(2);
-    expect(tg.messages[1]!.text).toMatch(/now blocked in cn \(was down\)/);
+    expect(ch.tg.messages).toHaveLength(2);
+    expect(ch.tg.messages[1]!.text).toMatch(/now blocked in cn \(was down\)/);
 
     // Recovered at 90; not closed until up for close_after (30m).
     s.add(probeRun('github', 'us', 90, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', 90, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
-    await tick(root, s, 90);
+    await ch.tick(root, s, 90);
     s.add(probeRun('github', 'us', 105, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', 105, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
-    await tick(root, s, 105);
+    await ch.tick(root, s, 105);
     expect(issue.state).toBe('open');
     s.add(probeRun('github', 'us', 120, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', 120, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
-    r = await tick(root, s, 120);
+    r = await ch.tick(root, s, 120);
     expect(r.code).toBe(0);
     expect(issue.state).toBe('closed');
     expect(issue.comments.at(-1)!.body).toBe(`Resolved after 1h 15m: up since ${at(90)} (healthy for at least 30m).`);
-    expect(tg.messages).toHaveLength(3);
-    expect(tg.messages[2]!.text).toMatch(/resolved after 1h 15m/);
-    expect(gh.issues.find((i) => i.number === 1)).toMatchObject({ state: 'open', comments: [] });
-    expect(gh.issues).toHaveLength(2); // never deleted, nothing extra
+    expect(ch.tg.messages).toHaveLength(3);
+    expect(ch.tg.messages[2]!.text).toMatch(/resolved after 1h 15m/);
+    expect(ch.gh.issues.find((i) => i.number === 1)).toMatchObject({ state: 'open', comments: [] });
+    expect(ch.gh.issues).toHaveLength(2); // never deleted, nothing extra
   });
 
   it('a node flapping down/up for 20 runs opens at most one issue and sends at most one message', async () => {
@@ -104,19 +79,19 @@ describe('fleet incidents', () => {
     const s = new Store();
     // Pure flapping from the start, then flapping inside an open incident.
     for (const start of [0, 400]) {
-      if (start === 400) for (const m of [400, 415, 430, 445]) { s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' })); expect((await tick(root, s, m)).code).toBe(0); }
+      if (start === 400) for (const m of [400, 415, 430, 445]) { s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' })); expect((await ch.tick(root, s, m)).code).toBe(0); }
       const base = start === 400 ? 460 : 0;
       for (let i = 0; i < 20; i++) {
         const m = base + i * 15;
         s.add(probeRun('github', 'us', m, { 'tokyo-1': i % 2 ? 'up' : 'down' }));
-        expect((await tick(root, s, m)).code).toBe(0);
+        expect((await ch.tick(root, s, m)).code).toBe(0);
       }
-      if (start === 0) { expect(ours()).toHaveLength(0); expect(tg.messages).toHaveLength(0); }
+      if (start === 0) { expect(ch.ours()).toHaveLength(0); expect(ch.tg.messages).toHaveLength(0); }
     }
-    expect(ours()).toHaveLength(1);
-    expect(ours()[0]!.state).toBe('open');
-    expect(ours()[0]!.comments).toHaveLength(0);
-    expect(tg.messages).toHaveLength(1);
+    expect(ch.ours()).toHaveLength(1);
+    expect(ch.ours()[0]!.state).toBe('open');
+    expect(ch.ours()[0]!.comments).toHaveLength(0);
+    expect(ch.tg.messages).toHaveLength(1);
   });
 
   it('opens at most max_new_issues_per_run issues, longest-failing first; the rest wait for the next run', async () => {
@@ -127,19 +102,19 @@ describe('fleet incidents', () => {
     const s = new Store();
     s.add(probeRun('github', 'us', 0, { 'tokyo-1': 'up', 'singapore-1': 'down', 'frankfurt-1': 'up' }));
     for (const m of [15, 30, 45]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down', 'singapore-1': 'down', 'frankfurt-1': 'down' }));
-    let r = await tick(root, s, 45, env(), ['--format', 'json']);
+    let r = await ch.tick(root, s, 45, ch.env(), ['--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as { actions: { kind: string; node: string }[]; waiting: { node: string }[] };
     expect(report.actions).toMatchObject([{ kind: 'open', node: 'singapore-1' }]);
     expect(report.waiting.map((w) => w.node)).toEqual(['frankfurt-1', 'tokyo-1']);
-    expect(ours()).toHaveLength(1);
-    expect(tg.messages[0]!.text).toMatch(/2 more node\(s\) in trouble wait for the next run: frankfurt-1, tokyo-1/);
+    expect(ch.ours()).toHaveLength(1);
+    expect(ch.tg.messages[0]!.text).toMatch(/2 more node\(s\) in trouble wait for the next run: frankfurt-1, tokyo-1/);
     // Labels: created when missing, once: incident, probe, node:singapore-1 now, node:frankfurt-1 next run.
-    const created = () => gh.requests.filter((q) => q.operationId === 'issues/create-label').length;
+    const created = () => ch.gh.requests.filter((q) => q.operationId === 'issues/create-label').length;
     expect(created()).toBe(3);
-    r = await tick(root, s, 45);
-    expect(ours()).toHaveLength(2);
-    expect(ours().map((i) => i.labels.sort())).toEqual([['incident', 'node:singapore-1', 'probe'], ['incident', 'node:frankfurt-1', 'probe']]);
+    r = await ch.tick(root, s, 45);
+    expect(ch.ours()).toHaveLength(2);
+    expect(ch.ours().map((i) => i.labels.sort())).toEqual([['incident', 'node:singapore-1', 'probe'], ['incident', 'node:frankfurt-1', 'probe']]);
     expect(r.out).toMatch(/waiting tokyo-1/);
     expect(created()).toBe(4);
   });
@@ -148,12 +123,12 @@ describe('fleet incidents', () => {
     const root = fleetRoot([{ file: 'nodes/tokyo-1.yaml', path: ['maintenance'], value: true }]);
     const s = new Store();
     for (const m of [0, 15, 30, 45]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down', 'singapore-1': 'down' }));
-    let r = await tick(root, s, 45);
+    let r = await ch.tick(root, s, 45);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/quiet tokyo-1: in trouble but under maintenance/);
-    expect(ours().map((i) => i.title)).toEqual(['🛑 Singapore 1 (singapore-1) is down']);
-    expect(tg.messages).toHaveLength(1);
-    expect(tg.messages[0]!.text).not.toContain('tokyo-1');
+    expect(ch.ours().map((i) => i.title)).toEqual(['🛑 Singapore 1 (singapore-1) is down']);
+    expect(ch.tg.messages).toHaveLength(1);
+    expect(ch.tg.messages[0]!.text).not.toContain('tokyo-1');
 
     // singapore-1 goes into maintenance too, with its incident open, and recovers meanwhile.
     const both = fleetRoot([
@@ -162,49 +137,49 @@ describe('fleet incidents', () => {
     ]);
     for (const m of [60, 75, 90, 105]) {
       s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-      r = await tick(both, s, m);
+      r = await ch.tick(both, s, m);
       expect(r.code).toBe(0);
     }
-    const issue = ours()[0]!;
-    expect(ours()).toHaveLength(1);
+    const issue = ch.ours()[0]!;
+    expect(ch.ours()).toHaveLength(1);
     expect(issue.state).toBe('open'); // up for 45m, but maintenance: a person decides
     expect(issue.comments.map((c) => c.body)).toHaveLength(1);
     expect(issue.comments[0]!.body).toMatch(/under maintenance/);
     expect(issue.body).toContain('"paused":"maintenance"');
-    expect(tg.messages).toHaveLength(1);
+    expect(ch.tg.messages).toHaveLength(1);
 
     // Maintenance over (back to the first fleet for singapore-1): tracked again, and up
     // long enough, so it closes in the same run.
     s.add(probeRun('github', 'us', 120, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
-    r = await tick(root, s, 120);
+    r = await ch.tick(root, s, 120);
     expect(r.code).toBe(0);
     expect(issue.comments.map((c) => c.body)).toEqual([
       expect.stringMatching(/under maintenance/), 'Maintenance is over: this incident is tracked again.',
       `Resolved after 1h: up since ${at(60)} (healthy for at least 30m).`,
     ]);
     expect(issue.state).toBe('closed');
-    expect(ours()).toHaveLength(1); // tokyo-1 is still under maintenance in both fleets
-    expect(tg.messages).toHaveLength(2);
+    expect(ch.ours()).toHaveLength(1); // tokyo-1 is still under maintenance in both fleets
+    expect(ch.tg.messages).toHaveLength(2);
   });
 
   it('keeps addresses out of issues and messages unless alerts.show_addresses', async () => {
     for (const show of [false, true]) {
-      gh.issues.length = 0;
-      tg.messages.length = 0;
+      ch.gh.issues.length = 0;
+      ch.tg.messages.length = 0;
       const root = fleetRoot([{ file: 'fleet.yaml', path: ['alerts', 'show_addresses'], value: show }]);
       const s = new Store();
       for (const m of [0, 15, 30]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' }));
-      const r = await tick(root, s, 30);
+      const r = await ch.tick(root, s, 30);
       expect(r.code).toBe(0);
-      const everything = [...ours().map((i) => i.title + i.body), ...tg.messages.map((m) => m.text), r.out].join('\n');
-      if (show) expect(ours()[0]!.body).toContain(NODE_ADDRESS);
+      const everything = [...ch.ours().map((i) => i.title + i.body), ...ch.tg.messages.map((m) => m.text), r.out].join('\n');
+      if (show) expect(ch.ours()[0]!.body).toContain(NODE_ADDRESS);
       else {
         expect(everything).not.toContain('203.0.113');
         expect(everything).not.toContain(':8443');
         expect(everything).not.toContain('8443'); // not even inside the endpoint tag vless-ws-8443
         expect(everything).not.toMatch(/example\.com/); // the node's TLS name and CDN host
-        expect(ours()[0]!.body).toContain('| github | us | down | vless-ws | refused after none: connect ECONNREFUSED <address> (sni <address>, via <address>) |');
-        expect(ours()[0]!.body).toContain('refused after none: connect ECONNREFUSED <address>');
+        expect(ch.ours()[0]!.body).toContain('| github | us | down | vless-ws | refused after none: connect ECONNREFUSED <address> (sni <address>, via <address>) |');
+        expect(ch.ours()[0]!.body).toContain('refused after none: connect ECONNREFUSED <address>');
       }
     }
   });
@@ -213,31 +188,31 @@ describe('fleet incidents', () => {
     const root = fleetRoot([{ file: 'nodes/tokyo-1.yaml', path: ['title'], value: 'Tokyo <&> "1"' }]);
     const s = new Store();
     for (const m of [0, 15, 30]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' }));
-    const r = await tick(root, s, 30, { ...env(), TELEGRAM_CHAT_ID: '@ops_channel' });
+    const r = await ch.tick(root, s, 30, { ...ch.env(), TELEGRAM_CHAT_ID: '@ops_channel' });
     expect(r.code).toBe(0);
-    expect(tg.messages).toHaveLength(1);
-    expect(tg.messages[0]!.chat_id).toBe('@ops_channel'); // the environment overrides fleet.yaml
-    expect(tg.messages[0]!.text).toContain('<b>Tokyo &lt;&amp;&gt; &quot;1&quot;</b> (tokyo-1)');
+    expect(ch.tg.messages).toHaveLength(1);
+    expect(ch.tg.messages[0]!.chat_id).toBe('@ops_channel'); // the environment overrides fleet.yaml
+    expect(ch.tg.messages[0]!.text).toContain('<b>Tokyo &lt;&amp;&gt; &quot;1&quot;</b> (tokyo-1)');
     // In the issue: the title is plain text; the body is Markdown, where <&> would be read as HTML.
-    expect(ours()[0]!.title).toBe('🛑 Tokyo <&> "1" (tokyo-1) is down');
-    expect(ours()[0]!.body).toContain('**Tokyo &#60;&#38;&#62; "1"**');
+    expect(ch.ours()[0]!.title).toBe('🛑 Tokyo <&> "1" (tokyo-1) is down');
+    expect(ch.ours()[0]!.body).toContain('**Tokyo &#60;&#38;&#62; "1"**');
   });
 
   it('--dry-run makes no call; --format github writes a job summary; no token skips Telegram with a note', async () => {
     const root = fleetRoot();
     const s = new Store();
     for (const m of [0, 15, 30]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' }));
-    let r = await tick(root, s, 30, env(), ['--dry-run']);
+    let r = await ch.tick(root, s, 30, ch.env(), ['--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^would open tokyo-1 \(down\)$/m);
-    expect(gh.requests).toHaveLength(0);
-    expect(tg.messages).toHaveLength(0);
+    expect(ch.gh.requests).toHaveLength(0);
+    expect(ch.tg.messages).toHaveLength(0);
 
     const dir = tempDir();
     const summary = join(dir, 'summary.md');
     writeFileSync(summary, '');
-    const { TELEGRAM_BOT_TOKEN: _t, ...noTelegram } = env();
-    r = await tick(root, s, 30, { ...noTelegram, GITHUB_STEP_SUMMARY: summary }, ['--format', 'github']);
+    const { TELEGRAM_BOT_TOKEN: _t, ...noTelegram } = ch.env();
+    r = await ch.tick(root, s, 30, { ...noTelegram, GITHUB_STEP_SUMMARY: summary }, ['--format', 'github']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/telegram: 0 message\(s\) \(skipped: TELEGRAM_BOT_TOKEN is not set\)/);
     expect(readFileSync(summary, 'utf8')).toMatch(/### Incidents[\s\S]*\| open \| tokyo-1 \| down \| https:\/\/github.com\/acme\/fleet\/issues\/1 \| ok \|/);
