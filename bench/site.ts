@@ -76,6 +76,7 @@ try {
   console.log(`site build:        ${s(t2 - t1)}  (render + pages + QR + write)`);
   console.log(`total:             ${s(t2 - t0)}  (goal ≤ 10 s)`);
   console.log(`CPU (all threads):  ${s((cpu.user + cpu.system) / 1000)}  (${r.folders > 0 ? (((cpu.user + cpu.system) / 1000) / r.links.length).toFixed(1) : '?'} ms per active user)`);
+  console.log(`  of which:        user ${s(cpu.user / 1000)}, system ${s(cpu.system / 1000)}  (system: mostly the kernel creating files and folders)`);
   console.log(`load average:      ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows wall time)`);
   console.log(`cp -r of output:   ${s(c1 - c0)}`);
   console.log(`output:            ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB`);
