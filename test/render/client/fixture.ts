@@ -12,7 +12,7 @@ import { CredentialStore } from '../../../scripts/secrets/index.ts';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const NOW = new Date('2026-11-26T12:00:00Z');
 export const TEST_SECRET = Buffer.from('test-secret-0123456789abcdef0123456789abcdef');
-export const FRANKFURT_CERT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'frankfurt-1.crt.pem'), 'utf8');
+export const FRANKFURT_CERT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'frankfurt-1.crt'), 'utf8');
 
 /** A FileSource over `root` whose YAML files can be edited in memory before loading. */
 export function editedSource(root: string, edits: Record<string, (doc: any) => void>): FileSource {
