@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './types.ts';
 
-const STAGES = ['model', 'render', 'site', 'deploy', 'probe', 'alert', 'monitoring', 'github'] as const;
+const STAGES = ['model', 'render', 'site', 'deploy', 'probe', 'status', 'alert', 'monitoring', 'github'] as const;
 
 export async function loadCommands(): Promise<Command[]> {
   const all: Command[] = [];

@@ -84,6 +84,17 @@ export function replaceFile(ctx: CommandContext, rel: string, text: string): voi
   }
 }
 
+/**
+ * A new fleet file, safely: refused if it exists, validated with the rest of the fleet
+ * before writing, and validated again from disk after (what was written is what was checked).
+ */
+export function addNewFile(ctx: CommandContext, rel: string, text: string): void {
+  refuseExisting(ctx, rel);
+  checkEdit(ctx, { [rel]: text });
+  writeNewFile(ctx, rel, text);
+  checkEdit(ctx, {});
+}
+
 export function refuseExisting(ctx: CommandContext, rel: string): void {
   if (existsSync(join(resolve(ctx.root), rel))) throw new OperationError(`${rel} already exists; edit it instead (nothing was changed)`);
 }

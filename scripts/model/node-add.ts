@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { CommandContext, ParsedArgs } from '../cli/types.ts';
 import { EXIT, UsageError } from '../cli/types.ts';
 import { expectPositionals, intOption } from '../cli/args.ts';
-import { checkEdit, listOf, refuseExisting, requireSlug, schemaComment, stringOption, writeNewFile, yamlValue } from './edit.ts';
+import { addNewFile, listOf, requireSlug, schemaComment, stringOption, yamlValue } from './edit.ts';
 import { INBOUND_TYPES, TLS_TYPES, type InboundType } from './types.ts';
 
 const v = yamlValue;
@@ -113,11 +113,7 @@ function tlsLines(f: Flags): string[] {
 export async function runNodeAdd(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const flags = readFlags(args);
   const rel = `nodes/${flags.name}.yaml`;
-  refuseExisting(ctx, rel);
-  const text = nodeYaml(flags);
-  checkEdit(ctx, { [rel]: text });
-  writeNewFile(ctx, rel, text);
-  checkEdit(ctx, {}); // re-read from disk: what was written is what was checked
+  addNewFile(ctx, rel, nodeYaml(flags));
   ctx.io.out(`wrote ${rel} (${flags.inbounds.map((i) => `${i.type}:${i.port}`).join(', ')})`);
   if (flags.tls === 'self-signed') ctx.io.out(`next: npm run fleet -- node cert ${flags.name}`);
   ctx.io.out(`next: commit it, bootstrap ${flags.name} once, then deploy`);

@@ -2,7 +2,7 @@
 import type { CommandContext, ParsedArgs } from '../cli/types.ts';
 import { EXIT, UsageError } from '../cli/types.ts';
 import { expectPositionals, listOption } from '../cli/args.ts';
-import { checkEdit, refuseExisting, requireSlug, schemaComment, writeNewFile, yamlValue } from './edit.ts';
+import { addNewFile, requireSlug, schemaComment, yamlValue } from './edit.ts';
 import { PROBE_USER } from './reserved.ts';
 import { parseInstant } from './time.ts';
 
@@ -60,11 +60,7 @@ export function userYaml(f: Flags): string {
 export async function runUserAdd(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const flags = readFlags(args);
   const rel = `users/${flags.name}.yaml`;
-  refuseExisting(ctx, rel);
-  const text = userYaml(flags);
-  checkEdit(ctx, { [rel]: text });
-  writeNewFile(ctx, rel, text);
-  checkEdit(ctx, {}); // re-read from disk: what was written is what was checked
+  addNewFile(ctx, rel, userYaml(flags));
   ctx.io.out(`wrote ${rel}${flags.expires ? ` (access until the end of ${flags.expires} UTC)` : ''}`);
   ctx.io.out('next: commit it; the next deploy and publish give the user their nodes and subscription page');
   return EXIT.ok;

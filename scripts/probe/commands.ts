@@ -1,6 +1,5 @@
-// Commands of the probe stage and of the status store it feeds (metadata + lazy imports).
+// Commands of the probe stage (metadata + lazy imports).
 import type { Command } from '../cli/types.ts';
-import { commands as statusCommands } from '../status/commands.ts';
 
 export const commands: Command[] = [
   {
@@ -31,5 +30,4 @@ export const commands: Command[] = [
     details: 'Needs FLEET_SECRET. Made with the demo secret, the file says `demo: true`. The nodes let the probe user reach only the probe URL, so the file opens nothing else; still keep it out of Git.',
     run: async (ctx, args) => (await import('./run.ts')).runManifest(ctx, args),
   },
-  ...statusCommands,
 ];

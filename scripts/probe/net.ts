@@ -1,7 +1,7 @@
 // Layer 1 (TCP connect) and the per-host reachability verdict. A black-holed host must cost
 // one timeout per run, not one per inbound: the first connect to a host decides whether
 // its other inbounds are tried at all (see scheduler.ts).
-import { Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { ProbeFailure } from './types.ts';
 
 /** Injectable for tests, which count attempts per host. */
@@ -45,5 +45,17 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string, onTimeou
       reject(new ProbeFailure('timeout', `${what} took longer than ${ms} ms`));
     }, ms);
     p.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (the kernel picks it; the listener is closed again). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
 }

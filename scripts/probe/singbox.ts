@@ -4,12 +4,13 @@
 // through it, then the GET. The process is stopped by its PID whatever happens.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Endpoint } from '../render/endpoint.ts';
 import { singboxOutbound } from '../render/client/singbox/outbounds.ts';
 import { fetchOver, type HttpResult } from './http.ts';
+import { freeLoopbackPort } from './net.ts';
 import { ProbeFailure, type ProbeTarget } from './types.ts';
 
 export interface SingBox { path: string }
@@ -36,17 +37,10 @@ export function clientConfig(t: ProbeTarget, port: number): Record<string, unkno
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeoutMs: number, extraCa?: string): Promise<HttpResult> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-probe-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   writeFileSync(join(dir, 'config.json'), JSON.stringify(clientConfig(t, port)), { mode: 0o600 });
   const child = spawn(sb.path, ['run', '-c', join(dir, 'config.json')], { stdio: 'ignore' });
   let exited = false;

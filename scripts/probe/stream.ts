@@ -12,6 +12,20 @@ export interface Codec {
   finish?(): Buffer | undefined;
 }
 
+/**
+ * An encoder that sends `header` in front of the first payload and passes later chunks
+ * through: trojan-gfw and v2ray read the request header and the first data in one packet.
+ */
+export function headerFirst(header: Buffer): (chunk: Buffer) => Buffer {
+  let pending: Buffer | undefined = header;
+  return (chunk) => {
+    if (!pending) return chunk;
+    const first = Buffer.concat([pending, chunk]);
+    pending = undefined;
+    return first;
+  };
+}
+
 export function codecDuplex(transport: Duplex, codec: Codec): Duplex {
   let ended = false;
   const out = new Duplex({

@@ -2,7 +2,7 @@
 // like request (CMD 1 = CONNECT, ATYP 1/3/4, address, port) CRLF, then payload. The server
 // answers with raw payload only; a wrong password gets the fallback site or silence.
 import { createHash } from 'node:crypto';
-import { addressParts, portBytes, type Codec } from './stream.ts';
+import { addressParts, headerFirst, portBytes, type Codec } from './stream.ts';
 
 const ATYP = { ipv4: 1, domain: 3, ipv6: 4 } as const;
 
@@ -16,16 +16,9 @@ export function trojanHeader(password: string, host: string, port: number): Buff
   ]);
 }
 
-/** The header goes with the first payload: trojan-gfw reads header and payload in one packet. */
 export function trojanCodec(password: string, host: string, port: number): Codec {
-  let header: Buffer | undefined = trojanHeader(password, host, port);
   return {
-    encode(chunk) {
-      if (!header) return chunk;
-      const first = Buffer.concat([header, chunk]);
-      header = undefined;
-      return first;
-    },
+    encode: headerFirst(trojanHeader(password, host, port)),
     decode: (data) => ({ data: [data] }),
   };
 }

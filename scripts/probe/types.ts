@@ -1,8 +1,8 @@
 // The probe's vocabulary: what it checks (a target: the client facts of one inbound for the
 // probe user) and what it records (layers reached, an error class, latencies). The status
 // store's JSON Schema mirrors EndpointResult, so change both together.
-import type { EndpointTls } from '../render/endpoint.ts';
-import type { InboundType, SsMethod } from '../model/types.ts';
+import type { Endpoint } from '../render/endpoint.ts';
+import type { InboundType } from '../model/types.ts';
 
 /** Layers in the order they are checked; `deepest` is the last one that succeeded. */
 export type Layer = 'none' | 'tcp' | 'tls' | 'proxy';
@@ -16,23 +16,13 @@ export type ErrorClass =
  * (with the secret) or read from the probe manifest (without it): one shape for both, so
  * the two paths cannot probe different things.
  */
-export interface ProbeTarget {
+export interface ProbeTarget extends Omit<Endpoint, 'node' | 'inbound' | 'label'> {
   node: string;
   /** The node's region and maintenance flag travel along for the status store. */
   region: string;
   maintenance: boolean;
   tag: string;
   type: InboundType;
-  server: string;
-  port: number;
-  tls?: EndpointTls;
-  ws?: { path: string; host: string };
-  uuid?: string;
-  password?: string;
-  flow?: 'xtls-rprx-vision';
-  shadowsocks?: { method: SsMethod; password: string };
-  hysteria2?: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
-  tuic?: { congestion_control: string };
 }
 
 export interface EndpointResult {

@@ -1,7 +1,7 @@
 // VLESS request (version 0): version, 16-byte UUID, addons length 0, command 1 (TCP),
 // port (big-endian), address type (1 IPv4, 2 domain, 3 IPv6), address; then payload. The
 // response starts with version 0 and an addons block, then raw payload.
-import { addressParts, ByteQueue, portBytes, type Codec } from './stream.ts';
+import { addressParts, ByteQueue, headerFirst, portBytes, type Codec } from './stream.ts';
 import { ProbeFailure } from './types.ts';
 
 const ATYP = { ipv4: 1, domain: 2, ipv6: 3 } as const;
@@ -18,16 +18,10 @@ export function vlessHeader(uuid: string, host: string, port: number): Buffer {
 }
 
 export function vlessCodec(uuid: string, host: string, port: number): Codec {
-  let header: Buffer | undefined = vlessHeader(uuid, host, port);
   let responseSeen = false;
   const q = new ByteQueue();
   return {
-    encode(chunk) {
-      if (!header) return chunk;
-      const first = Buffer.concat([header, chunk]);
-      header = undefined;
-      return first;
-    },
+    encode: headerFirst(vlessHeader(uuid, host, port)),
     decode(data) {
       if (responseSeen) return { data: [data] };
       q.push(data);

@@ -1,4 +1,4 @@
-// Commands of the status store (listed through the probe stage's commands.ts).
+// Commands of the status store: the fleet-status branch the probe feeds.
 import type { Command, OptionSpec } from '../cli/types.ts';
 
 const BRANCH: OptionSpec[] = [

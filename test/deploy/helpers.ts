@@ -88,8 +88,8 @@ export function makeTestFleet(hosts: TestHosts): TestFleet {
     release,
     hosts,
     async cli(argv, env = {}) {
-      // A separate process, as `npm run fleet` runs it (vitest's module loader cannot do
-      // the CLI registry's dynamic imports of stages that do not exist yet).
+      // A separate process, as `npm run fleet` runs it, with a minimal environment like
+      // a CI step's.
       const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, '--now', '2026-06-01T00:00:00Z'], {
         cwd: REPO,
         timeoutMs: 120_000,

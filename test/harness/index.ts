@@ -5,5 +5,5 @@ export { TestHost, type ExecOptions, type ServerOptions, type SshRunOptions } fr
 export { useHosts } from './vitest.ts';
 export { acquireLock, DEFAULT_LOCK_PATH, DEFAULT_LOCK_TIMEOUT_MS, type HeldLock, type LockOptions } from './lock.ts';
 export { cleanStaleRuns, BASE_DIR } from './state.ts';
-export { tcpProbe, waitForPort, type ProbeResult } from './tcp.ts';
+export { freePort, tcpProbe, waitForPort, type ProbeResult } from './tcp.ts';
 export { procState, isAlive, type RunResult } from './proc.ts';

@@ -2,6 +2,8 @@
 import { Socket } from 'node:net';
 import { sleep } from './proc.ts';
 
+export { freeLoopbackPort as freePort } from '../../scripts/probe/net.ts';
+
 export type ProbeResult = 'connected' | 'refused' | 'timeout' | 'error';
 
 /**

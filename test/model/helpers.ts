@@ -3,20 +3,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { vi } from 'vitest';
 import { main } from '../../scripts/fleet.ts';
-
-// Under vitest, the registry's template-literal import (`../${stage}/commands.ts`) is
-// rewritten by vite into a lookup of the files that existed at transform time, which
-// throws for a stage that has no commands.ts instead of Node's ERR_MODULE_NOT_FOUND.
-// These tests are about the model stage, so the registry offers exactly its commands
-// (other stages' work in progress cannot break them); findCommand, argument parsing,
-// help and exit codes stay the real ones.
-vi.mock('../../scripts/cli/registry.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../scripts/cli/registry.ts')>();
-  const { commands } = await import('../../scripts/model/commands.ts');
-  return { ...real, loadCommands: async () => [...commands].sort((a, b) => a.name.localeCompare(b.name)) };
-});
 
 export const REPO = resolve(import.meta.dirname, '../..');
 /** Every test pins the clock; nothing depends on the wall clock. */

@@ -17,8 +17,7 @@ const sshFits: OpenSession = openSession;
 
 const REPO = join(import.meta.dirname, '../..');
 
-// A real process: the CLI's stage registry uses dynamic imports that vitest's module
-// loader does not resolve for stages that do not exist yet.
+// A real process, as `npm run fleet` runs it.
 async function fleetCli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const r = await run(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'scripts/fleet.ts'), ...argv], { cwd: REPO, timeoutMs: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
   return { code: r.code, out: r.stdout, err: r.stderr };

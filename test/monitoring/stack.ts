@@ -2,21 +2,12 @@
 // blackbox_exporter): started with their PIDs kept, stopped by PID, logs in a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { sleep } from '../harness/proc.ts';
+import { freePort } from '../harness/tcp.ts';
 
 export interface Proc { name: string; pid: number; log: string; child: ChildProcess }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startProc(name: string, argv: string[], logDir: string): Promise<Proc> {
   const log = `${logDir}/${name}.log`;

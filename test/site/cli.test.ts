@@ -1,31 +1,20 @@
-// `fleet site` and `fleet links` through the CLI's own parser and this stage's command
-// table (the registry's dynamic stage import does not run under vitest's transform).
+// `fleet site` and `fleet links` through the CLI's real entry point.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../../scripts/cli/args.ts';
-import { OperationError, UsageError } from '../../scripts/cli/types.ts';
-import { commands } from '../../scripts/site/commands.ts';
+import { main } from '../../scripts/fleet.ts';
 import { CredentialStore, DEMO_SECRET } from '../../scripts/secrets/index.ts';
 import { makeFleet, removeAll, SECRET_A, secretOf, tempDir } from './helpers.ts';
 
 const root = makeFleet(tempDir('cli'));
 afterAll(() => removeAll(root));
 
+/** `fleet <argv>` in-process through the real entry point, with --root and --now pinned. */
 async function run(argv: string[], env: NodeJS.ProcessEnv) {
   const out: string[] = [];
   const err: string[] = [];
-  const command = commands.find((c) => c.name === argv[0])!;
-  const args = parseArgs(argv.slice(1), command);
   const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-  let code: number;
-  try {
-    code = await command.run({ root, now: new Date('2026-11-26T12:00:00Z'), env, io }, args);
-  } catch (e) {
-    // What scripts/fleet.ts does with a thrown error: message to stderr, exit 1 or 2.
-    err.push((e as Error).message);
-    code = e instanceof UsageError ? 2 : e instanceof OperationError || (e as Error).name === 'SecretError' ? 1 : 99;
-  }
+  const code = await main([...argv, '--root', root, '--now', '2026-11-26T12:00:00Z'], io, env);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -2,7 +2,6 @@
 // users whose names are distinctive enough to search for, site builds, a static server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { errorsOf } from '../../scripts/model/diagnostics.ts';
 import type { Fleet } from '../../scripts/model/types.ts';
 import { loadMasterSecret, type MasterSecret } from '../../scripts/secrets/index.ts';
 import { buildSite, type SiteOptions, type SiteResult } from '../../scripts/site/build.ts';
+import { freePort } from '../harness/tcp.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STATUS_FIXTURE = join(ROOT, 'test', 'site', 'fixtures', 'status');
@@ -81,16 +81,7 @@ export function listFiles(dir: string): string[] {
   return out;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** http-server on loopback, started by path (not npx) so its PID is the server's. */
 export async function serve(dir: string): Promise<{ origin: string; stop(): Promise<void> }> {

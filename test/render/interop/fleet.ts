@@ -4,25 +4,16 @@
 // what `fleet node cert` commits, so the server and the client pin use the real material.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { CredentialStore } from '../../../scripts/secrets/index.ts';
 import { ROOT, TEST_SECRET } from '../client/fixture.ts';
+import { freePort } from '../../harness/tcp.ts';
 
 export const NODE = 'local-1';
 export const SNI = 'proxy.test';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface InteropPorts { trojan: number; vlessWs: number; vmessWs: number }
 
