@@ -3,34 +3,26 @@
 // through the deploy user and the node script, like a deploy. Either way the node script
 // does the writing, so both paths share one code path on the node.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expectPositionals } from '../cli/args.ts';
 import { requireFleet } from '../cli/context.ts';
 import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
 import type { Fleet, Node } from '../model/types.ts';
 import { CredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
+import { downloadPinned, releaseUrl, sha256Hex } from './release.ts';
 import { buildManifest, loadMonitoringFiles, nodeScript, parseHostFlags } from './bootstrap-files.ts';
 import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
 import { NODE_SCRIPT, openSession, sq, type Session } from './ssh.ts';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** The pinned release tarball: a local file (--release) or a download, verified either way. */
 async function releaseTarball(fleet: Fleet, node: Node, file: string | undefined): Promise<Buffer> {
   const { version, sha256: pins } = fleet.settings.singbox;
   const want = pins[node.arch];
   if (!want) throw new OperationError(`fleet.yaml pins no sha256 for sing-box ${version} on ${node.arch}: add singbox.sha256.${node.arch} from the release page first`);
-  let data: Buffer;
-  if (file) data = readFileSync(file);
-  else {
-    const url = `https://github.com/SagerNet/sing-box/releases/download/v${version}/sing-box-${version}-linux-${node.arch}.tar.gz`;
-    const res = await fetch(url);
-    if (!res.ok) throw new OperationError(`download of sing-box ${version} failed: HTTP ${res.status}`);
-    data = Buffer.from(await res.arrayBuffer());
-  }
-  const got = sha256(data);
-  if (got !== want) throw new OperationError(`sing-box release ${file ?? version} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);
+  if (!file) return downloadPinned(releaseUrl(fleet.settings, version, node.arch), want, `sing-box ${version} (${node.arch})`);
+  const data = readFileSync(file);
+  const got = sha256Hex(data);
+  if (got !== want) throw new OperationError(`sing-box release ${file} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);
   return data;
 }
 

@@ -64,8 +64,8 @@ export const commands: Command[] = [
       'npm run fleet -- singbox install --dir "$RUNNER_TEMP/sing-box"',
       'npm run fleet -- singbox install --version 1.13.0 --sha256 <64 hex> --dir /tmp/sb-1.13',
     ],
-    details: 'Downloads https://github.com/SagerNet/sing-box/releases/download/v<V>/sing-box-<V>-linux-<arch>.tar.gz '
-      + '(BOXFLEET_SINGBOX_RELEASE_BASE replaces the part before /v<V>/). Refuses a release without a pinned checksum; installs nothing on a mismatch.',
+    details: 'Downloads the tarball from fleet.yaml singbox.download_url (default: the release on GitHub; a template with '
+      + '{version} and {arch}, for a mirror). Refuses a release without a pinned checksum; installs nothing on a mismatch.',
     run: async (ctx, args) => (await import('./singbox-install.ts')).runSingboxInstall(ctx, args),
   },
   {

@@ -3,18 +3,15 @@
 // (the option, or fleet.yaml for the fleet's own version): a runner never runs an
 // unverified binary, and nothing is written when the check fails.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requireFleet } from '../cli/context.ts';
 import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { downloadPinned, releaseUrl } from '../deploy/release.ts';
 import { addSummary } from './summary.ts';
 
-export const RELEASE_BASE = 'https://github.com/SagerNet/sing-box/releases/download';
 const VERSION = /^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/;
-/** A release tarball is ~15 MB; refuse anything absurd before hashing it. */
-const MAX_BYTES = 200 * 1024 * 1024;
 
 type Arch = 'amd64' | 'arm64';
 
@@ -46,15 +43,6 @@ function wanted(ctx: CommandContext, args: ParsedArgs): Wanted {
   return { version, arch, sha256: pin, source: `fleet.yaml singbox.sha256.${arch}` };
 }
 
-async function download(url: string): Promise<Buffer> {
-  let res: Response;
-  try { res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) }); } catch (e) { throw new OperationError(`download of ${url} failed: ${(e as Error).message}`); }
-  if (!res.ok) throw new OperationError(`download of ${url} failed: HTTP ${res.status}`);
-  const data = Buffer.from(await res.arrayBuffer());
-  if (data.length > MAX_BYTES) throw new OperationError(`${url} is ${data.length} bytes, more than a sing-box release can be`);
-  return data;
-}
-
 /** Finds the one regular file named sing-box in the unpacked release (it sits in a versioned folder). */
 function findBinary(dir: string): string | undefined {
   for (const name of readdirSync(dir)) {
@@ -69,11 +57,8 @@ export async function runSingboxInstall(ctx: CommandContext, args: ParsedArgs): 
   const dirOpt = args.options.dir as string | undefined;
   if (!dirOpt) throw new UsageError('--dir DIR is required (where the sing-box binary goes)');
   const w = wanted(ctx, args);
-  const base = (ctx.env.BOXFLEET_SINGBOX_RELEASE_BASE || RELEASE_BASE).replace(/\/+$/, '');
-  const url = `${base}/v${w.version}/sing-box-${w.version}-linux-${w.arch}.tar.gz`;
-  const data = await download(url);
-  const got = createHash('sha256').update(data).digest('hex');
-  if (got !== w.sha256) throw new OperationError(`sing-box ${w.version} (${w.arch}) has sha256 ${got}, but ${w.source} pins ${w.sha256}: refusing to install it`);
+  const url = releaseUrl(requireFleet(ctx, { quiet: true }).settings, w.version, w.arch);
+  const data = await downloadPinned(url, w.sha256, `sing-box ${w.version} (${w.arch}), pinned by ${w.source},`);
 
   const dir = resolve(dirOpt);
   // Unpack in a private temp folder and take only the binary: the tarball decides nothing

@@ -71,13 +71,22 @@ export interface Vantage { name: string; region: string; self_hosted: boolean }
 export interface FleetSettings {
   name: string; epoch: number; labels: Record<string, string>;
   site: { base_url: string; host: 'github-pages' | 'cloudflare' | 'netlify' | 'plain'; language: 'en' | 'zh-CN'; contact?: string; title?: string };
-  singbox: { version: string; sha256: { amd64?: string; arm64?: string } };
+  singbox: {
+    version: string; sha256: { amd64?: string; arm64?: string };
+    /** Release tarball URL template with {version} and {arch}. */
+    download_url: string;
+  };
   users: { rotation_grace: string };
   subscription: {
     update_interval_hours: number;
     url_test: { url: string; interval: string; tolerance_ms: number };
     routing: 'global' | 'cn-direct';
     down_nodes: 'demote' | 'drop';
+    /** Rule-set URLs of the cn-direct preset, per client family. */
+    rule_sets: {
+      'sing-box': { 'geosite-cn': string; 'geoip-cn': string };
+      mihomo: { 'cn-domain': string; 'cn-ip': string };
+    };
   };
   deploy: { canary?: string; parallel: number; max_fail_percent: number };
   probe: {

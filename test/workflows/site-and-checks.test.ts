@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanTemps, fleet, REPO, tempDir } from './helpers.ts';
 import { execFileSync } from 'node:child_process';
+import { singboxBin } from '../tools/index.ts';
 
-const STAND_IN = join(REPO, 'test/stand-ins/sing-box/sing-box');
+const SINGBOX = singboxBin();
 let build: string;
 
 beforeAll(async () => {
@@ -20,16 +21,16 @@ afterAll(() => cleanTemps());
 
 describe('fleet check-configs', () => {
   it('passes the demo render, node configs and client profiles, with TLS files it made itself', async () => {
-    // The node configs name TLS files this machine does not have: the stand-in, like
-    // sing-box, fails on the original; check-configs gives it placeholders.
+    // The node configs name TLS files this machine does not have: the real sing-box
+    // fails on the original; check-configs gives it placeholders.
     const frankfurt = join(build, 'nodes/frankfurt-1/config.json');
     expect(readFileSync(frankfurt, 'utf8')).toContain('/etc/sing-box/tls/frankfurt-1.crt');
     expect(existsSync('/etc/sing-box/tls/frankfurt-1.crt')).toBe(false);
-    expect(() => execFileSync(STAND_IN, ['check', '-c', frankfurt], { stdio: 'pipe' })).toThrow();
+    expect(() => execFileSync(SINGBOX, ['check', '-c', frankfurt], { stdio: 'pipe' })).toThrow();
 
     const summary = join(tempDir(), 'summary.md');
     writeFileSync(summary, '');
-    const r = await fleet(['check-configs', '--singbox', STAND_IN, '--build', build, '--format', 'github'], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+    const r = await fleet(['check-configs', '--singbox', SINGBOX, '--build', build, '--format', 'github'], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
@@ -45,12 +46,13 @@ describe('fleet check-configs', () => {
     cpSync(build, broken, { recursive: true });
     const alice = join(broken, 'users/alice/sing-box.json');
     const cfg = JSON.parse(readFileSync(alice, 'utf8'));
-    cfg.log = { ...cfg.log, level: '__boxfleet_test_break_check__' };
+    // A real mistake the real sing-box rejects: a misspelt field.
+    cfg.route.auto_detect_interfaces = true;
     writeFileSync(alice, JSON.stringify(cfg));
     writeFileSync(join(broken, 'nodes/tokyo-1/config.json'), '{ "inbounds": [');
-    const r = await fleet(['check-configs', '--singbox', STAND_IN, '--build', broken, '--format', 'github'], { GITHUB_ACTIONS: 'true' });
+    const r = await fleet(['check-configs', '--singbox', SINGBOX, '--build', broken, '--format', 'github'], { GITHUB_ACTIONS: 'true' });
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^FAIL  users\/alice\/sing-box\.json: .*__boxfleet_test_break_check__/m);
+    expect(r.out).toMatch(/^FAIL  users\/alice\/sing-box\.json: .*auto_detect_interfaces/m);
     expect(r.out).toMatch(/^FAIL  nodes\/tokyo-1\/config\.json: not JSON/m);
     expect(r.out).toMatch(/^ok    nodes\/frankfurt-1\/config\.json$/m);
     expect(r.out).toMatch(/5 of 7 config\(s\) pass/);
@@ -60,7 +62,7 @@ describe('fleet check-configs', () => {
   });
 
   it('refuses an empty build and a binary that does not run', async () => {
-    expect((await fleet(['check-configs', '--singbox', STAND_IN, '--build', tempDir()], {})).code).toBe(1);
+    expect((await fleet(['check-configs', '--singbox', SINGBOX, '--build', tempDir()], {})).code).toBe(1);
     const r = await fleet(['check-configs', '--singbox', '/nonexistent/sing-box', '--build', build], {});
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/does not run/);

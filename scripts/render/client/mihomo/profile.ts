@@ -20,7 +20,7 @@ export function mihomoProfileOf(settings: FleetSettings, endpoints: readonly End
     name: autoGroupOf(r), type: 'url-test', proxies: endpoints.filter((e) => e.node.region === r).map((e) => e.label),
     ...check, tolerance: sub.url_test.tolerance_ms, lazy: true,
   }));
-  const routing = mihomoRouting(sub.routing, PROXY);
+  const routing = mihomoRouting(sub.routing, sub.rule_sets, PROXY);
   const cn = sub.routing === 'cn-direct';
   return {
     'mixed-port': 7890,

@@ -16,7 +16,7 @@ const REMOTE_DNS = 'remote';
 export function singboxProfileOf(settings: FleetSettings, endpoints: readonly Endpoint[]): Record<string, unknown> {
   if (endpoints.length === 0) throw new Error('no node to put into the profile');
   const sub = settings.subscription;
-  const routing = singboxRouting(sub.routing, PROXY, LOCAL_DNS);
+  const routing = singboxRouting(sub.routing, sub.rule_sets, PROXY, LOCAL_DNS);
   const tags = endpoints.map((e) => e.label);
   const urltest = (tag: string, outbounds: string[]) => ({
     type: 'urltest', tag, outbounds,
