@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startHosts, type TestHosts } from '../test/harness/fleet.ts';
 import type { TestHost } from '../test/harness/host.ts';
 import { killAllSync, pidsWithCmdline, run, runSync, type RunResult } from '../test/harness/proc.ts';
-import { leftovers, makeTestFleet, markTestHost, TEST_SECRET, VERSION, type TestFleet } from '../test/deploy/helpers.ts';
+import { leftovers, makeTestFleet, markTestHost, startCamouflage, TEST_SECRET, VERSION, type TestFleet } from '../test/deploy/helpers.ts';
 import { loadFleet } from '../scripts/model/load.ts';
 import { renderNodeConfigs } from '../scripts/render/server/index.ts';
 import { CredentialStore } from '../scripts/secrets/index.ts';
@@ -370,7 +370,7 @@ async function applyTrace(h: TestHost): Promise<string[]> {
   return [
     `apply on ${h.name} (run as root inside the host, no ssh, xtrace on): ${ms(start, end)} in all`,
     `  lock + start of apply (bash, flock, token, re-exec)      ${ms(start, tApply)}`,
-    `  copy + sha256 + \`sing-box check\` (stand-in: python)    ${ms(tApply, tCheckEnd)}`,
+    `  copy + sha256 + \`sing-box check\` (real sing-box)      ${ms(tApply, tCheckEnd)}`,
     `  back up + swap + firewall (python config_ports, nft)     ${ms(tCheckEnd, tRestart)}   (firewall_apply ${ms(tFw, tRestart)})`,
     `  stop old sing-box + start new                           ${ms(tRestart, tVerify)}   (old stopped after ${ms(tRestart, tSetsid)})`,
     `  verify: new PID binds every port (python, ss polling)    ${ms(tVerify, settle)}`,
@@ -431,7 +431,7 @@ async function sessionMicro(h: TestHost): Promise<string[]> {
     const close = performance.now() - c0;
     return [
       `boxfleet's Session in one process, to ${h.name}: connect (new ControlMaster) ${connect.toFixed(0)} ms; run('true') ${run0.toFixed(0)} ms; node self-version ${selfVersion.toFixed(0)} ms;`,
-      `  node status ${status.toFixed(0)} ms (runs \`sing-box version\`, i.e. the python stand-in, plus python); upload + rm ${upload.toFixed(0)} ms; close ${close.toFixed(0)} ms`,
+      `  node status ${status.toFixed(0)} ms (runs the real \`sing-box version\`, plus python); upload + rm ${upload.toFixed(0)} ms; close ${close.toFixed(0)} ms`,
     ];
   } finally {
     await s.close();
@@ -503,10 +503,11 @@ async function main(): Promise<void> {
   work = join(hosts.dir, 'bench');
   cmDir = join(work, 'cm');
   mkdirSync(cmDir, { recursive: true, mode: 0o700 });
-  tf = makeTestFleet(hosts);
+  tf = await makeTestFleet(hosts);
+  await startCamouflage(hosts.hosts[0]!);
   for (const h of hosts.hosts) {
     await markTestHost(h);
-    const b = await tf.cli(['bootstrap', h.name, '--identity', hosts.clientKeyPath, '--release', tf.release]);
+    const b = await tf.cli(['bootstrap', h.name, '--identity', hosts.clientKeyPath]);
     if (b.code !== 0) throw new Error(`bootstrap ${h.name} failed:\n${b.err}`);
   }
   writeSshSettings();
@@ -551,7 +552,7 @@ async function main(): Promise<void> {
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const lines: string[] = [];
-  lines.push('', `fleet deploy benchmark: 4 harness hosts (network namespaces, Debian sshd), sing-box stand-in, a user added per change run`);
+  lines.push('', `fleet deploy benchmark: 4 harness hosts (network namespaces, Debian sshd), the real sing-box, a user added per change run`);
   lines.push(`median of ${REPS} (warm: one warm-up run each first; Ansible and the bare script reuse ControlMasters, boxfleet opens its own per run)`, '');
   lines.push(`${'tool'.padEnd(w)}  change (s)  no change (s)   runs: change | no change`);
   for (const [name, c, n, ac, an] of rows) lines.push(`${name.padEnd(w)}  ${secs(c).padStart(10)}  ${secs(n).padStart(13)}   ${ac} | ${an}`);
@@ -591,7 +592,7 @@ async function cleanup(): Promise<string[]> {
   } catch (e) {
     problems.push(`closing ControlMasters: ${String(e)}`);
   }
-  tf?.cleanup();
+  await tf?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
   try {
     await hosts?.stop();

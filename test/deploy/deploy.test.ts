@@ -1,6 +1,9 @@
 // `fleet deploy` and `fleet drift` against three real sshd hosts of the harness, each
-// bootstrapped with the node script and the sing-box stand-in. Scenarios run in order on
-// the same hosts; every test checks the final state of every host it could have touched.
+// bootstrapped with the node script and the real sing-box (downloaded from the release
+// server through fleet.yaml's download_url). Every fault is a real one: a certificate file
+// that does not exist, a port another process holds, a cut transfer, a dead host. Scenarios
+// run in order on the same hosts; every test checks the final state of every host it
+// could have touched.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +13,7 @@ import { renderNodeConfigs } from '../../scripts/render/server/index.ts';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { openSession } from '../../scripts/deploy/ssh.ts';
 import { useHosts, type TestHost } from '../harness/index.ts';
-import { hostState, leftovers, makeTestFleet, markTestHost, sh, sha256, TEST_SECRET, type HostState, type TestFleet } from './helpers.ts';
+import { hostState, leftovers, makeTestFleet, markTestHost, sh, sha256, startCamouflage, TEST_SECRET, VERSION, type HostState, type TestFleet } from './helpers.ts';
 
 describe('fleet deploy on three hosts', () => {
   const hosts = useHosts(3);
@@ -28,19 +31,32 @@ describe('fleet deploy on three hosts', () => {
     return Object.fromEntries([...configs].map(([k, v]) => [k, sha256(v)]));
   };
   const bumpUser = (user: string): void => tf.edit(`users/${user}.yaml`, (d) => void (d.rev = (d.rev ?? 1) + 1));
+  /**
+   * A config the real `sing-box check` rejects for a real reason: the node's certificate
+   * files do not exist. Returns the edit that undoes it.
+   */
+  const missingCertificate = (node: string): (() => void) => {
+    let saved: unknown;
+    tf.edit(`nodes/${node}.yaml`, (d) => {
+      saved = d.tls;
+      d.tls = { mode: 'files', server_name: d.tls.server_name, certificate_path: '/etc/ssl/boxfleet/missing.crt', key_path: '/etc/ssl/boxfleet/missing.key' };
+    });
+    return () => tf.edit(`nodes/${node}.yaml`, (d) => void (d.tls = saved));
+  };
 
   beforeAll(async () => {
-    tf = makeTestFleet(hosts());
+    tf = await makeTestFleet(hosts());
     id = ['--identity', hosts().clientKeyPath];
     before = leftovers();
+    await startCamouflage(h(0));
     for (const host of hosts().hosts) {
       await markTestHost(host);
-      const b = await tf.cli(['bootstrap', host.name, ...id, '--release', tf.release]);
+      const b = await tf.cli(['bootstrap', host.name, ...id]);
       expect(b.code, b.err).toBe(0);
     }
   }, 120_000);
-  afterAll(() => {
-    tf?.cleanup();
+  afterAll(async () => {
+    await tf?.cleanup();
     // No ControlMaster and no private session directory outlives a command.
     expect(leftovers().filter((x) => !before.includes(x))).toEqual([]);
   });
@@ -52,7 +68,7 @@ describe('fleet deploy on three hosts', () => {
     const want = rendered();
     for (const [i, s] of (await states()).entries()) {
       expect(s.hash).toBe(want[h(i).name]);
-      expect(JSON.parse(s.marker)).toMatchObject({ config_sha256: s.hash, singbox_version: '1.12.24' });
+      expect(JSON.parse(s.marker)).toMatchObject({ config_sha256: s.hash, singbox_version: VERSION });
       expect(s.alive).toBe(true);
     }
     // Progress lines as nodes finish, and nothing secret or any address in what was printed.
@@ -94,16 +110,17 @@ describe('fleet deploy on three hosts', () => {
 
   it('check fails on one node: nothing swapped there, the others deployed, exit 1', async () => {
     const s0 = await states();
-    tf.edit('nodes/h3.yaml', (d) => d.inbounds.push({ type: 'vless-ws', port: 2053, path: '/__boxfleet_test_break_check__' }));
+    const restore = missingCertificate('h3');
     const r = await deploy();
     expect(r.code).toBe(1);
     expect(line(r.out, 'h3')).toMatch(/failed .*check failed, nothing swapped/);
+    // The real sing-box's own reason reaches the operator.
+    expect(line(r.out, 'h3')).toMatch(/missing\.(crt|key)/);
     const s1 = await states();
     expect(s1[2]).toEqual(s0[2]);
-    expect(await sh(h(2), 'nft list table inet boxfleet')).not.toContain('2053');
     const want = rendered();
     expect([s1[0]!.hash, s1[1]!.hash]).toEqual([want.h1, want.h2]);
-    tf.edit('nodes/h3.yaml', (d) => void d.inbounds.pop());
+    restore();
   });
 
   it('check passes but sing-box cannot start (port taken): rolled back, old config running', async () => {
@@ -186,7 +203,7 @@ describe('fleet deploy on three hosts', () => {
     tf.edit('fleet.yaml', (d) => void (d.deploy = { canary: 'h1', parallel: 1, max_fail_percent: 20 }));
     const s0 = await states();
     bumpUser('alice');
-    tf.edit('nodes/h2.yaml', (d) => d.inbounds.push({ type: 'vless-ws', port: 2053, path: '/__boxfleet_test_break_check__' }));
+    const restore = missingCertificate('h2');
     const r = await deploy();
     expect(r.code).toBe(1);
     expect(line(r.out, 'h1')).toContain('deployed');
@@ -194,7 +211,7 @@ describe('fleet deploy on three hosts', () => {
     expect(line(r.out, 'h3')).toMatch(/skipped .*max_fail_percent/);
     const s1 = await states();
     expect([s1[1], s1[2]]).toEqual([s0[1], s0[2]]);
-    tf.edit('nodes/h2.yaml', (d) => void d.inbounds.pop());
+    restore();
     tf.edit('fleet.yaml', (d) => void (d.deploy = { canary: 'h1', parallel: 4, max_fail_percent: 34 }));
   });
 
@@ -221,7 +238,7 @@ describe('fleet deploy on three hosts', () => {
   it('--format github writes annotations and a job summary table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'boxfleet-gh-'));
     try {
-      tf.edit('nodes/h3.yaml', (d) => d.inbounds.push({ type: 'vless-ws', port: 2053, path: '/__boxfleet_test_break_check__' }));
+      const restore = missingCertificate('h3');
       const r = await deploy(['--format', 'github'], { GITHUB_STEP_SUMMARY: join(dir, 'summary.md') });
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/^::error title=h3%3A failed::sing-box check failed/m);
@@ -229,8 +246,8 @@ describe('fleet deploy on three hosts', () => {
       expect(summary).toContain('| node | result | time | detail |');
       expect(summary).toMatch(/\| h3 \| failed \|/);
       expect(summary).toMatch(/\| h1 \| unchanged \|/);
+      restore();
     } finally {
-      tf.edit('nodes/h3.yaml', (d) => void d.inbounds.pop());
       rmSync(dir, { recursive: true, force: true });
     }
   });

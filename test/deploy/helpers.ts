@@ -1,6 +1,6 @@
-// A temporary test fleet whose nodes are the harness's sshd hosts, a sing-box "release"
-// tarball made from the stand-in, and the real `fleet` CLI run in-process.
-import { execFileSync } from 'node:child_process';
+// A temporary test fleet whose nodes are the harness's sshd hosts, the real sing-box
+// (built by test/tools/build.sh) served as a release tarball from loopback through
+// fleet.yaml's `singbox.download_url`, and the real `fleet` CLI in a separate process.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +9,15 @@ import { parse, stringify } from 'yaml';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
 import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
-import type { TestHost, TestHosts } from '../harness/index.ts';
+import { makeRelease, serveReleases, type TestHost, type TestHosts } from '../harness/index.ts';
 import { pidsWithCmdline, run } from '../harness/proc.ts';
+import { TOOL_VERSIONS } from '../tools/index.ts';
 
 export const TEST_SECRET = 'boxfleet-deploy-tests-secret-0123456789abcdef';
-export const VERSION = '1.12.24';
+export const VERSION = TOOL_VERSIONS.singbox.pinned;
 const REPO = new URL('../../', import.meta.url).pathname;
-export const STAND_IN = join(REPO, 'test/stand-ins/sing-box/sing-box');
+/** The Reality inbound of the first host borrows this site, served on that host's loopback. */
+export const CAMOUFLAGE = { name: 'camouflage.boxfleet.test', port: 9443 };
 
 export interface CliResult {
   code: number;
@@ -25,23 +27,15 @@ export interface CliResult {
 
 export interface TestFleet {
   dir: string;
+  /** The release tarball as a file (for `bootstrap --release`). */
   release: string;
+  /** Paths the release server was asked for. */
+  downloads: string[];
   hosts: TestHosts;
   cli(argv: string[], env?: Record<string, string>): Promise<CliResult>;
   /** Edits a YAML file of the fleet (path relative to the fleet dir). */
   edit(file: string, fn: (doc: Record<string, any>) => void): void;
-  cleanup(): void;
-}
-
-/** The stand-in packed like a real release: sing-box-<v>-linux-amd64/sing-box. */
-function makeRelease(dir: string): string {
-  const name = `sing-box-${VERSION}-linux-amd64`;
-  mkdirSync(join(dir, 'rel', name), { recursive: true });
-  const src = readFileSync(STAND_IN, 'utf8').replace(/^VERSION = ".*"/m, `VERSION = "${VERSION}"`);
-  writeFileSync(join(dir, 'rel', name, 'sing-box'), src, { mode: 0o755 });
-  const tarball = join(dir, `${name}.tar.gz`);
-  execFileSync('tar', ['-czf', tarball, '-C', join(dir, 'rel'), name]);
-  return tarball;
+  cleanup(): Promise<void>;
 }
 
 function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unknown>[] = []): Record<string, unknown> {
@@ -65,19 +59,21 @@ function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unk
   };
 }
 
-export function makeTestFleet(hosts: TestHosts): TestFleet {
+export async function makeTestFleet(hosts: TestHosts): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
-  const release = makeRelease(dir);
-  const sha = createHash('sha256').update(readFileSync(release)).digest('hex');
+  const rel = makeRelease(VERSION);
+  const release = join(dir, `sing-box-${VERSION}-linux-amd64.tar.gz`);
+  writeFileSync(release, rel.tarball);
+  const server = await serveReleases([rel]);
   const fleet = parse(readFileSync(join(REPO, 'fleet.yaml'), 'utf8')) as Record<string, any>;
-  fleet.singbox = { version: VERSION, sha256: { amd64: sha } };
+  fleet.singbox = { version: VERSION, sha256: { amd64: rel.sha256 }, download_url: server.urlTemplate };
   fleet.deploy = { canary: hosts.hosts[0]!.name, parallel: 4, max_fail_percent: 34 };
   mkdirSync(join(dir, 'nodes'));
   mkdirSync(join(dir, 'users'));
   writeFileSync(join(dir, 'fleet.yaml'), stringify(fleet));
   const store = new CredentialStore(Buffer.from(TEST_SECRET), fleet.epoch);
   for (const [i, h] of hosts.hosts.entries()) {
-    const reality = i === 0 ? [{ type: 'vless-reality', port: 8443, handshake_server: 'www.example.com' }] : [];
+    const reality = i === 0 ? [{ type: 'vless-reality', port: 8443, handshake_server: CAMOUFLAGE.name, handshake_port: CAMOUFLAGE.port }] : [];
     writeFileSync(join(dir, 'nodes', `${h.name}.yaml`), stringify(nodeYaml(h, store, reality)));
   }
   writeFileSync(join(dir, 'users', 'alice.yaml'), stringify({ name: 'alice', rev: 1 }));
@@ -86,6 +82,7 @@ export function makeTestFleet(hosts: TestHosts): TestFleet {
   const tf: TestFleet = {
     dir,
     release,
+    downloads: server.requests,
     hosts,
     async cli(argv, env = {}) {
       // A separate process, as `npm run fleet` runs it, with a minimal environment like
@@ -102,7 +99,8 @@ export function makeTestFleet(hosts: TestHosts): TestFleet {
       fn(doc);
       writeFileSync(join(dir, file), stringify(doc));
     },
-    cleanup() {
+    async cleanup() {
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -112,6 +110,19 @@ export function makeTestFleet(hosts: TestHosts): TestFleet {
 /** Marks a harness host as a test host (pidfile service manager, machine-wide steps off). */
 export async function markTestHost(h: TestHost): Promise<void> {
   await h.exec(['sh', '-c', 'mkdir -p /etc/boxfleet && printf "BOXFLEET_TEST_HOST=1\\nBOXFLEET_SERVICE_MANAGER=pidfile\\nBOXFLEET_SETTLE_SEC=0.3\\n" > /etc/boxfleet/node.env'], { check: true });
+}
+
+/**
+ * The site a Reality inbound borrows: a TLS 1.3 web server on the host's loopback, its
+ * name in the host's /etc/hosts. Real sing-box relays every visitor that is not a client
+ * to it, so without it the deployer's Reality health check fails, as it would on a VPS
+ * whose handshake server is unreachable.
+ */
+export async function startCamouflage(h: TestHost): Promise<number> {
+  await h.exec(['sh', '-c', `echo "127.0.0.1 ${CAMOUFLAGE.name}" >> /etc/hosts && cd /root && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout camo.key -out camo.crt -days 2 -subj /CN=${CAMOUFLAGE.name} -addext subjectAltName=DNS:${CAMOUFLAGE.name} 2>/dev/null`], { check: true });
+  const pid = await h.spawnServer(['openssl', 's_server', '-quiet', '-tls1_3', '-groups', 'X25519', '-accept', `127.0.0.1:${CAMOUFLAGE.port}`, '-cert', '/root/camo.crt', '-key', '/root/camo.key', '-www']);
+  await sh(h, `for i in $(seq 100); do ss -Hltn | grep -q ":${CAMOUFLAGE.port} " && exit 0; sleep 0.05; done; exit 1`);
+  return pid;
 }
 
 /** Shell command output on a host, trimmed; throws on failure. */
