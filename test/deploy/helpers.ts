@@ -1,6 +1,7 @@
 // A temporary test fleet whose nodes are the harness's sshd hosts, the real sing-box
 // (built by test/tools/build.sh) served as a release tarball from loopback through
 // fleet.yaml's `singbox.download_url`, and the real `fleet` CLI in a separate process.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
 import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
-import { makeRelease, serveReleases, type TestHost, type TestHosts } from '../harness/index.ts';
+import { makeRelease, serveReleases, startTlsSite, type TestHost, type TestHosts } from '../harness/index.ts';
 import { pidsWithCmdline, run } from '../harness/proc.ts';
 import { TOOL_VERSIONS } from '../tools/index.ts';
 
@@ -59,7 +60,21 @@ function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unk
   };
 }
 
-export async function makeTestFleet(hosts: TestHosts): Promise<TestFleet> {
+export interface TestFleetOptions {
+  /**
+   * The node YAML of each host (default: self-signed Trojan, SS2022, Hysteria2; Reality on
+   * the first); undefined makes the host no node of the fleet.
+   */
+  node?: (h: TestHost, i: number, store: CredentialStore) => Record<string, unknown> | undefined;
+  /** The users (default: alice everywhere, bob on the second host only). */
+  users?: Record<string, unknown>[];
+  /** Edits fleet.yaml before it is written. */
+  settings?: (fleet: Record<string, any>) => void;
+  /** The clock of every command (default 2026-06-01). */
+  now?: string;
+}
+
+export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {}): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
   const rel = makeRelease(VERSION);
   const release = join(dir, `sing-box-${VERSION}-linux-amd64.tar.gz`);
@@ -68,17 +83,23 @@ export async function makeTestFleet(hosts: TestHosts): Promise<TestFleet> {
   const fleet = parse(readFileSync(join(REPO, 'fleet.yaml'), 'utf8')) as Record<string, any>;
   fleet.singbox = { version: VERSION, sha256: { amd64: rel.sha256 }, download_url: server.urlTemplate };
   fleet.deploy = { canary: hosts.hosts[0]!.name, parallel: 4, max_fail_percent: 34 };
+  opts.settings?.(fleet);
   mkdirSync(join(dir, 'nodes'));
   mkdirSync(join(dir, 'users'));
   writeFileSync(join(dir, 'fleet.yaml'), stringify(fleet));
   const store = new CredentialStore(Buffer.from(TEST_SECRET), fleet.epoch);
   for (const [i, h] of hosts.hosts.entries()) {
     const reality = i === 0 ? [{ type: 'vless-reality', port: 8443, handshake_server: CAMOUFLAGE.name, handshake_port: CAMOUFLAGE.port }] : [];
-    writeFileSync(join(dir, 'nodes', `${h.name}.yaml`), stringify(nodeYaml(h, store, reality)));
+    const doc = opts.node ? opts.node(h, i, store) : nodeYaml(h, store, reality);
+    if (doc) writeFileSync(join(dir, 'nodes', `${doc.name}.yaml`), stringify(doc));
   }
-  writeFileSync(join(dir, 'users', 'alice.yaml'), stringify({ name: 'alice', rev: 1 }));
-  // bob only reaches the second node: changing him must touch that node alone.
-  writeFileSync(join(dir, 'users', 'bob.yaml'), stringify({ name: 'bob', rev: 1, nodes: [`node:${(hosts.hosts[1] ?? hosts.hosts[0])!.name}`] }));
+  const users = opts.users ?? [
+    { name: 'alice', rev: 1 },
+    // bob only reaches the second node: changing him must touch that node alone.
+    { name: 'bob', rev: 1, nodes: [`node:${(hosts.hosts[1] ?? hosts.hosts[0])!.name}`] },
+  ];
+  for (const u of users) writeFileSync(join(dir, 'users', `${u.name}.yaml`), stringify(u));
+  const now = opts.now ?? '2026-06-01T00:00:00Z';
   const tf: TestFleet = {
     dir,
     release,
@@ -87,7 +108,7 @@ export async function makeTestFleet(hosts: TestHosts): Promise<TestFleet> {
     async cli(argv, env = {}) {
       // A separate process, as `npm run fleet` runs it, with a minimal environment like
       // a CI step's.
-      const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, '--now', '2026-06-01T00:00:00Z'], {
+      const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, '--now', now], {
         cwd: REPO,
         timeoutMs: 120_000,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: TEST_SECRET, BOXFLEET_SSH_CONNECT_TIMEOUT: '3', ...env },
@@ -119,10 +140,15 @@ export async function markTestHost(h: TestHost): Promise<void> {
  * whose handshake server is unreachable.
  */
 export async function startCamouflage(h: TestHost): Promise<number> {
-  await h.exec(['sh', '-c', `echo "127.0.0.1 ${CAMOUFLAGE.name}" >> /etc/hosts && cd /root && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout camo.key -out camo.crt -days 2 -subj /CN=${CAMOUFLAGE.name} -addext subjectAltName=DNS:${CAMOUFLAGE.name} 2>/dev/null`], { check: true });
-  const pid = await h.spawnServer(['openssl', 's_server', '-quiet', '-tls1_3', '-groups', 'X25519', '-accept', `127.0.0.1:${CAMOUFLAGE.port}`, '-cert', '/root/camo.crt', '-key', '/root/camo.key', '-www']);
-  await sh(h, `for i in $(seq 100); do ss -Hltn | grep -q ":${CAMOUFLAGE.port} " && exit 0; sleep 0.05; done; exit 1`);
-  return pid;
+  await h.exec(['sh', '-c', `echo "127.0.0.1 ${CAMOUFLAGE.name}" >> /etc/hosts`], { check: true });
+  const dir = mkdtempSync(join(tmpdir(), 'boxfleet-camo-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'),
+      '-days', '2', '-subj', `/CN=${CAMOUFLAGE.name}`, '-addext', `subjectAltName=DNS:${CAMOUFLAGE.name}`], { stdio: 'ignore' });
+    return await startTlsSite(h, { host: '127.0.0.1', port: CAMOUFLAGE.port, certPem: readFileSync(join(dir, 'c.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'k.pem'), 'utf8') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Shell command output on a host, trimmed; throws on failure. */

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { blackhole, unblackhole } from './net.ts';
-import { describeFailure, killAllSync, pidsWithCmdline, run, type RunResult } from './proc.ts';
+import { describeFailure, killAllSync, pidsWithCmdline, run, runChecked, type RunResult } from './proc.ts';
 import { HOST_PATH, SSH_PORT } from './sshd.ts';
 
 export interface SshRunOptions {
@@ -159,6 +159,20 @@ export class TestHost {
    */
   async addUser(user: string): Promise<void> {
     await this.exec(['useradd', '--create-home', '--shell', '/bin/bash', '--password', '*', user], { check: true });
+  }
+
+  /**
+   * Gives the host's eth0 one more address, e.g. one outside every private range for a
+   * server that stands for the internet. Only the run's own hosts can reach it: nothing
+   * routes it anywhere else.
+   */
+  async addAddress(cidr: string): Promise<void> {
+    await runChecked('ip', ['-n', this.ns, 'addr', 'add', cidr, 'dev', 'eth0'], { timeoutMs: 10_000 });
+  }
+
+  /** Routes `cidr` on the run's bridge: on-link on eth0, or via another host's address. */
+  async addRoute(cidr: string, via?: string): Promise<void> {
+    await runChecked('ip', ['-n', this.ns, 'route', 'add', cidr, ...(via ? ['via', via] : []), 'dev', 'eth0'], { timeoutMs: 10_000 });
   }
 
   /**

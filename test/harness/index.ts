@@ -8,3 +8,5 @@ export { cleanStaleRuns, BASE_DIR } from './state.ts';
 export { freePort, tcpProbe, waitForPort, type ProbeResult } from './tcp.ts';
 export { procState, isAlive, type RunResult } from './proc.ts';
 export { makeRelease, serveReleases, type Release, type ReleaseServer } from './release.ts';
+export { makeTestCa, type TestCa } from './testca.ts';
+export { startTlsSite } from './tls-site.ts';
