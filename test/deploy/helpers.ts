@@ -108,7 +108,7 @@ export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {
     async cli(argv, env = {}) {
       // A separate process, as `npm run fleet` runs it, with a minimal environment like
       // a CI step's.
-      const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, '--now', now], {
+      const r = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), ...argv, '--root', dir, ...(argv.includes('--now') ? [] : ['--now', now])], {
         cwd: REPO,
         timeoutMs: 120_000,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: TEST_SECRET, BOXFLEET_SSH_CONNECT_TIMEOUT: '3', ...env },
