@@ -1,12 +1,19 @@
 // A minimal WebSocket client (RFC 6455) over an established TLS socket: the HTTP/1.1
 // upgrade, masked binary frames out, unmasked frames in. Enough for v2ray/sing-box's ws
 // transport, which carries the proxy stream as binary messages.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ByteQueue, type Codec } from './stream.ts';
 import { ProbeFailure } from './types.ts';
 
 const MAX_HEAD = 16 * 1024;
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** The Sec-WebSocket-Accept a server must answer to `key`: base64(SHA-1(key ‖ GUID)). */
+export function wsAccept(key: string): string {
+  return createHash('sha1').update(key + WS_GUID, 'latin1').digest('base64');
+}
 
 /** Performs the upgrade; resolves with bytes that arrived after the response head. */
 export function wsUpgrade(sock: Duplex, path: string, host: string, timeoutMs: number): Promise<Buffer> {
@@ -31,10 +38,10 @@ export function wsUpgrade(sock: Duplex, path: string, host: string, timeoutMs: n
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
       if (!status) return done(new ProbeFailure('bad-response', 'WebSocket upgrade answer is not HTTP'));
       if (status[1] !== '101') return done(new ProbeFailure('bad-response', `WebSocket upgrade refused with HTTP ${status[1]} (wrong path?)`));
-      // Sec-WebSocket-Accept is not compared: v2ray 4.34 answered values that did not match
-      // SHA-1(key ‖ GUID) in tests (unexplained, see the probe notes); TLS already authenticates
-      // the server, and the proxy layer's own reply is what proves the tunnel works.
-      if (!/\r\nsec-websocket-accept:/i.test(head)) return done(new ProbeFailure('bad-response', 'WebSocket upgrade without Sec-WebSocket-Accept'));
+      // RFC 6455 4.2.2: the server proves it read this handshake by hashing our key.
+      const accept = /\r\nsec-websocket-accept:[ \t]*([^\r\n]*?)[ \t]*(\r\n|$)/i.exec(head);
+      if (!accept) return done(new ProbeFailure('bad-response', 'WebSocket upgrade without Sec-WebSocket-Accept'));
+      if (accept[1] !== wsAccept(key)) return done(new ProbeFailure('bad-response', 'WebSocket upgrade with a wrong Sec-WebSocket-Accept (not a WebSocket server?)'));
       done(undefined, buf.subarray(end + 4));
     };
     sock.on('data', onData); sock.once('end', onEnd); sock.once('error', onEnd);

@@ -15,6 +15,7 @@ import { useHosts } from '../harness/index.ts';
 import { installClients, logTail } from './clients.ts';
 import { buildWorld, INBOUNDS, NOW, put, type World } from './world.ts';
 import { isAlive } from '../harness/index.ts';
+import { singboxBin } from '../tools/index.ts';
 
 const FIRST_PORT = 3001;
 
@@ -114,6 +115,38 @@ describe('refusals by the real sing-box server', () => {
     expect(await tryAll(userIdentity(store, 'alice', 1), other)).toEqual(all(true));
     expect(await tryAll(probe, other)).toEqual(all(false));
     expect(await tryAll(probe, privateUrl)).toEqual(all(false));
+  });
+
+  it('fleet probe: every inbound is healthy at the proxy layer of the real server, by its own client or the real sing-box', async () => {
+    const env = { BOXFLEET_SINGBOX: singboxBin(), SSL_CERT_FILE: w.ca.rootPath, BOXFLEET_PROBE_CA_FILE: w.ca.rootPath };
+    // The probe judges certificates by its clock: today's, as the test CA issued them today.
+    const r = await w.tf.cli(['probe', '--format', 'json', '--timeout', '5s', '--now', new Date().toISOString()], env);
+    expect(r.code, r.err).toBe(0);
+    const run = JSON.parse(r.out) as { nodes: { node: string; state: string; endpoints: { tag: string; deepest: string; ok: boolean; http_status?: number; cert_days_left?: number; error?: string; detail?: string }[] }[] };
+    const n1 = run.nodes.find((n) => n.node === 'n1')!;
+    expect(n1.endpoints.filter((e) => !e.ok || e.deepest !== 'proxy').map((e) => `${e.tag}: ${e.error} ${e.detail}`)).toEqual([]);
+    expect(n1.endpoints).toHaveLength(INBOUNDS.length);
+    expect(n1.state).toBe('up');
+    // The TLS layer read the test CA's certificate (2 days) on the TLS inbounds.
+    expect(n1.endpoints.find((e) => e.tag === 'trojan-8444')!.cert_days_left).toBeGreaterThanOrEqual(1);
+    const probed = (await w.accessLog()).filter((l) => l.endsWith(' /probe'));
+    expect(probed.length).toBeGreaterThanOrEqual(INBOUNDS.length);
+  });
+
+  it('fleet probe: a wrong probe credential is classified on every inbound, not mistaken for a dead node', async () => {
+    // probe.rev bumped in fleet.yaml but not deployed: the probe holds credentials the node does not know.
+    w.tf.edit('fleet.yaml', (f) => void (f.probe.rev = 2));
+    try {
+      const env = { BOXFLEET_SINGBOX: singboxBin(), SSL_CERT_FILE: w.ca.rootPath, BOXFLEET_PROBE_CA_FILE: w.ca.rootPath };
+      const r = await w.tf.cli(['probe', '--format', 'json', '--timeout', '3s', '--now', new Date().toISOString()], env);
+      expect(r.code, r.err).toBe(0);
+      const run = JSON.parse(r.out) as { nodes: { node: string; endpoints: { tag: string; deepest: string; ok: boolean; error?: string }[] }[] };
+      const eps = run.nodes.find((n) => n.node === 'n1')!.endpoints;
+      expect(eps.filter((e) => e.ok).map((e) => e.tag)).toEqual([]);
+      for (const e of eps) expect(`${e.tag} ${e.error}`).toBe(`${e.tag} auth-rejected-or-silent`);
+    } finally {
+      w.tf.edit('fleet.yaml', (f) => void (f.probe.rev = 1));
+    }
   });
 
   it('no user reaches the node\'s loopback services or its private network', async () => {
