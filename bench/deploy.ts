@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startHosts, type TestHosts } from '../test/harness/fleet.ts';
 import type { TestHost } from '../test/harness/host.ts';
 import { killAllSync, pidsWithCmdline, run, runSync, type RunResult } from '../test/harness/proc.ts';
+import { singboxBin } from '../test/tools/index.ts';
 import { leftovers, makeTestFleet, markTestHost, startCamouflage, TEST_SECRET, VERSION, type TestFleet } from '../test/deploy/helpers.ts';
 import { loadFleet } from '../scripts/model/load.ts';
 import { renderNodeConfigs } from '../scripts/render/server/index.ts';
@@ -495,7 +496,20 @@ function closeControlMasters(): void {
 
 // ---- main ---------------------------------------------------------------------------------
 
+/** What the bench needs besides the test harness's packages, with how to get it. */
+function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (runSync('sh', ['-c', 'command -v ansible-playbook']).code !== 0) missing.push('ansible-playbook: apt-get install -y ansible-core');
+  try { singboxBin(VERSION); } catch (e) { missing.push((e as Error).message); }
+  return missing;
+}
+
 async function main(): Promise<void> {
+  const missing = missingPrerequisites();
+  if (missing.length) {
+    console.error(`bench:deploy cannot run yet:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+    process.exit(2);
+  }
   console.error('starting 4 harness hosts and bootstrapping them (as test/deploy does)…');
   hosts = await startHosts(4);
   // Inside the run dir: the harness's teardown removes it (and kills ControlMasters named

@@ -1,5 +1,6 @@
 // `fleet check-configs`: runs the real `sing-box check` on every rendered node config and
-// every client profile, in CI, before a deploy could find the problem on a node.
+// every client profile, and the real `mihomo -t` on every mihomo profile, in CI, before a
+// deploy or a user's app could find the problem.
 // `sing-box check` reads the TLS files a config names (/etc/sing-box/tls/…), which a runner
 // does not have and must not need root to create: each config is checked as a copy whose
 // certificate_path/key_path point under a throwaway prefix holding one placeholder pair.
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { checkMihomoProfile, mihomoVersion, renderedMihomoProfiles } from './check-mihomo.ts';
 import { addSummary, cell } from './summary.ts';
 
 const run = promisify(execFile);
@@ -80,48 +82,73 @@ async function checkOne(bin: string, file: string, build: string, work: string, 
   }
 }
 
-export async function runCheckConfigs(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const binOpt = args.options.singbox as string | undefined;
-  if (!binOpt) throw new UsageError('--singbox BIN is required (install one with `fleet singbox install`)');
-  const bin = resolve(binOpt);
-  const build = resolve(ctx.root, (args.options.build as string | undefined) ?? 'build');
-  const files = renderedConfigs(build);
-  if (files.length === 0) {
-    ctx.io.err(`check-configs: nothing rendered under ${build}: run \`fleet render\` first`);
-    return EXIT.failed;
-  }
-  let version: string;
-  try { version = execFileSync(bin, ['version'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
-    ctx.io.err(`check-configs: ${bin} does not run (\`sing-box version\` failed)`);
-    return EXIT.failed;
-  }
-  const work = mkdtempSync(join(tmpdir(), 'boxfleet-check-'));
-  try {
-    const pair = placeholderPair(work);
-    const results: CheckResult[] = new Array(files.length);
-    // A few checks at once: each is a short process, and runners have 2–4 cores.
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(4, files.length) }, async () => {
-      while (next < files.length) { const i = next++; results[i] = await checkOne(bin, files[i], build, join(work, `w${i}`), i, pair); }
-    }));
-    report(ctx, args.options.format as string, version, results);
-    return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+/** Runs `check` on every file, a few at once: each is a short process, and runners have 2–4 cores. */
+async function checkAll(files: string[], check: (file: string, i: number) => Promise<CheckResult>): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(files.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(4, files.length) }, async () => {
+    while (next < files.length) { const i = next++; results[i] = await check(files[i]!, i); }
+  }));
+  return results;
 }
 
-function report(ctx: CommandContext, format: string, version: string, results: CheckResult[]): void {
+export async function runCheckConfigs(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const singbox = args.options.singbox as string | undefined;
+  const mihomo = args.options.mihomo as string | undefined;
+  if (!singbox && !mihomo) throw new UsageError('--singbox BIN or --mihomo BIN is required (install sing-box with `fleet singbox install`)');
+  const build = resolve(ctx.root, (args.options.build as string | undefined) ?? 'build');
+  const format = args.options.format as string;
+  const reports: Report[] = [];
+  if (singbox) {
+    const bin = resolve(singbox);
+    const files = renderedConfigs(build);
+    if (files.length === 0) return nothingRendered(ctx, build);
+    let version: string;
+    try { version = execFileSync(bin, ['version'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
+      ctx.io.err(`check-configs: ${bin} does not run (\`sing-box version\` failed)`);
+      return EXIT.failed;
+    }
+    const work = mkdtempSync(join(tmpdir(), 'boxfleet-check-'));
+    try {
+      const pair = placeholderPair(work);
+      reports.push({ tool: 'sing-box check', version, results: await checkAll(files, (f, i) => checkOne(bin, f, build, join(work, `w${i}`), i, pair)) });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  if (mihomo) {
+    const bin = resolve(mihomo);
+    const files = renderedMihomoProfiles(build);
+    if (files.length === 0) return nothingRendered(ctx, build);
+    const version = mihomoVersion(bin);
+    if (!version) {
+      ctx.io.err(`check-configs: ${bin} does not run (\`mihomo -v\` failed)`);
+      return EXIT.failed;
+    }
+    reports.push({ tool: 'mihomo -t', version, results: await checkAll(files, (f) => checkMihomoProfile(bin, f, build)) });
+  }
+  if (format === 'json') ctx.io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  else for (const r of reports) report(ctx, format, r);
+  return reports.every((r) => r.results.every((x) => x.ok)) ? EXIT.ok : EXIT.failed;
+}
+
+function nothingRendered(ctx: CommandContext, build: string): number {
+  ctx.io.err(`check-configs: nothing rendered under ${build}: run \`fleet render\` first`);
+  return EXIT.failed;
+}
+
+interface Report { tool: string; version: string; results: CheckResult[] }
+
+function report(ctx: CommandContext, format: string, { tool, version, results }: Report): void {
   const failed = results.filter((r) => !r.ok);
-  const head = `${version}: ${results.length - failed.length} of ${results.length} config(s) pass \`sing-box check\``;
-  if (format === 'json') { ctx.io.out(JSON.stringify({ version, results }, null, 2)); return; }
+  const head = `${version}: ${results.length - failed.length} of ${results.length} ${tool === 'mihomo -t' ? 'profile(s) pass `mihomo -t`' : 'config(s) pass `sing-box check`'}`;
   for (const r of results) ctx.io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.file}${r.ok ? '' : `: ${r.message}`}`);
   ctx.io.out(head);
   if (format !== 'github') return;
   // At most 10 error annotations show per step; the summary lists every file.
   const data = (t: string) => t.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const prop = (t: string) => data(t).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  for (const r of failed.slice(0, 10)) ctx.io.out(`::error title=${prop(`sing-box check (${version})`)}::${data(`${r.file}: ${r.message}`)}`);
-  addSummary(ctx, [`### sing-box check`, '', head, '', '| file | result |', '|---|---|',
+  for (const r of failed.slice(0, 10)) ctx.io.out(`::error title=${prop(`${tool} (${version})`)}::${data(`${r.file}: ${r.message}`)}`);
+  addSummary(ctx, [`### ${tool}`, '', head, '', '| file | result |', '|---|---|',
     ...results.map((r) => `| \`${cell(r.file)}\` | ${r.ok ? 'ok' : cell(r.message)} |`), ''].join('\n'));
 }

@@ -70,14 +70,18 @@ export const commands: Command[] = [
   },
   {
     name: 'check-configs',
-    summary: 'run the real `sing-box check` on every rendered node config and client profile',
+    summary: 'run the real `sing-box check` on every rendered config and profile, and `mihomo -t` on every mihomo profile',
     options: [
       { name: 'singbox', value: 'BIN', help: 'the sing-box binary (see `fleet singbox install`)' },
+      { name: 'mihomo', value: 'BIN', help: 'the mihomo binary: also run `mihomo -t` on every users/*/mihomo.yaml' },
       { name: 'build', value: 'DIR', help: 'the render output (default: build)' },
     ],
     formats: ['text', 'json', 'github'],
-    examples: ['npm run fleet -- render && npm run fleet -- check-configs --singbox "$RUNNER_TEMP/sing-box/sing-box" --format github'],
-    details: 'Checks build/nodes/*/config.json and build/users/*/sing-box.json. TLS files the configs name are replaced by a throwaway '
+    examples: [
+      'npm run fleet -- render && npm run fleet -- check-configs --singbox "$RUNNER_TEMP/sing-box/sing-box" --format github',
+      'npm run fleet -- check-configs --singbox ~/.cache/boxfleet-tools/sing-box-1.12.25/sing-box --mihomo ~/.cache/boxfleet-tools/mihomo-1.19.30/mihomo',
+    ],
+    details: 'Checks build/nodes/*/config.json and build/users/*/sing-box.json (and build/users/*/mihomo.yaml with --mihomo). TLS files the configs name are replaced by a throwaway '
       + 'self-signed pair under a temporary prefix (copies of the configs point there), so no root is needed. Exit 1 when any file fails.',
     run: async (ctx, args) => (await import('./check-configs.ts')).runCheckConfigs(ctx, args),
   },

@@ -57,9 +57,11 @@ async function stop(pid: number): Promise<void> {
  * would: up to `tries` tries, one second apart.
  */
 async function fetchFrom(h: TestHost, url: string, proxy: string | undefined, tries: number): Promise<Fetch> {
+  // A single try is a negative control: an app that cannot connect gives up within seconds.
+  const seconds = tries > 1 ? '5' : '3';
   let last: Fetch = { ok: false, status: '', detail: '' };
   for (let attempt = 1; attempt <= tries; attempt++) {
-    const r = await h.exec(['curl', '-sS', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', ...(proxy ? ['-x', proxy] : []), url], { timeoutMs: 15_000 });
+    const r = await h.exec(['curl', '-sS', '-m', seconds, '-o', '/dev/null', '-w', '%{http_code}', ...(proxy ? ['-x', proxy] : []), url], { timeoutMs: 15_000 });
     last = { ok: r.code === 0 && r.stdout === '200', status: r.stdout || `curl exit ${r.code}`, detail: `${r.stderr.trim()} (try ${attempt})` };
     if (last.ok || attempt === tries) return last;
     await new Promise((res) => setTimeout(res, 1000));

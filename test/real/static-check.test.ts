@@ -70,6 +70,16 @@ describe('mihomo -t', () => {
     }
   });
 
+  it('runs through `fleet check-configs --mihomo` too, as the validate workflow runs it (here in an empty network namespace)', async () => {
+    const b = builds.find((x) => x.name === 'full cn-direct')!;
+    const { stdout } = await exec('unshare', ['--net', process.execPath, '--import', 'tsx', join(REPO, 'scripts/fleet.ts'), 'check-configs',
+      '--singbox', singboxBin(), '--mihomo', mihomoBin(), '--build', b.build, '--root', b.root], { cwd: REPO, timeout: 120_000 });
+    expect(stdout).toContain(`Mihomo Meta ${TOOL_VERSIONS.mihomo} linux amd64`);
+    expect(stdout).toMatch(new RegExp(`: ${b.users} of ${b.users} profile\\(s\\) pass \`mihomo -t\``));
+    expect(stdout).toMatch(/config\(s\) pass `sing-box check`/);
+    expect(stdout).not.toMatch(/^FAIL/m);
+  });
+
   it('rejects a profile with a real mistake (a group naming a proxy that does not exist)', async () => {
     const b = builds.find((x) => x.name === 'demo')!;
     const text = readFileSync(join(b.build, 'users/alice/mihomo.yaml'), 'utf8').replace(/^(\s+- )Tokyo 1 · Reality$/m, '$1No such proxy');
