@@ -37,6 +37,7 @@ export function extraChecks(config: unknown): string[] {
   outbounds.forEach((ob, i) => checkOutbound(ob, `/outbounds/${i}`, errors));
   checkTags(config, inbounds, outbounds, errors);
   checkResolvers(config, outbounds, errors);
+  checkDomainItems(config, errors);
   return errors;
 }
 
@@ -153,4 +154,17 @@ function checkResolvers(config: Obj, outbounds: Obj[], errors: string[]): void {
       errors.push(`/outbounds/${i}/domain_resolver: server "${String(ob.server)}" is a host name and there are ${servers.length} DNS servers; set domain_resolver here or route.default_domain_resolver`);
     }
   });
+}
+
+// A `domain` item matches names, never addresses: a rule that lists an IP there never
+// matches a connection to that IP (found with the real sing-box: the probe user's allow
+// rule for a probe URL that names an address let nothing through). Addresses go in ip_cidr.
+function checkDomainItems(config: Obj, errors: string[]): void {
+  const route = isObj(config.route) ? config.route : {};
+  const dns = isObj(config.dns) ? config.dns : {};
+  for (const [rules, where] of [[objects(route.rules), 'route/rules'], [objects(dns.rules), 'dns/rules']] as const) {
+    rules.forEach((r, i) => list(r.domain).forEach((d, j) => {
+      if (typeof d === 'string' && isIP(d.replace(/^\[|\]$/g, '')) !== 0) errors.push(`/${where}/${i}/domain/${j}: "${d}" is an address, which a domain item never matches; use ip_cidr`);
+    }));
+  }
 }

@@ -3,7 +3,9 @@ import { activeUsers } from '../../../scripts/model/access.ts';
 import { renderProfiles } from '../../../scripts/render/client/index.ts';
 import { renderNodeConfigs } from '../../../scripts/render/server/index.ts';
 import { validateSingBoxConfig } from '../../../scripts/render/singbox-schema/index.ts';
-import { demoFleet, newStore, NOW } from '../server/fixture.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { demoFleet, newStore, NOW, REPO } from '../server/fixture.ts';
 import { communityValidate } from './community.ts';
 
 type Obj = Record<string, any>;
@@ -64,6 +66,18 @@ describe('validateSingBoxConfig', () => {
     for (const user of users) expect(validateSingBoxConfig(JSON.parse(renderProfiles(fleet, user, store, NOW)!['sing-box.json']))).toEqual([]);
   });
 
+  it('a probe URL that names an address becomes an ip_cidr rule, which the schema accepts', () => {
+    const fleetYaml = readFileSync(join(REPO, 'fleet.yaml'), 'utf8').replace(/^  url: https:\/\/www\.gstatic\.com\/generate_204\n  interval: 15m/m, '  url: http://198.19.0.10/probe\n  interval: 15m');
+    expect(fleetYaml).toContain('http://198.19.0.10/probe');
+    const configs = renderNodeConfigs(demoFleet({ 'fleet.yaml': fleetYaml }), newStore(), NOW);
+    for (const [, text] of configs) {
+      const c = JSON.parse(text) as Obj;
+      expect(c.route.rules[1]).toMatchObject({ auth_user: ['boxfleet-probe'], ip_cidr: ['198.19.0.10'], port: [80], override_address: '198.19.0.10' });
+      expect(c.route.rules[1].domain).toBeUndefined();
+      expect(validateSingBoxConfig(c)).toEqual([]);
+    }
+  });
+
   it('every rendered server config also passes @black-duty/sing-box-schema', () => {
     for (const [, config] of servers()) expect(communityValidate(config)).toEqual([]);
   });
@@ -101,6 +115,7 @@ describe('validateSingBoxConfig', () => {
     ['legacy DNS rule outbound item', () => { const c = client(); c.dns.rules.push({ outbound: 'any', server: 'direct-dns' }); return c; }, /\/dns\/rules\/1: unknown key "outbound"/],
     ['route.final to a missing tag', () => { const c = server(); c.route.final = 'proxy'; return c; }, /\/route\/final: no outbound tagged "proxy"/],
     ['duplicate inbound tags', () => { const c = server(); c.inbounds[1].tag = c.inbounds[0].tag; return c; }, /duplicate tag/],
+    ['an address in a domain item (never matches)', () => { const c = server(); c.route.rules[1].domain = ['198.19.0.10']; return c; }, /\/route\/rules\/1\/domain\/0: "198\.19\.0\.10" is an address/],
     ['hysteria2 inbound without TLS', () => { const c = server(); delete c.inbounds[2].tls; return c; }, /\/inbounds\/2: must have required property 'tls'/],
   ];
 
