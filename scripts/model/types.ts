@@ -43,7 +43,7 @@ export interface SshTarget {
 export interface NodeTls {
   mode: 'acme' | 'files' | 'self-signed';
   server_name: string;
-  acme?: { email: string; challenge: 'http-01' | 'tls-alpn-01' | 'dns'; dns_provider?: 'cloudflare' | 'alidns' };
+  acme?: { email: string; challenge: 'http-01' | 'tls-alpn-01' | 'dns'; dns_provider?: 'cloudflare' | 'alidns'; provider: string };
   certificate_path?: string;
   key_path?: string;
   certificate?: string;

@@ -43,6 +43,8 @@ export function inboundTls(node: Node, tls: NodeTls, alpn?: string[]): InboundTl
 function acmeBlock(tls: NodeTls): JsonObject {
   const acme = tls.acme!;
   const block: JsonObject = { domain: [tls.server_name], data_directory: ACME_DATA_DIRECTORY, email: acme.email };
+  // Let's Encrypt is sing-box's default: leave it implicit, so existing configs keep their bytes.
+  if (acme.provider !== 'letsencrypt') block.provider = acme.provider;
   // Turn off the challenges that were not chosen, so certmagic does not try to bind a port
   // that another inbound (often Reality on 443) already holds.
   if (acme.challenge === 'http-01') block.disable_tls_alpn_challenge = true;
