@@ -86,7 +86,8 @@ describe('ACME with Pebble and the real sing-box', () => {
     const b = await tf.cli(['bootstrap', 'n1', '--identity', hosts().clientKeyPath]);
     expect(b.code, b.err).toBe(0);
     // The root that signs what Pebble issues comes from its management API.
-    const res = await ca.exec(['curl', '-sS', '--cacert', '/root/pebble/cert.pem', `https://${ca.ip}:15000/roots/0`], { check: true });
+    await put(ca, '/root/pebble/minica.pem', readFileSync(pebbleMinicaRoot()));
+    const res = await ca.exec(['curl', '-sS', '--cacert', '/root/pebble/minica.pem', '--resolve', `pebble:15000:${ca.ip}`, 'https://pebble:15000/roots/0'], { check: true });
     root = res.stdout;
     expect(root).toContain('BEGIN CERTIFICATE');
     rootFile = join(tf.dir, 'pebble-root.pem');
@@ -107,7 +108,7 @@ describe('ACME with Pebble and the real sing-box', () => {
   });
 
   it('the probe\'s TLS layer reports the days the certificate has left', async () => {
-    const r = await tf.cli(['probe', '--format', 'json', '--timeout', '5s', '--now', new Date().toISOString()], { BOXFLEET_PROBE_CA_FILE: rootFile });
+    const r = await tf.cli(['probe', '--format', 'json', '--timeout', '2s', '--now', new Date().toISOString()], { BOXFLEET_PROBE_CA_FILE: rootFile });
     expect(r.code, r.err).toBe(0);
     const eps = (JSON.parse(r.out) as { nodes: { node: string; endpoints: { tag: string; deepest: string; cert_days_left?: number }[] }[] }).nodes[0]!.endpoints;
     const trojan = eps.find((e) => e.tag === 'trojan-443')!;

@@ -5,7 +5,7 @@
 // when the page arrives and the web server saw the request come from the node's address;
 // its negative control is the same run with that inbound cut off on the node (an nftables
 // reject for its port), which must fail.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,10 @@ describe('interop matrix on real sing-box and mihomo', () => {
   afterAll(async () => {
     await w?.cleanup();
     if (siteDir) rmSync(siteDir, { recursive: true, force: true });
-    if (cells.length) writeFileSync(join(process.cwd(), 'test-results', 'interop-matrix.md'), matrixTable(), { flag: 'w' });
+    if (cells.length) {
+      mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
+      writeFileSync(join(process.cwd(), 'test-results', 'interop-matrix.md'), matrixTable());
+    }
   });
 
   /** Publishes the site for `preset`, serves alice's folder on the client's loopback, returns her files. */
