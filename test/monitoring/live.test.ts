@@ -1,13 +1,15 @@
-// Live: the node script on a test host with real nftables and sockets, then the whole
+// Live: the metrics script on a test host with the real sing-box (its Clash API and
+// version), the real node script (is-active), real nftables and sockets, then the whole
 // alert path — node_exporter in the host reading the script's output, Prometheus,
 // Alertmanager and blackbox_exporter on loopback, Telegram as a local stand-in. Every
 // wait is a deadline for an event, never a speed assertion.
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useHosts, waitForPort, tcpProbe } from '../harness/index.ts';
+import { isAlive, useHosts, waitForPort, tcpProbe } from '../harness/index.ts';
+import { singboxBin, TOOL_VERSIONS } from '../tools/index.ts';
 import { nodeMonitoringFiles } from '../../scripts/monitoring/node-files.ts';
 import { fleetDashboard, dashboardExpressions } from '../../scripts/monitoring/dashboard.ts';
 import { fillYamlSecrets } from '../../scripts/monitoring/secrets.ts';
@@ -30,14 +32,14 @@ def drain(c):
     c.close()
 for p in sys.argv[1:]: threading.Thread(target=serve, args=(int(p),), daemon=True).start()
 threading.Event().wait()`;
-// The local Clash API of sing-box, as far as the script uses it.
-const CLASH = `import http.server, json
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = self.path == "/connections" and self.headers.get("Authorization") == "Bearer clash-secret"
-        body = json.dumps({"downloadTotal": 123456, "uploadTotal": 7890, "connections": []} if ok else {"message": "Unauthorized"}).encode()
-        self.send_response(200 if ok else 401); self.end_headers(); self.wfile.write(body)
-http.server.HTTPServer(("127.0.0.1", 9090), H).serve_forever()`;
+// What sing-box runs here: a local mixed proxy (to carry counted traffic) and its Clash API.
+const SINGBOX_CONFIG = JSON.stringify({
+  log: { level: 'warn' },
+  inbounds: [{ type: 'mixed', tag: 'local', listen: '127.0.0.1', listen_port: 2080 }],
+  outbounds: [{ type: 'direct', tag: 'direct' }],
+  experimental: { clash_api: { external_controller: '127.0.0.1:9090', secret: 'clash-secret' } },
+});
+const NODE_SCRIPT = new URL('../../scripts/deploy/node-script/boxfleet-node', import.meta.url).pathname;
 
 function metrics(text: string): Map<string, number> {
   const m = new Map<string, number>();
@@ -73,33 +75,52 @@ describe('node metrics and the alert path, live', () => {
     for (const f of nodeMonitoringFiles(fleet.fleet, node)) {
       await h.exec(['sh', '-c', `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${f.mode.toString(8)} "$1"`, 'sh', f.path], { input: f.content, check: true });
     }
-    const config = JSON.stringify({ inbounds: [], experimental: { clash_api: { external_controller: '127.0.0.1:9090', secret: 'clash-secret' } } });
-    await h.exec(['sh', '-c', `mkdir -p /etc/sing-box /var/lib/boxfleet /var/lib/prometheus/node-exporter && cat > /etc/sing-box/config.json && echo "{\\"config_sha256\\": \\"$(sha256sum /etc/sing-box/config.json | cut -d' ' -f1)\\", \\"commit\\": \\"abc123\\"}" > /var/lib/boxfleet/deployed.json`], { input: config, check: true });
-    // boxfleet-node's is-active, as the deploy stage's test hosts answer it.
-    await h.exec(['sh', '-c', 'cat > /usr/local/sbin/boxfleet-node && chmod 755 /usr/local/sbin/boxfleet-node'], { input: '#!/bin/sh\n[ "$1" = is-active ] && [ -e /run/fake-sing-box-active ]\n', check: true });
-    await h.exec(['touch', '/run/fake-sing-box-active'], { check: true });
+    await h.exec(['sh', '-c', `mkdir -p /etc/sing-box /var/lib/boxfleet /var/lib/prometheus/node-exporter && cat > /etc/sing-box/config.json && echo "{\\"config_sha256\\": \\"$(sha256sum /etc/sing-box/config.json | cut -d' ' -f1)\\", \\"commit\\": \\"abc123\\"}" > /var/lib/boxfleet/deployed.json`], { input: SINGBOX_CONFIG, check: true });
+    // The real node script (is-active through its PID-file service manager) and sing-box.
+    await h.exec(['sh', '-c', 'cat > /usr/local/sbin/boxfleet-node && chmod 755 /usr/local/sbin/boxfleet-node'], { input: readFileSync(NODE_SCRIPT), check: true });
+    await h.exec(['sh', '-c', 'mkdir -p /etc/boxfleet && printf "BOXFLEET_TEST_HOST=1\\nBOXFLEET_SERVICE_MANAGER=pidfile\\n" > /etc/boxfleet/node.env'], { check: true });
+    await h.exec(['sh', '-c', 'cat > /usr/local/bin/sing-box && chmod 755 /usr/local/bin/sing-box'], { input: readFileSync(singboxBin()), check: true });
+    await startSingbox();
+    // A traffic sink on the inbound ports, whose bytes nftables counts.
     await h.spawnServer(['/usr/bin/python3', '-c', SINK, '443', '8388']);
-    await h.spawnServer(['/usr/bin/python3', '-c', CLASH]);
     expect(await waitForPort(h.ip, 8388, 10_000)).toBe(true);
-    await until('clash stand-in', 10_000, async () => ((await h.exec(['/usr/bin/python3', '-c', 'import socket; socket.create_connection(("127.0.0.1", 9090), 1)'])).code === 0 ? true : undefined));
+    // A page on the host's loopback, fetched through sing-box so its Clash API counts it.
+    await h.exec(['sh', '-c', 'mkdir -p /root/www && head -c 200000 /dev/zero > /root/www/page'], { check: true });
+    await h.spawnServer(['/usr/bin/python3', '-m', 'http.server', '8099', '--bind', '127.0.0.1', '--directory', '/root/www']);
+    await until('the page server', 10_000, async () => ((await h.exec(['sh', '-c', 'ss -Hltn | grep -q "127.0.0.1:8099 "'])).code === 0 ? true : undefined));
   });
   afterAll(() => fleet?.remove());
 
+  let singboxPid = 0;
+  /** sing-box as the node's service: started, its PID where the node script's PID-file manager looks. */
+  async function startSingbox(): Promise<void> {
+    singboxPid = await h1().spawnServer(['/usr/local/bin/sing-box', 'run', '-c', '/etc/sing-box/config.json']);
+    await h1().exec(['sh', '-c', `echo ${singboxPid} > /run/sing-box.pid`], { check: true });
+    await until('the Clash API', 10_000, async () => ((await h1().exec(['sh', '-c', 'ss -Hltn | grep -q "127.0.0.1:9090 "'])).code === 0 ? true : undefined));
+  }
+
   it('reports sing-box, version, config hashes, Clash API totals and its own run time', async () => {
+    // 200 kB through sing-box: its Clash API counts them.
+    const got = await h1().exec(['curl', '-sS', '-m', '10', '-o', '/dev/null', '-w', '%{size_download}', '-x', 'socks5h://127.0.0.1:2080', 'http://127.0.0.1:8099/page'], { check: true });
+    expect(got.stdout).toBe('200000');
     const m = await runScript();
     expect(m.get('boxfleet_singbox_up')).toBe(1);
-    expect(m.get('boxfleet_singbox_version_info{version="unknown"}')).toBe(1);
+    expect(m.get(`boxfleet_singbox_version_info{version="${TOOL_VERSIONS.singbox.pinned}"}`)).toBe(1);
     expect(m.get('boxfleet_config_drift')).toBe(0);
     expect(m.get('boxfleet_clash_api_up')).toBe(1);
-    expect(m.get('boxfleet_clash_download_bytes_total')).toBe(123456);
-    expect(m.get('boxfleet_clash_upload_bytes_total')).toBe(7890);
+    expect(m.get('boxfleet_clash_download_bytes_total')).toBeGreaterThanOrEqual(200000);
+    expect(m.get('boxfleet_clash_upload_bytes_total')).toBeGreaterThan(0);
     expect([...m.keys()].some((k) => k.startsWith('boxfleet_config_marker_info{') && k.includes('commit="abc123"'))).toBe(true);
     expect(Math.abs(m.get('boxfleet_metrics_last_run_timestamp_seconds')! - Date.now() / 1000)).toBeLessThan(120);
     // The secret went over loopback HTTP, not into the output.
     expect((await h1().exec(['cat', PROM])).stdout).not.toContain('clash-secret');
-    await h1().exec(['rm', '/run/fake-sing-box-active'], { check: true });
-    expect((await runScript()).get('boxfleet_singbox_up')).toBe(0);
-    await h1().exec(['touch', '/run/fake-sing-box-active'], { check: true });
+    // sing-box stopped: down, and its API with it.
+    process.kill(singboxPid, 'SIGTERM');
+    await until('sing-box to stop', 10_000, async () => (isAlive(singboxPid) ? undefined : true));
+    const down = await runScript();
+    expect(down.get('boxfleet_singbox_up')).toBe(0);
+    expect(down.get('boxfleet_clash_api_up')).toBe(0);
+    await startSingbox();
   });
 
   it('counts 10 MB pushed through an inbound port with nftables', async () => {
