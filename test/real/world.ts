@@ -5,13 +5,15 @@
 // 198.18.0.0/16); and the site a Reality inbound borrows, in a namespace of its own.
 //
 //   client ──► node ──► web (198.19.X.10)      the client has no route to the web:
-//                  └──► camo (Reality)          only a proxy that works gets there
+//          │       └──► camo (Reality)          only a proxy that works gets there
+//          └─► node2 (self-signed, optional) ──► web
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestCa, startTlsSite, type TestCa, type TestHost, type TestHosts } from '../harness/index.ts';
 import { makeTestFleet, markTestHost, sh, type TestFleet } from '../deploy/helpers.ts';
+import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
 import { mihomoBin, singboxBin } from '../tools/index.ts';
 
 export const SERVER_NAME = 'n1.interop.test';
@@ -30,6 +32,10 @@ export const INBOUNDS = [
   { type: 'hysteria2', port: 8443, obfs: false },
   { type: 'tuic', port: 8444 },
 ] as const;
+
+/** The self-signed node (a fifth host, where the suite starts one). */
+export const PINNED_NAME = 'n2.interop.test';
+export const PINNED_INBOUNDS = [{ type: 'trojan', port: 443 }, { type: 'hysteria2', port: 443 }] as const;
 
 /** The web server: logs "source-address path" per request, answers /generate_204, pages and files. */
 const WEB = String.raw`
@@ -61,6 +67,8 @@ srv.serve_forever()
 export interface World {
   hosts: TestHosts;
   node: TestHost;
+  /** The self-signed node, when the suite started a fifth host. */
+  pinned?: TestHost;
   client: TestHost;
   web: TestHost;
   camo: TestHost;
@@ -91,7 +99,7 @@ export async function put(h: TestHost, path: string, data: string | Buffer, mode
 }
 
 export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direct' = 'global'): Promise<World> {
-  const [node, client, web, camo] = hosts.hosts as [TestHost, TestHost, TestHost, TestHost];
+  const [node, client, web, camo, pinned] = hosts.hosts as [TestHost, TestHost, TestHost, TestHost, TestHost | undefined];
   const x = hosts.subnet.base.split('.')[2];
   const webIp = `198.19.${x}.10`;
   const webUrl = `http://${webIp}`;
@@ -107,6 +115,10 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
   await node.addRoute('default');
   if ((await sh(node, 'cat /proc/sys/net/ipv4/ip_forward')) !== '0') throw new Error('the node namespace forwards packets');
   await client.addRoute('default', node.ip);
+  if (pinned) {
+    await pinned.addRoute(`198.19.${x}.0/24`);
+    await pinned.addRoute('default');
+  }
   await put(web, '/root/web.py', WEB);
   for (const [name, data] of Object.entries(ruleSets(work))) await put(web, `/root/rules/${name}`, data);
   await web.spawnServer(['/usr/bin/python3', '/root/web.py', webIp]);
@@ -126,12 +138,18 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
 
   const tf = await makeTestFleet(hosts, {
     now: NOW,
-    node: (h, i) => (i !== 0 ? undefined : {
-      name: 'n1', title: 'N1', region: 'test', country: 'DE', arch: 'amd64', address: h.ip,
-      ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] },
-      tls: { mode: 'files', server_name: SERVER_NAME, certificate_path: '/etc/ssl/boxfleet/n1.crt', key_path: '/etc/ssl/boxfleet/n1.key' },
-      inbounds: INBOUNDS,
-    }) as Record<string, unknown>,
+    node: (h, i, store) => {
+      const base = { title: h.name.toUpperCase(), region: 'test', country: 'DE', arch: 'amd64', address: h.ip, ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] } };
+      if (i === 0) {
+        return { name: 'n1', ...base, title: 'N1', inbounds: INBOUNDS,
+          tls: { mode: 'files', server_name: SERVER_NAME, certificate_path: '/etc/ssl/boxfleet/n1.crt', key_path: '/etc/ssl/boxfleet/n1.key' } };
+      }
+      if (i !== 4) return undefined;
+      // A self-signed node: its certificate is pinned in the profiles and it is left out of share links.
+      const key = store.node('n2', 1).selfSignedKey.privateKeyPem;
+      return { name: 'n2', ...base, title: 'N2', inbounds: PINNED_INBOUNDS,
+        tls: { mode: 'self-signed', server_name: PINNED_NAME, certificate: makeSelfSignedCertificate({ privateKeyPem: key, serverName: PINNED_NAME, address: h.ip }) } };
+    },
     users: [
       { name: 'alice', rev: 1 },
       { name: 'erin', rev: 1, expires: '2026-11-01' },
@@ -154,14 +172,16 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
       f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
     },
   });
-  await markTestHost(node);
   const id = ['--identity', hosts.clientKeyPath];
-  const b = await tf.cli(['bootstrap', 'n1', ...id]);
-  if (b.code !== 0) throw new Error(`bootstrap failed:\n${b.out}\n${b.err}`);
+  for (const [h, name] of [[node, 'n1'], ...(pinned ? [[pinned, 'n2']] : [])] as [TestHost, string][]) {
+    await markTestHost(h);
+    const b = await tf.cli(['bootstrap', name, ...id]);
+    if (b.code !== 0) throw new Error(`bootstrap ${name} failed:\n${b.out}\n${b.err}`);
+  }
   const d = await tf.cli(['deploy', ...id]);
   if (d.code !== 0) throw new Error(`deploy failed:\n${d.out}\n${d.err}`);
   return {
-    hosts, node, client, web, camo, webIp, ca, tf,
+    hosts, node, pinned, client, web, camo, webIp, ca, tf,
     async accessLog() {
       return (await sh(web, 'cat /root/access.log 2>/dev/null || true')).split('\n').filter(Boolean);
     },
