@@ -39,6 +39,14 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
       .filter((d) => !seen.has(`${d.line}:${d.col}`) && seen.add(`${d.line}:${d.col}`) !== undefined);
     return fail(...list.slice(0, 5));
   }
+  // A tag the YAML 1.2 core schema does not know (`!!js/function`, `!custom`) would be read
+  // silently as a plain string: refuse it where it stands.
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (unknownTag) {
+    const pos = lines.linePos(unknownTag.pos[0]);
+    const tag = (/tag: (\S+)/.exec(unknownTag.message)?.[1] ?? 'tag').replace(/^tag:yaml\.org,2002:/, '!!').slice(0, 60);
+    return fail(at(file, pos.line, pos.col, `unknown YAML tag ${tag}`, 'remove the tag: fleet files hold plain values (strings, numbers, true/false, lists, mappings)'));
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

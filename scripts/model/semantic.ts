@@ -19,6 +19,10 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
   const nodeNames = new Set(nodes.map((n) => n.name));
   for (const node of nodes) checkNode(node, settings, src.nodes.get(node.name)!, emit);
   for (const user of users) checkUser(user, settings, nodes, nodeNames, src.users.get(user.name)!, now, emit);
+  // Users and nodes share one namespace in credential labels, tags and messages.
+  for (const user of users) {
+    if (nodeNames.has(user.name)) emit(src.users.get(user.name)!, ['name'], `user \`${user.name}\` has the name of a node`, `rename the user (its file too), e.g. \`${user.name}-user\``);
+  }
   if (settings.deploy.canary && !nodeNames.has(settings.deploy.canary)) {
     const guess = nearest(settings.deploy.canary, nodeNames);
     emit(src.fleet, ['deploy', 'canary'], `canary \`${settings.deploy.canary}\` is not a node`, guess ? `did you mean \`${guess}\`?` : `name a file in nodes/ (${[...nodeNames].join(', ') || 'none yet'})`);

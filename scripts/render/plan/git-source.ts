@@ -23,7 +23,8 @@ export async function gitSource(root: string, ref: string): Promise<{ source: Fi
   }
   await Promise.all(paths.map(async (path) => {
     try {
-      files.set(path, Buffer.from(await git.show([`${commit}:${prefix}${path}`]), 'utf8'));
+      // Raw bytes: decoding here would turn invalid UTF-8 into U+FFFD and hide it from validation.
+      files.set(path, await git.showBuffer([`${commit}:${prefix}${path}`]));
     } catch {
       // Absent at that commit (fleet.yaml missing, or a sub-folder): loadFleet reports it.
     }

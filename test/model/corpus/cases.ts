@@ -131,6 +131,13 @@ export const CASES: Case[] = [
   { name: 'unknown label in a selector', files: { [ZED]: userYaml('nodes: [label:cdnn]') }, expect: at(ZED, 3, 9, 'unknown label `cdnn` — did you mean `label:cdn`?'), absent: 'selects no node' },
   { name: 'unknown node in a selector', files: { [ZED]: userYaml('nodes: [node:tokyo-9]') }, expect: at(ZED, 3, 9, 'unknown node `tokyo-9` — did you mean `node:tokyo-1`?') },
   { name: 'selector without a kind', files: { [ZED]: userYaml('nodes: [tokyo-1]') }, expect: at(ZED, 3, 9, '`nodes[0]` has the wrong form: the text "tokyo-1" — label:<label>') },
+  // --- values that used to pass validate and fail later (hostile review, #12 item 9) ---------
+  { name: 'rev beyond any float (1e400)', files: { [ZED]: userYaml('rev: 1e400') }, expect: at(ZED, 3, 6, 'out of range — it must be <= 1000000') },
+  { name: 'rev beyond safe integers', files: { [ZED]: userYaml('rev: 99999999999999999999999999') }, expect: at(ZED, 3, 6, 'out of range — it must be <= 1000000') },
+  { name: 'epoch beyond safe integers', files: { 'fleet.yaml': fleetYaml().replace('epoch: 1', 'epoch: 9007199254740993') }, expect: at('fleet.yaml', 3, 8, 'out of range — it must be <= 1000000') },
+  { name: 'a user named like a node', files: { 'users/tokyo-1.yaml': lines(USER_SCHEMA, 'name: tokyo-1') }, expect: at('users/tokyo-1.yaml', 2, 7, 'user `tokyo-1` has the name of a node') },
+  { name: 'a custom YAML tag (!!js/function)', files: { [ZED]: userYaml('note: !!js/function "function () {}"') }, expect: at(ZED, 3, 7, 'unknown YAML tag !!js/function') },
+  { name: 'a local YAML tag', files: { [ZED]: userYaml('note: !custom x') }, expect: at(ZED, 3, 7, 'unknown YAML tag !custom') },
   // --- fleet.yaml -----------------------------------------------------------------------
   { name: 'canary is not a node', files: { 'fleet.yaml': fleetYaml('deploy:', '  canary: tokyo-2') }, expect: at('fleet.yaml', 12, 11, 'canary `tokyo-2` is not a node — did you mean `tokyo-1`?') },
   { name: 'duplicate vantage names', files: { 'fleet.yaml': fleetYaml('probe:', '  vantages:', '    - name: github', '      region: us', '    - name: github', '      region: eu') }, expect: at('fleet.yaml', 15, 13, 'vantage `github` is listed twice') },

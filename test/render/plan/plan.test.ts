@@ -138,4 +138,15 @@ describe('fleet plan', () => {
     expect(bad.err).toMatch(/^users\/greg\.yaml:2:\d+: /m);
     expect(bad.err).not.toMatch(/\n\s+at /);
   });
+
+  it('a base whose file is not UTF-8 is reported as the base not validating, with its place (not read as U+FFFD)', async () => {
+    const dir = demoRepo();
+    writeFileSync(join(dir, 'users/greg.yaml'), Buffer.concat([Buffer.from('name: greg\nnote: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'latin-1 file');
+    const { source } = await gitSource(dir, 'main');
+    const base = loadFleet(dir, NOW, source);
+    expect(base.fleet).toBeUndefined();
+    expect(base.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`)).toContainEqual('users/greg.yaml:2:10: file is not valid UTF-8');
+  });
 });
