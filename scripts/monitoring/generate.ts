@@ -5,13 +5,15 @@ import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
 import { expectPositionals } from '../cli/args.ts';
 import { renderMonitoring } from './render.ts';
 import { writeTree } from './write.ts';
+import { checkOutputDir, markOutputDir } from '../files/output-dir.ts';
 
 export async function runGenerate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   expectPositionals(args, 0, 'no arguments');
   const fleet = requireFleet(ctx);
-  const out = resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/monitoring');
+  const out = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/monitoring'), ctx.root);
   const files = renderMonitoring(fleet);
   writeTree(out, files);
+  markOutputDir(out);
   ctx.io.out(`wrote ${files.size} files to ${out}`);
   return EXIT.ok;
 }

@@ -10,6 +10,7 @@ import { renderNodeConfig } from './server/index.ts';
 import { stableJson } from './json.ts';
 import { renderProfiles } from './client/index.ts';
 import { writeBuild, type BuildSection } from './write.ts';
+import { checkOutputDir } from '../files/output-dir.ts';
 
 export type RenderProfiles = (fleet: Fleet, user: User, store: CredentialStore, now: Date) => Record<string, string> | undefined;
 
@@ -48,11 +49,11 @@ export async function runRender(ctx: CommandContext, args: ParsedArgs): Promise<
     if (!fleet.nodes.some((n) => n.name === name)) throw new UsageError(`--nodes: no node named "${name}" (nodes: ${fleet.nodes.map((n) => n.name).join(', ')})`);
     if (!enabled.includes(name)) throw new UsageError(`--nodes: node "${name}" is disabled; nothing to render`);
   }
+  const out = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build'), ctx.root);
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (master.demo) ctx.io.err(DEMO_WARNING);
   const store = new CredentialStore(master.secret, fleet.settings.epoch);
   const built = renderBuild(fleet, store, ctx.now, selected, renderProfiles);
-  const out = resolve(ctx.root, (args.options.out as string | undefined) ?? 'build');
   const sections: BuildSection[] = [{ name: 'nodes', entries: built.nodes, keep: enabled.filter((n) => !selected.includes(n)) }];
   if (built.users) sections.push({ name: 'users', entries: built.users });
   const written = await writeBuild(out, sections);

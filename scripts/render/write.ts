@@ -11,6 +11,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { markOutputDir } from '../files/output-dir.ts';
 
 /** One top-level folder of the build: `nodes` or `users`, each entry a folder of files. */
 export interface BuildSection {
@@ -68,6 +69,7 @@ export async function writeBuild(outDir: string, sections: BuildSection[]): Prom
       if (existsSync(live)) renameSync(live, join(tmp, `${section.name}.old`));
       renameSync(join(tmp, section.name), live);
     }
+    markOutputDir(outDir);
     ok = true;
   } finally {
     // Never delete under a write still running (a failed render leaves some in flight).

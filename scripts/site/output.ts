@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { markOutputDir } from '../files/output-dir.ts';
 
 /**
  * Writes files under an existing directory (worker threads write user folders with one).
@@ -93,6 +94,7 @@ export class SiteWriter extends FileWriter {
 
   /** Swaps the new site in. Between the two renames the old one is still whole at `.old-`. */
   commit(): void {
+    markOutputDir(this.dir);
     const old = `${this.final}.old-${process.pid}`;
     rmSync(old, { recursive: true, force: true });
     if (existsSync(this.final)) renameSync(this.final, old);

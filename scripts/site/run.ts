@@ -7,13 +7,14 @@ import { userState } from '../model/access.ts';
 import { DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { buildSite, userLinks } from './build.ts';
 import { readStatus, type StatusView } from './status-adapter.ts';
+import { checkOutputDir } from '../files/output-dir.ts';
 
 export async function runSite(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const fleet = requireFleet(ctx);
   const secret = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (secret.demo) ctx.io.err(DEMO_WARNING);
-  const outDir = resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/site');
+  const outDir = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/site'), ctx.root);
   let status: StatusView | undefined;
   if (args.options.status) {
     const dir = resolve(args.options.status as string);

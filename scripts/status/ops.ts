@@ -7,6 +7,7 @@ import { foldRuns, runFileName } from './derive.ts';
 import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, writeTree } from './store.ts';
 import type { ProbeRun } from './types.ts';
+import { markOutputDir } from '../files/output-dir.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; attempts: number }
 
@@ -69,6 +70,7 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
     mkdirSync(out, { recursive: true });
     for (const sub of ['runs', 'history', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
+    markOutputDir(out);
     for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
     return { runs: tree.runs.size, nodes: Object.keys(tree.latest?.nodes ?? {}).length };
   } finally {

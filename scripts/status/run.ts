@@ -8,6 +8,7 @@ import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/t
 import { compactBranch, pullBranch, pushRuns } from './ops.ts';
 import { readRunFile } from './store.ts';
 import type { BranchRef } from './git.ts';
+import { checkOutputDir } from '../files/output-dir.ts';
 
 function git(root: string, args: string[]): string {
   try { return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return ''; }
@@ -63,7 +64,7 @@ export async function runCompact(ctx: CommandContext, args: ParsedArgs): Promise
 export async function runPull(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const out = args.options.out as string | undefined;
   if (!out) throw new UsageError('--out DIR is required');
-  const r = await pullBranch(branchRef(ctx, args), out);
+  const r = await pullBranch(branchRef(ctx, args), checkOutputDir(out, ctx.root));
   ctx.io.out(`pulled ${r.runs} run(s), ${r.nodes} node(s) into ${out}`);
   return EXIT.ok;
 }
