@@ -39,8 +39,10 @@ export function checkOutputDir(outDir: string, fleetRoot: string): string {
   if (!existsSync(out)) return out;
   if (!statSync(out).isDirectory()) refuse('it is a file, not a folder', 'choose a folder');
   if (existsSync(join(out, '.git'))) refuse('it is a Git work tree', 'choose a folder for generated files, e.g. build/');
+  // build/ may hold only other outputs so far (build/site from `fleet site`): theirs count too.
   const entries = readdirSync(out);
-  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+  const ours = (e: string): boolean => existsSync(join(out, e, OUTPUT_MARKER));
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER) && !entries.every(ours)) {
     refuse(`it holds files boxfleet did not write (no ${OUTPUT_MARKER} in it)`, 'choose a new or empty folder, or delete this one yourself if it is an old boxfleet output');
   }
   return out;

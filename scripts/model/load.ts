@@ -1,6 +1,6 @@
 // Loads fleet.yaml, nodes/*.yaml and users/*.yaml into one immutable Fleet, or explains
 // exactly what is wrong. Reading files is the only I/O in the model stage.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { completeNode, completeSettings, completeUser } from './defaults.ts';
 import { errorsOf, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
@@ -17,20 +17,64 @@ export interface FileSource {
   list(dir: string): string[];
 }
 
+/** A fleet path that is not a plain file or folder of the repository (a symlink, FIFO, device). */
+export class UnreadableFile extends Error {
+  constructor(message: string, readonly hint: string) { super(message); }
+}
+
+const LINK = new UnreadableFile('is a symbolic link: fleet files are read only as regular files inside the repository', 'commit the file itself, not a link to it');
+
+/**
+ * The working tree. Hostile commits are expected: a link (to /dev/zero, to a file outside
+ * the repository) or a FIFO is refused, never followed or waited on, and no read goes past
+ * the size limit whatever the file claims.
+ */
 export function dirSource(root: string): FileSource {
   return {
     read(path) {
+      let fd: number;
       try {
-        const full = join(root, path);
-        // Refuse to read past the limit instead of loading a huge file into memory.
-        if (statSync(full).size > MAX_FILE_BYTES) return Buffer.alloc(MAX_FILE_BYTES + 1);
-        return readFileSync(full);
-      } catch { return undefined; }
+        fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        if (code === 'ELOOP') throw LINK;
+        throw new UnreadableFile(`cannot be read (${code})`, 'make it a readable regular file');
+      }
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw new UnreadableFile(`is not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : 'a device or socket'})`, 'commit a plain YAML file');
+        const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_FILE_BYTES) + 1);
+        let n = 0;
+        for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+        // One byte past the limit tells the parser the file is too large.
+        return buf.subarray(0, n);
+      } finally {
+        closeSync(fd);
+      }
     },
     list(dir) {
-      try { return readdirSync(join(root, dir)).sort(); } catch { return []; }
+      const full = join(root, dir);
+      const st = lstatSyncOrUndefined(full);
+      if (!st) return [];
+      if (st.isSymbolicLink()) throw LINK;
+      if (!st.isDirectory()) throw new UnreadableFile('is not a folder', `make ${dir}/ a folder of YAML files`);
+      return readdirSync(full).sort();
     },
   };
+}
+
+function lstatSyncOrUndefined(p: string): Stats | undefined {
+  try { return lstatSync(p); } catch { return undefined; }
+}
+
+/** Runs a read of the source, turning a refused path into a diagnostic at its file. */
+function guarded<T>(file: string, out: Diagnostic[], fallback: T, fn: () => T): T {
+  try { return fn(); } catch (e) {
+    if (!(e instanceof UnreadableFile)) throw e;
+    out.push({ severity: 'error', file, line: 1, col: 1, message: `${file} ${e.message}`, hint: e.hint });
+    return fallback;
+  }
 }
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -38,7 +82,7 @@ const SAFE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 export function loadFleet(root: string, now: Date, source: FileSource = dirSource(root)): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const fleetFile = readKind(source, 'fleet.yaml', 'fleet', diagnostics);
-  if (!fleetFile && !source.read('fleet.yaml')) {
+  if (!fleetFile && errorsOf(diagnostics).length === 0) {
     diagnostics.push({ severity: 'error', file: 'fleet.yaml', line: 1, col: 1, message: `no fleet.yaml in ${root}`, hint: 'run from the fleet repository or pass --root DIR' });
   }
   const nodeFiles = readDir(source, 'nodes', 'node', diagnostics);
@@ -62,7 +106,7 @@ export function loadFleet(root: string, now: Date, source: FileSource = dirSourc
 }
 
 function readKind(source: FileSource, file: string, kind: FileKind, out: Diagnostic[]): ParsedFile | undefined {
-  const bytes = source.read(file);
+  const bytes = guarded(file, out, undefined, () => source.read(file));
   if (!bytes) return undefined;
   const result = parseYamlFile(file, bytes);
   if (!result.ok) { out.push(...result.diagnostics); return undefined; }
@@ -73,7 +117,7 @@ function readKind(source: FileSource, file: string, kind: FileKind, out: Diagnos
 
 function readDir(source: FileSource, dir: 'nodes' | 'users', kind: FileKind, out: Diagnostic[]): Map<string, ParsedFile> {
   const files = new Map<string, ParsedFile>();
-  for (const entry of source.list(dir)) {
+  for (const entry of guarded(dir, out, [] as string[], () => source.list(dir))) {
     const file = `${dir}/${entry}`;
     if (entry.startsWith('.') || entry.toLowerCase() === 'readme.md') continue;
     if (!entry.endsWith('.yaml')) {

@@ -29,7 +29,13 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
   if (binary) return fail(at(file, binary.line, binary.col, binary.message, 'save the file as UTF-8 text'));
   const text = bytes.toString('utf8');
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  // Duplicate keys are found by duplicateKeys() below: yaml's own check compares every key
+  // with every earlier one, and a file of 90,000 keys then takes minutes.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true, version: '1.2' });
+  if (doc.errors.length === 0) {
+    const dup = duplicateKeys(doc);
+    if (dup.length) return fail(...dup.slice(0, 5).map((offset) => { const p = lines.linePos(offset); return at(file, p.line, p.col, 'YAML syntax: Map keys must be unique', 'keep one of the two keys'); }));
+  }
   if (doc.errors.length > 0) {
     // yaml often reports one mistake twice at one place; one line per place is enough.
     const seen = new Set<string>();
@@ -63,6 +69,27 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
     return fail(at(file, pos.line, pos.col, `expected ${expect}, found ${found}`, 'write `key: value` lines at the top level'));
   }
   return { ok: true, parsed: { file, value, doc, lines } };
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping, in one pass over the document. */
+function duplicateKeys(doc: Document): number[] {
+  const found: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && found.length < 5) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        // Complex keys (lists, mappings, aliases) compare by their source text.
+        const id = isScalar(k) ? `s:${String(k.value)}` : `n:${k === null ? '' : String(k)}`;
+        if (seen.has(id)) found.push((k as YamlNode | null)?.range?.[0] ?? 0);
+        seen.add(id);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
+  return found.sort((a, b) => a - b);
 }
 
 function fail(...diagnostics: Diagnostic[]): ParseResult {

@@ -39,12 +39,22 @@ export function validateAgainstSchema(kind: FileKind, parsed: ParsedFile): Diagn
   validators ??= compile();
   const validate = validators[kind];
   if (validate(parsed.value)) return [];
-  const errors = relevant(validate.errors ?? []);
+  const all = relevant(validate.errors ?? []);
+  // Positions and suggestions cost a walk of the document per problem: a file with 90,000
+  // unknown keys must not take minutes. Nobody reads past the first few anyway.
+  const errors = all.slice(0, MAX_PROBLEMS_PER_FILE);
   const misspelt = misspeltRequired(errors);
-  return errors
+  const out = errors
     .filter((e) => !(e.keyword === 'required' && misspelt.has(`${e.instancePath}|${(e.params as { missingProperty: string }).missingProperty}`)))
     .map((e) => toDiagnostic(parsed, e, misspelt));
+  if (all.length > errors.length) {
+    out.push({ severity: 'error', file: parsed.file, line: 1, col: 1, message: `and ${all.length - errors.length} more problem(s) in this file`, hint: 'fix the ones above and run validate again' });
+  }
+  return out;
 }
+
+/** The schema problems of one file that get a position and a suggestion. */
+export const MAX_PROBLEMS_PER_FILE = 25;
 
 /**
  * `handshak_server:` is reported twice by ajv: an unknown key and a missing required one.

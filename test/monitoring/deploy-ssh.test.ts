@@ -16,6 +16,7 @@ import { leftovers } from '../deploy/helpers.ts';
 import { fillYamlSecrets, placeholdersIn } from '../../scripts/monitoring/secrets.ts';
 import { DEFAULT_REMOTE_DIR } from '../../scripts/monitoring/deploy.ts';
 import { makeFleet, NOW, type FleetDir } from './fixtures.ts';
+import { OUTPUT_MARKER } from '../../scripts/files/output-dir.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const DOCKER_LOG = '/var/log/docker-stand-in.log';
@@ -45,7 +46,7 @@ async function onHost(h: TestHost, cmd: string): Promise<string> {
   return (await h.exec(['sh', '-c', cmd], { check: true })).stdout;
 }
 
-/** Relative path → content of every file under dir. */
+/** Relative path → content of every generated file under dir (not boxfleet's folder marker). */
 function localTree(dir: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const walk = (d: string): void => {
@@ -55,6 +56,7 @@ function localTree(dir: string): Map<string, Buffer> {
     }
   };
   walk(dir);
+  files.delete(OUTPUT_MARKER);
   return files;
 }
 

@@ -28,7 +28,7 @@ describe('writeBuild', () => {
     expect(readFileSync(join(out, 'users/user-299/b.txt'), 'utf8')).toBe('é'.repeat(299));
     expect(statSync(join(out, 'users/user-7/a.txt')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 'users/user-7')).mode & 0o777).toBe(0o700);
-    expect(readdirSync(out).sort()).toEqual(['nodes', 'users']);
+    expect(readdirSync(out).sort()).toEqual(['.boxfleet-output', 'nodes', 'users']);
   });
 
   it('a render that fails half-way leaves the previous build untouched and no temporary folder', async () => {

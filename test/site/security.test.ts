@@ -35,7 +35,7 @@ describe('site security', () => {
 
   it('has the neutral root files, and nothing else outside s/', () => {
     const rootFiles = files.filter((f) => !/^s\/[^/]+\//.test(f));
-    expect(rootFiles).toEqual(['404.html', '_headers', 'assets/copy.js', 'assets/site.css', 'index.html', 'robots.txt', 's/index.html', 'status/index.html', 'status/zh.html', 'zh.html']);
+    expect(rootFiles).toEqual(['.boxfleet-output', '404.html', '_headers', 'assets/copy.js', 'assets/site.css', 'index.html', 'robots.txt', 's/index.html', 'status/index.html', 'status/zh.html', 'zh.html']);
     expect(readFileSync(join(out, 'robots.txt'), 'utf8')).toBe('User-agent: *\nDisallow: /\n');
     for (const f of files.filter((x) => x.endsWith('.html'))) {
       const html = readFileSync(join(out, f), 'utf8');

@@ -31,7 +31,7 @@ describe('fleet render', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^rendered 3 node config\(s\), 4 user profile set\(s\): 15 files, \d+ bytes → .*\/build$/);
-    expect(readdirSync(join(root, 'build'))).toEqual(['nodes', 'users']);
+    expect(readdirSync(join(root, 'build')).sort()).toEqual(['.boxfleet-output', 'nodes', 'users']);
     expect(readdirSync(join(root, 'build/nodes'))).toEqual(['frankfurt-1', 'singapore-1', 'tokyo-1']);
     expect(readdirSync(join(root, 'build/users'))).toEqual(['alice', 'dave', 'erin', 'frank']);
     expect(readdirSync(join(root, 'build/users/alice')).sort()).toEqual(['links.txt', 'mihomo.yaml', 'sing-box.json']);
@@ -43,15 +43,17 @@ describe('fleet render', () => {
 
   it('removes stale nodes and users, keeps unrelated build folders, leaves no temp dir', async () => {
     const root = demoRoot();
+    // build/site as `fleet site` leaves it (with its output marker).
     mkdirSync(join(root, 'build/site'), { recursive: true });
     writeFileSync(join(root, 'build/site/index.html'), 'x');
+    writeFileSync(join(root, 'build/site/.boxfleet-output'), '');
     await render(root);
     rmSync(join(root, 'nodes/singapore-1.yaml'));
     writeFileSync(join(root, 'users/alice.yaml'), readFileSync(join(root, 'users/alice.yaml'), 'utf8').replace('enabled: true', 'enabled: false'));
     expect((await render(root)).code).toBe(0);
     expect(readdirSync(join(root, 'build/nodes'))).toEqual(['frankfurt-1', 'tokyo-1']);
     expect(readdirSync(join(root, 'build/users'))).toEqual(['dave', 'erin', 'frank']);
-    expect(readdirSync(join(root, 'build')).sort()).toEqual(['nodes', 'site', 'users']);
+    expect(readdirSync(join(root, 'build')).sort()).toEqual(['.boxfleet-output', 'nodes', 'site', 'users']);
   });
 
   it('--nodes renders only those and keeps the others; --out elsewhere; bad names are usage errors', async () => {
