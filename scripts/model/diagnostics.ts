@@ -1,5 +1,6 @@
 // Every problem the loader finds becomes a Diagnostic: one line an operator can act on,
 // `path:line:col: what is wrong — what would be right`, in the spirit of compilers.
+import { terminalText } from '../text/escape.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -14,10 +15,11 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/** One line for a terminal or log: whatever the message quotes from input cannot break out of it. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = `${d.file}:${d.line}:${d.col}`;
   const tag = d.severity === 'warning' ? 'warning: ' : '';
-  return `${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}`;
+  return terminalText(`${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}`);
 }
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {

@@ -6,6 +6,7 @@ import { EXIT } from '../cli/types.ts';
 import { activeUsers } from './access.ts';
 import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
 import { loadFleet } from './load.ts';
+import { markdownText, terminalText } from '../text/escape.ts';
 
 /** GitHub shows at most 10 annotations of a kind per step; the summary lists all. */
 export const MAX_ANNOTATIONS = 10;
@@ -47,18 +48,16 @@ export function annotations(list: Diagnostic[]): string[] {
   const ordered = [...errorsOf(list), ...warningsOf(list)];
   const lines = ordered.slice(0, MAX_ANNOTATIONS).map((d) => {
     const props = `file=${escapeProperty(d.file)},line=${d.line},col=${d.col},title=${escapeProperty('fleet validate')}`;
-    return `::${d.severity} ${props}::${escapeData(`${d.message}${d.hint ? ` — ${d.hint}` : ''}`)}`;
+    return `::${d.severity} ${props}::${escapeData(terminalText(`${d.message}${d.hint ? ` — ${d.hint}` : ''}`))}`;
   });
   if (ordered.length > MAX_ANNOTATIONS) lines.push(`::notice::${ordered.length - MAX_ANNOTATIONS} more problem(s) are listed in the job summary`);
   return lines;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 /** Appends a Markdown table of every problem to the job summary file, when there is one. */
 function writeStepSummary(path: string | undefined, list: Diagnostic[], summary: string): void {
   if (!path) return;
-  const rows = list.map((d) => `| \`${d.file}:${d.line}:${d.col}\` | ${d.severity} | ${cell(d.message)}${d.hint ? ` — ${cell(d.hint)}` : ''} |`);
+  const rows = list.map((d) => `| \`${d.file}:${d.line}:${d.col}\` | ${d.severity} | ${markdownText(d.message)}${d.hint ? ` — ${markdownText(d.hint)}` : ''} |`);
   const table = rows.length ? ['', '| where | severity | problem |', '| --- | --- | --- |', ...rows] : [];
   appendFileSync(path, ['### fleet validate', '', summary, ...table, ''].join('\n') + '\n');
 }
