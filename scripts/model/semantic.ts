@@ -32,6 +32,15 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
     if (vantages.has(v.name)) emit(src.fleet, ['probe', 'vantages', i, 'name'], `vantage \`${v.name}\` is listed twice`, 'give each vantage its own name');
     vantages.add(v.name);
   });
+  checkSharedAddresses(nodes, src, emit);
+  // A user's region orders their nodes and picks the vantage that speaks for them.
+  const regions = new Set([...nodes.map((n) => n.region), ...settings.probe.vantages.map((v) => v.region)]);
+  for (const user of users) {
+    if (user.region && !regions.has(user.region)) {
+      const guess = nearest(user.region, regions);
+      emit(src.users.get(user.name)!, ['region'], `region \`${user.region}\` matches no node and no vantage`, guess ? `did you mean \`${guess}\`?` : `use a region of a node or vantage (${[...regions].join(', ')})`, 'warning');
+    }
+  }
   return out;
 }
 
@@ -75,6 +84,47 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
     }
   }
   if (tls && tls.mode !== 'self-signed' && tls.certificate) emit(parsed, ['tls', 'certificate'], '`certificate` is only for `mode: self-signed`', 'remove it, or switch the mode');
+  checkPorts(node, parsed, emit);
+}
+
+/** Ports that clash with SSH or with an ACME challenge (found trying the README as a new user). */
+function checkPorts(node: Node, parsed: ParsedFile, emit: Emit): void {
+  const tcp = (i: number) => !UDP_TYPES.has(node.inbounds[i]!.type);
+  const sshOnNode = node.ssh.host === node.address;
+  node.inbounds.forEach((inbound, i) => {
+    if (sshOnNode && tcp(i) && inbound.port === node.ssh.port) {
+      emit(parsed, ['inbounds', i, 'port'], `TCP port ${inbound.port} is the node's SSH port`, 'choose another port: sing-box could not bind it, or would lock you out');
+    }
+  });
+  const challenge = node.tls?.mode === 'acme' ? node.tls.acme?.challenge : undefined;
+  const acmeInbounds = node.inbounds.some((b) => TLS_TYPES.has(b.type));
+  if (challenge === 'http-01' && acmeInbounds) {
+    const i = node.inbounds.findIndex((b, j) => tcp(j) && b.port === 80);
+    if (i >= 0) emit(parsed, ['inbounds', i, 'port'], 'TCP port 80 is needed by the ACME `http-01` challenge', 'move this inbound to another port, or use `challenge: tls-alpn-01`');
+  }
+  if (challenge === 'tls-alpn-01' && acmeInbounds) {
+    // The challenge is answered by a TLS inbound on 443 itself; Reality there cannot answer it.
+    const i = node.inbounds.findIndex((b, j) => tcp(j) && b.port === 443 && b.type === 'vless-reality');
+    if (i >= 0) emit(parsed, ['tls', 'acme', 'challenge'], '`tls-alpn-01` needs TCP 443 answered by a TLS inbound, but Reality holds it', 'use `challenge: http-01`, or move Reality to another port');
+  }
+}
+
+/** Two nodes on one address share its ports: an overlap means one sing-box cannot bind. */
+function checkSharedAddresses(nodes: Node[], src: Sources, emit: Emit): void {
+  const byAddress = new Map<string, Node[]>();
+  for (const n of nodes) byAddress.set(n.address, [...(byAddress.get(n.address) ?? []), n]);
+  for (const group of byAddress.values()) {
+    if (group.length < 2) continue;
+    const taken = new Map<string, string>();
+    for (const n of group) {
+      n.inbounds.forEach((b, i) => {
+        const key = `${UDP_TYPES.has(b.type) ? 'UDP' : 'TCP'} ${b.port}`;
+        const other = taken.get(key);
+        if (other && other !== n.name) emit(src.nodes.get(n.name)!, ['inbounds', i, 'port'], `${key} on ${n.address} is also used by node \`${other}\``, 'two nodes on one address need different ports');
+        else taken.set(key, n.name);
+      });
+    }
+  }
 }
 
 function checkUser(user: User, settings: FleetSettings, nodes: Node[], nodeNames: Set<string>, parsed: ParsedFile, now: Date, emit: Emit): void {
