@@ -14,6 +14,7 @@ import { vlessCodec } from './vless.ts';
 import { vmessCodec } from './vmess.ts';
 import { wsCodec, wsUpgrade } from './websocket.ts';
 import { ProbeFailure, type EndpointResult, type Layer, type ProbeTarget } from './types.ts';
+import { clipText } from '../text/escape.ts';
 
 export interface CheckOptions {
   url: URL;
@@ -27,6 +28,9 @@ export interface CheckOptions {
   /** When the probe URL body must equal something (tests); mismatch is bad-response. */
   expectBody?: Buffer;
 }
+
+/** Longest `detail` the status store's run schema takes (run.schema.json). */
+export const MAX_DETAIL = 300;
 
 /** Types the project's own clients speak end to end. */
 const NATIVE = new Set(['trojan', 'vless-ws', 'vmess-ws']);
@@ -74,6 +78,8 @@ export async function checkEndpoint(t: ProbeTarget, o: CheckOptions): Promise<En
     stream?.destroy();
     sock?.destroy();
   }
+  // A node's certificate names, a server's words: cut to what the status store holds.
+  if (r.detail) r.detail = clipText(r.detail, MAX_DETAIL);
   return r;
 }
 

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseStatusJson, validateStatus } from './validate.ts';
+import { clipText } from '../text/escape.ts';
 import type { HistoryFile, LatestFile, ProbeRun, StatusTree } from './types.ts';
 
 const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
@@ -12,8 +13,30 @@ function readJson(dir: string, rel: string): unknown {
   return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);
 }
 
+/**
+ * A run file as it arrives (this probe's, or one uploaded by another vantage): text a node
+ * or the network put in it is cut and cleaned here, where it enters, so one endpoint's long
+ * certificate names can never make the whole run, and so every node's results, be refused.
+ */
 export function readRunFile(path: string): ProbeRun {
-  return validateStatus('run', parseStatusJson(readFileSync(path, 'utf8'), path), path);
+  return validateStatus('run', tameRun(parseStatusJson(readFileSync(path, 'utf8'), path)), path);
+}
+
+const RUN_TEXT_LIMITS = { detail: 300, address: 300 } as const;
+
+function tameRun(value: unknown): unknown {
+  const nodes = (value as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return value;
+  for (const n of nodes) {
+    const endpoints = (n as { endpoints?: unknown } | null)?.endpoints;
+    if (!Array.isArray(endpoints)) continue;
+    for (const e of endpoints) {
+      if (!e || typeof e !== 'object') continue;
+      const rec = e as Record<string, unknown>;
+      for (const [k, max] of Object.entries(RUN_TEXT_LIMITS)) if (typeof rec[k] === 'string') rec[k] = clipText(rec[k] as string, max);
+    }
+  }
+  return value;
 }
 
 /** Reads runs/, history/ and latest.json under `dir` (missing parts are empty). */

@@ -27,3 +27,9 @@ export function markdownText(s: string): string {
     .replace(/:\/\//g, '&#58;//')
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#46;`);
 }
+
+/** Input text cut to `max` characters (an ellipsis marks the cut), controls made visible. */
+export function clipText(s: string, max: number): string {
+  const t = terminalText(s);
+  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+}

@@ -2,7 +2,7 @@
 // also across a compaction that squashed the branch; compaction keeps the size cap; the
 // blocked-in-region derivation; every file written validates against the schemas.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,29 @@ describe('status store', () => {
     expect(readStatus(out).stateOf('a')).toBe('blocked');
     expect(readStatus(out).blockedIn('a')).toEqual(['cn']);
     expect((await cli(['status', 'push', '--run', join(dir, 'missing.json'), ...base], env)).code).toBe(2);
+  }, 60_000);
+
+  it('a run whose one endpoint says too much (505 characters of certificate names, control characters) is pushed, that text cut; the other nodes\' results stay', async () => {
+    const r = run('ci', 'us', 6000, { a: 'down', b: 'up' });
+    const names = Array.from({ length: 12 }, (_, i) => `DNS:very-long-subdomain-name-number-${i}.attacker-controlled.example`).join(', ');
+    const detail = `certificate is not valid for a.example (it names ${names})\u001b[2J\r::warning::x`;
+    expect(detail.length).toBeGreaterThan(500);
+    r.nodes[0]!.endpoints[0]!.detail = detail;
+    const f = join(dir, 'long-detail.json');
+    writeFileSync(f, JSON.stringify(r));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const base = ['--repo', `file://${bare}`, '--root', dir, '--now', at(6001).toISOString()];
+    const push = await cli(['status', 'push', '--run', f, ...base], env);
+    expect(push.code, push.err).toBe(0);
+    const out = join(dir, 'pull-long');
+    expect((await cli(['status', 'pull', '--out', out, ...base], env)).code).toBe(0);
+    expect(readStatus(out).latest('b')!.vantages.ci!.state).toBe('up');
+    const file = readdirSync(join(out, 'runs')).find((n) => n === runFileName(r).slice(5))!;
+    const stored = JSON.parse(readFileSync(join(out, 'runs', file), 'utf8')) as ProbeRun;
+    const kept = stored.nodes.find((n) => n.node === 'a')!.endpoints[0]!.detail!;
+    expect(kept.length).toBeLessThanOrEqual(300);
+    expect(kept.startsWith('certificate is not valid for a.example')).toBe(true);
+    expect(kept).not.toMatch(/[\u0000-\u001f]/);
   }, 60_000);
 
   it('history keeps full detail for a day, hourly points for 30 days, daily after', () => {
