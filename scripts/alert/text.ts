@@ -6,6 +6,7 @@ import type { Node } from '../model/types.ts';
 import type { StatusView } from '../status/reader.ts';
 import type { Action, NodeFacts } from './decide.ts';
 import { humanDuration, markerOf, stateBlock, type IncidentState } from './state.ts';
+import { markdownText } from '../text/escape.ts';
 
 const ICON: Record<IncidentState['state'], string> = { down: '🛑', blocked: '🚧', degraded: '⚠️' };
 
@@ -52,8 +53,11 @@ function endpointName(e: { tag: string; type: string; address?: string }, show: 
 /** A title in Markdown: GitHub would read `<tag>` as HTML and `*`/`_` as emphasis. */
 const md = (s: string): string => s.replace(/[\\`*_[\]<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Markdown table cell: a pipe or newline would break the row. */
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Markdown table cell of text a node or a probe run gave (certificate names, errors):
+ * inert, so `[Re-key now](https://…)`, `@org/team` or `<img>` show as typed.
+ */
+const cell = (s: string): string => markdownText(s);
 
 /** What each vantage last saw: the facts a responder needs first, without addresses. */
 function evidence(view: StatusView, node: Node | undefined, name: string, show: boolean): string {

@@ -1,0 +1,51 @@
+// What a node says about itself is hostile input (#12 item 3): its status answer is
+// checked field by field, and a bad answer becomes that node's error, never an exception
+// that aborts a drift or deploy run; a marker it cannot vouch for counts as none.
+import { describe, expect, it } from 'vitest';
+import { parseNodeStatus } from '../../scripts/deploy/inputs.ts';
+import { issueBody } from '../../scripts/alert/text.ts';
+
+const HEX = 'a'.repeat(64);
+const good = { config_sha256: HEX, singbox_version: '1.12.25', main_pid: 42, active: true, manager: 'pidfile', script_version: 3,
+  marker: { config_sha256: HEX, singbox_version: '1.12.25', commit: 'abc123', deployed_at: '2026-06-01T00:00:00.000Z' } };
+
+describe('a node\'s status answer', () => {
+  it('is taken when it has the exact shape', () => {
+    expect(parseNodeStatus(JSON.stringify(good))).toEqual(good);
+  });
+
+  const attacks: [string, unknown, RegExp][] = [
+    ['config_sha256: 12345', { ...good, config_sha256: 12345 }, /config_sha256 must be 64 hex digits or null/],
+    ['everything null', { config_sha256: null, singbox_version: null, main_pid: null, active: null, manager: null, marker: null, script_version: null }, /main_pid must be a whole number/],
+    ['Markdown in the version', { ...good, singbox_version: '[Re-key now](https://attacker.example/fix)' }, /singbox_version must be a version/],
+    ['an extra field', { ...good, note: '<img src=x>' }, /unexpected field "note"/],
+    ['not an object', [1, 2], /not an object/],
+  ];
+  for (const [name, value, message] of attacks) {
+    it(`refuses ${name} with a reason, as an error of that node`, () => {
+      expect(() => parseNodeStatus(JSON.stringify(value))).toThrow(message);
+    });
+  }
+
+  it('refuses what is not JSON or is huge', () => {
+    expect(() => parseNodeStatus('{"config_sha256":')).toThrow(/not JSON/);
+    expect(() => parseNodeStatus(`{"x":"${'a'.repeat(70_000)}"}`)).toThrow(/larger than 64 KiB/);
+  });
+
+  it('treats a marker it cannot vouch for as none', () => {
+    expect(parseNodeStatus(JSON.stringify({ ...good, marker: { invalid: true } })).marker).toBeNull();
+    expect(parseNodeStatus(JSON.stringify({ ...good, marker: { ...good.marker, commit: '`rm -rf`' } })).marker).toBeNull();
+  });
+});
+
+describe('an incident issue quoting a probe\'s evidence', () => {
+  it('shows certificate names as typed: no link, no mention, no HTML', () => {
+    const detail = 'certificate is not valid for n.example (it names DNS:[Re-key now](https://attacker.example/fix), DNS:@org/team, DNS:<img src=x onerror=alert(1)>)';
+    const view = { latest: () => ({ vantages: { github: { region: 'us', state: 'down', endpoints: [{ tag: 'trojan-443', type: 'trojan', ok: false, deepest: 'tcp', error: 'tls-error', detail }] } } }) };
+    const state = { state: 'down', since: '2026-06-01T00:00:00Z' };
+    const node = { name: 'n1', title: 'N1', region: 'eu' };
+    const body = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, false);
+    for (const raw of ['[Re-key now](', '@org', '<img', 'https://attacker']) expect(body).not.toContain(raw);
+    expect(body).toContain('Re-key now');
+  });
+});
