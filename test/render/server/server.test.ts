@@ -43,7 +43,10 @@ describe('TLS modes', () => {
 
   it('acme http-01 disables the TLS-ALPN challenge; tls-alpn-01 disables HTTP', () => {
     expect(hy2Tls(demoFleet()).acme).toEqual({ domain: ['tokyo-1.example.com'], data_directory: '/var/lib/sing-box/acme', email: 'ops@example.com', disable_tls_alpn_challenge: true });
-    const alpn = hy2Tls(tokyo('  mode: acme\n  server_name: tokyo-1.example.com\n  acme:\n    email: ops@example.com\n    challenge: tls-alpn-01\n'));
+    // tls-alpn-01 needs TCP 443 for a TLS inbound: Reality moves off it (validate insists).
+    const node = demoNode('tokyo-1').replace(/tls:\n(  .*\n)+/, 'tls:\n  mode: acme\n  server_name: tokyo-1.example.com\n  acme:\n    email: ops@example.com\n    challenge: tls-alpn-01\n')
+      .replace('  - type: vless-reality\n    port: 443', '  - type: vless-reality\n    port: 2443');
+    const alpn = hy2Tls(demoFleet({ 'nodes/tokyo-1.yaml': node }));
     expect(alpn.acme.disable_http_challenge).toBe(true);
     expect(alpn.acme.disable_tls_alpn_challenge).toBeUndefined();
   });
