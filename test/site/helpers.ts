@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { loadFleet } from '../../scripts/model/load.ts';
@@ -83,6 +84,28 @@ export function listFiles(dir: string): string[] {
 
 export { freePort };
 
+/**
+ * GET over a fresh connection each time (Connection: close). fetch() keeps connections
+ * alive and may reuse one at the very moment http-server closes it as idle: on a loaded
+ * machine that failed tests with "fetch failed: other side closed".
+ */
+export function httpGet(url: string, timeoutMs = 30_000): Promise<{ status: number; text: () => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('error', reject);
+      res.once('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, text: async () => body });
+      });
+    });
+    req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
 /** http-server on loopback, started by path (not npx) so its PID is the server's. */
 export async function serve(dir: string): Promise<{ origin: string; stop(): Promise<void> }> {
   const port = await freePort();
@@ -90,7 +113,7 @@ export async function serve(dir: string): Promise<{ origin: string; stop(): Prom
     { stdio: 'ignore', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    try { await fetch(`${origin}/robots.txt`); break; } catch (e) {
+    try { await httpGet(`${origin}/robots.txt`, 2_000); break; } catch (e) {
       if (i > 100 || child.exitCode !== null) { stopChild(child); throw new Error(`http-server did not start: ${(e as Error).message}`); }
       await new Promise((r) => setTimeout(r, 100));
     }

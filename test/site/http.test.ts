@@ -2,7 +2,7 @@
 // profiles as apps fetch them, parsed and checked by the render stage's validators.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, makeFleet, removeAll, SECRET_A, serve, tempDir } from './helpers.ts';
+import { build, httpGet, makeFleet, removeAll, SECRET_A, serve, tempDir } from './helpers.ts';
 import { profileProblems } from './checks.ts';
 
 describe('site over HTTP', () => {
@@ -23,11 +23,11 @@ describe('site over HTTP', () => {
   it('serves every active user page and their three profiles, which parse and pass the checks', async () => {
     expect(links.map((l) => l.user)).toEqual(['cobalt-lynx', 'maple-heron', 'quartz-owl']);
     for (const { user, url } of links) {
-      const page = await fetch(url);
+      const page = await httpGet(url);
       expect(page.status, user).toBe(200);
       expect(await page.text()).toContain(user);
       const get = async (f: string) => {
-        const r = await fetch(`${url}${f}`);
+        const r = await httpGet(`${url}${f}`);
         expect(r.status, `${user} ${f}`).toBe(200);
         return r.text();
       };
@@ -38,11 +38,11 @@ describe('site over HTTP', () => {
 
   it('serves the neutral root, robots.txt and the status page, and no listing of s/', async () => {
     const o = server!.origin;
-    expect((await fetch(`${o}/`)).status).toBe(200);
-    expect(await (await fetch(`${o}/robots.txt`)).text()).toBe('User-agent: *\nDisallow: /\n');
-    expect((await fetch(`${o}/status/`)).status).toBe(200);
+    expect((await httpGet(`${o}/`)).status).toBe(200);
+    expect(await (await httpGet(`${o}/robots.txt`)).text()).toBe('User-agent: *\nDisallow: /\n');
+    expect((await httpGet(`${o}/status/`)).status).toBe(200);
     // http-server would list a folder that has no index.html; s/ must not be one it can list.
-    const s = await fetch(`${o}/s/`);
+    const s = await httpGet(`${o}/s/`);
     const body = await s.text();
     for (const { url } of links) expect(body).not.toContain(url.split('/s/')[1].slice(0, -1));
   });

@@ -7,7 +7,7 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { profileProblems } from './checks.ts';
-import { freePort, removeAll, ROOT, stopChild, tempDir } from './helpers.ts';
+import { freePort, httpGet, removeAll, ROOT, stopChild, tempDir } from './helpers.ts';
 
 describe('npm start', () => {
   const dir = tempDir('start');
@@ -35,14 +35,14 @@ describe('npm start', () => {
       expect(links.map((l) => l.user)).toEqual(['alice', 'dave', 'erin', 'frank']);
       for (const { user, url, port: p } of links) {
         expect(p).toBe(port);
-        const page = await fetch(url);
+        const page = await httpGet(url);
         expect(page.status, user).toBe(200);
         const html = await page.text();
         expect(html).toContain('name="boxfleet-demo"');
         const profileUrls = [...html.matchAll(/<input type="text" readonly value="([^"]+)"/g)].map((m) => m[1]);
         expect(profileUrls.map((u) => u.slice(url.length))).toEqual(['sing-box.json', 'mihomo.yaml', 'links.txt']);
         const [singbox, mihomo, linksTxt] = await Promise.all(profileUrls.map(async (u) => {
-          const r = await fetch(u);
+          const r = await httpGet(u);
           expect(r.status, u).toBe(200);
           return r.text();
         }));
@@ -51,6 +51,6 @@ describe('npm start', () => {
     } finally {
       await stopChild(child, true);
     }
-    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    await expect(httpGet(`http://127.0.0.1:${port}/`, 5_000)).rejects.toThrow();
   });
 });
