@@ -1,9 +1,9 @@
 // `fleet validate` on the demo, and its machine formats: GitHub annotations plus a job
 // summary, and JSON that parses.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { cleanCopies, demoCopy, fleet, REPO } from './helpers.ts';
 
 afterAll(cleanCopies);
@@ -43,7 +43,9 @@ function brokenCopy(n: number): string {
 
 describe('--format github', () => {
   it('prints at most 10 annotations and lists every problem in the job summary', async () => {
-    const summary = join(mkdtempSync(join(tmpdir(), 'boxfleet-summary-')), 'summary.md');
+    const summaryDir = mkdtempSync(join(tmpdir(), 'boxfleet-summary-'));
+    onTestFinished(() => rmSync(summaryDir, { recursive: true, force: true }));
+    const summary = join(summaryDir, 'summary.md');
     writeFileSync(summary, '');
     const r = await fleet(brokenCopy(12), ['validate', '--format', 'github'], { GITHUB_STEP_SUMMARY: summary });
     expect(r.code).toBe(1);
