@@ -5,7 +5,7 @@
 // anything else (never trust on first use). Remote work is sent as a bash script on stdin,
 // because ssh joins its arguments into one string that the remote shell parses again.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
@@ -167,7 +167,13 @@ export class Session {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await $({ nothrow: true, quiet: true, timeout: 10_000, env: localEnv() })`ssh ${this.#args} -O exit ${this.#dest}`;
+    const opts = { nothrow: true, quiet: true, timeout: 10_000, env: localEnv() };
+    // `-O exit` returns before the master has gone; on a loaded machine it lingers a while.
+    // Wait for it (bounded), so that when close() returns nothing of the session is left.
+    const check = await $(opts)`ssh ${this.#args} -O check ${this.#dest}`;
+    const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1] ?? 0);
+    await $(opts)`ssh ${this.#args} -O exit ${this.#dest}`;
+    if (pid > 0) await waitGone(pid, 5_000);
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }
@@ -211,4 +217,18 @@ export async function openSession(target: SshTarget, opts: SessionOptions = {}):
     await s.close();
     throw e;
   }
+}
+
+/** Alive and not a zombie (a finished child may wait a while to be reaped). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
+}
+
+/** Waits until pid has exited (up to ms), then kills it if it has not. */
+async function waitGone(pid: number, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; running(pid) && Date.now() < end;) await new Promise((r) => setTimeout(r, 25));
+  if (running(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
 }
