@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { FleetInputError, errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from '../model/diagnostics.ts';
 import { loadFleet } from '../model/load.ts';
 import type { Fleet } from '../model/types.ts';
-import { CredentialStore, DEMO_WARNING, loadMasterSecret, type SecretPurpose } from '../secrets/index.ts';
 import type { CommandContext } from './types.ts';
 
 /** Loads the fleet; prints warnings to stderr; throws FleetInputError on errors. */
@@ -17,19 +16,4 @@ export function requireFleet(ctx: CommandContext, opts: { quiet?: boolean } = {}
 
 export function printDiagnostics(ctx: CommandContext, list: Diagnostic[]): void {
   for (const d of list) ctx.io.err(formatDiagnostic(d));
-}
-
-/**
- * The credential store for a command: the master secret as the purpose allows (preview
- * may fall back to the demo secret, with a warning; publish refuses it), and in GitHub
- * Actions every derived value is masked in the log the moment it exists.
- */
-export function openStore(ctx: CommandContext, fleet: Fleet, purpose: SecretPurpose): { store: CredentialStore; demo: boolean } {
-  const master = loadMasterSecret(ctx.env, { purpose });
-  if (master.demo) ctx.io.err(DEMO_WARNING);
-  const inActions = ctx.env.GITHUB_ACTIONS === 'true';
-  // The runner reads workflow commands from stderr as well as stdout; stderr keeps them
-  // out of files a workflow step writes from a command's stdout.
-  const onSecret = inActions ? (v: string) => process.stderr.write(`::add-mask::${v}\n`) : undefined;
-  return { store: new CredentialStore(master.secret, fleet.settings.epoch, { onSecret }), demo: master.demo };
 }

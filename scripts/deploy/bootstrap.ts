@@ -8,7 +8,7 @@ import { expectPositionals } from '../cli/args.ts';
 import { requireFleet } from '../cli/context.ts';
 import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
 import type { Fleet, Node } from '../model/types.ts';
-import { CredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
+import { openCredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
 import { downloadPinned, releaseUrl, sha256Hex } from './release.ts';
 import { buildManifest, loadMonitoringFiles, nodeScript, parseHostFlags } from './bootstrap-files.ts';
 import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
@@ -58,7 +58,7 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   const node = fleet.nodes.find((n) => n.name === name);
   if (!node) throw new OperationError(`no node \`${name}\` (nodes: ${fleet.nodes.map((n) => n.name).join(', ')})`);
   const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
-  const store = new CredentialStore(master.secret, fleet.settings.epoch);
+  const store = openCredentialStore(master, fleet.settings.epoch);
   store.node(node.name, node.rev); // records the node's secrets for redaction
   const identity = (args.options.identity as string | undefined) ?? ctx.env.SSH_PRIVATE_KEY_FILE;
   const authorizedKey = publicKeyOf(identity);

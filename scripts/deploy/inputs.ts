@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { requireFleet } from '../cli/context.ts';
 import { OperationError, UsageError, type CommandContext } from '../cli/types.ts';
 import type { Fleet, Node } from '../model/types.ts';
-import { CredentialStore, loadMasterSecret, redactor, REDACTED } from '../secrets/index.ts';
+import { openCredentialStore, type CredentialStore, loadMasterSecret, redactor, REDACTED } from '../secrets/index.ts';
 import { openSession, SshError, type Session, type SessionOptions, type SshTarget } from './ssh.ts';
 import { clipText } from '../text/escape.ts';
 
@@ -37,7 +37,7 @@ export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promi
   const fleet = requireFleet(ctx);
   // Deploy and drift touch real nodes: the demo secret and a missing secret are refused.
   const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
-  const store = new CredentialStore(master.secret, fleet.settings.epoch);
+  const store = openCredentialStore(master, fleet.settings.epoch);
   const configs = (render ?? (await loadRenderer()))(fleet, store, ctx.now);
   const rendered = new Map<string, Rendered>();
   for (const node of fleet.nodes) {

@@ -4,7 +4,7 @@ import { isMap, Pair, Scalar, type YAMLMap } from 'yaml';
 import type { CommandContext, ParsedArgs } from '../cli/types.ts';
 import { EXIT, OperationError } from '../cli/types.ts';
 import { expectPositionals } from '../cli/args.ts';
-import { CredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
+import { openCredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { certificateMatchesKey, makeSelfSignedCertificate } from '../secrets/certificate.ts';
 import { checkEdit, documentText, isoSeconds, openDocument, replaceFile, requireSlug } from './edit.ts';
 
@@ -25,7 +25,7 @@ export async function runNodeCert(ctx: CommandContext, args: ParsedArgs): Promis
   }
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (master.demo) ctx.io.err(DEMO_WARNING);
-  const key = new CredentialStore(master.secret, fleet.settings.epoch).node(name, node.rev).selfSignedKey;
+  const key = openCredentialStore(master, fleet.settings.epoch).node(name, node.rev).selfSignedKey;
   if (typeof existing === 'string' && !args.options.replace) {
     if (certificateMatchesKey(existing, key.publicKeyPem)) {
       ctx.io.out(`${rel} already has a certificate for the key of ${name} rev ${node.rev}; nothing to do`);

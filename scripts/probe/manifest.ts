@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { OperationError } from '../cli/types.ts';
 import type { Fleet } from '../model/types.ts';
+import { maskFields, type MasterSecret } from '../secrets/index.ts';
 import { targetsFromFleet } from './targets.ts';
 import type { ProbeTarget } from './types.ts';
 
@@ -18,12 +19,12 @@ export interface ProbeManifest {
   targets: ProbeTarget[];
 }
 
-export function buildManifest(fleet: Fleet, secret: Buffer, demo: boolean): ProbeManifest {
+export function buildManifest(fleet: Fleet, master: MasterSecret): ProbeManifest {
   const p = fleet.settings.probe;
   return {
-    kind: 'boxfleet-probe-manifest', manifest_version: 1, fleet: fleet.settings.name, demo,
+    kind: 'boxfleet-probe-manifest', manifest_version: 1, fleet: fleet.settings.name, demo: master.demo,
     probe: { url: p.url, rev: p.rev, timeout: p.timeout, show_addresses: fleet.settings.alerts.show_addresses },
-    targets: targetsFromFleet(fleet, secret),
+    targets: targetsFromFleet(fleet, master),
   };
 }
 
@@ -32,7 +33,14 @@ export function writeManifest(path: string, m: ProbeManifest): void {
   writeFileSync(path, JSON.stringify(m, null, 2) + '\n', { mode: 0o600 });
 }
 
-export function readManifest(path: string): ProbeManifest {
+/** Where a manifest keeps credentials: the probe user's, and node keys clients hold. */
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['uuid', 'password', 'obfs_password', 'short_id']);
+
+/**
+ * Reads a manifest. With `mask` (a vantage runner in GitHub Actions, which holds no
+ * FLEET_SECRET to derive them) every credential in it is masked before anything else runs.
+ */
+export function readManifest(path: string, opts: { mask: boolean } = { mask: false }): ProbeManifest {
   let m: ProbeManifest;
   try { m = JSON.parse(readFileSync(path, 'utf8')) as ProbeManifest; } catch (e) {
     throw new OperationError(`cannot read probe manifest ${path}: ${(e as Error).message}`);
@@ -40,6 +48,7 @@ export function readManifest(path: string): ProbeManifest {
   if (m?.kind !== 'boxfleet-probe-manifest' || m.manifest_version !== 1 || !Array.isArray(m.targets) || typeof m.probe?.url !== 'string') {
     throw new OperationError(`${path} is not a boxfleet probe manifest (version 1); make one with \`fleet probe manifest --out FILE\``);
   }
+  if (opts.mask) maskFields(m.targets, CREDENTIAL_FIELDS);
   for (const [i, t] of m.targets.entries()) {
     if (typeof t.node !== 'string' || typeof t.tag !== 'string' || typeof t.server !== 'string' || !Number.isInteger(t.port)) {
       throw new OperationError(`${path}: targets[${i}] lacks node, tag, server or port`);

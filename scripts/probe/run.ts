@@ -7,7 +7,7 @@ import { intOption, listOption } from '../cli/args.ts';
 import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
 import { durationSeconds } from '../model/time.ts';
 import type { Vantage } from '../model/types.ts';
-import { DEMO_WARNING, loadMasterSecret, SECRET_ENV } from '../secrets/index.ts';
+import { DEMO_WARNING, inActions, loadMasterSecret, SECRET_ENV } from '../secrets/index.ts';
 import { formatRun } from './format.ts';
 import { buildManifest, readManifest, writeManifest } from './manifest.ts';
 import { groupByNode, probeAll } from './scheduler.ts';
@@ -23,8 +23,8 @@ interface Plan {
   vantages: Vantage[];
 }
 
-function planFromManifest(path: string, names: string[] | undefined): Plan {
-  const m = readManifest(path);
+function planFromManifest(ctx: CommandContext, path: string, names: string[] | undefined): Plan {
+  const m = readManifest(path, { mask: inActions(ctx.env) });
   const known = new Set(m.targets.map((t) => t.node));
   const missing = (names ?? []).filter((n) => !known.has(n));
   if (missing.length) throw new UsageError(`--nodes: not in the manifest: ${missing.join(', ')}`);
@@ -36,10 +36,11 @@ function planFromFleet(ctx: CommandContext, names: string[] | undefined): Plan {
   const fleet = requireFleet(ctx);
   const missing = (names ?? []).filter((n) => !fleet.nodes.some((x) => x.name === n));
   if (missing.length) throw new UsageError(`--nodes: no such node: ${missing.join(', ')}`);
-  const { secret, demo } = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  const demo = master.demo;
   if (demo) ctx.io.err(DEMO_WARNING);
   const p = fleet.settings.probe;
-  return { targets: targetsFromFleet(fleet, secret, names), url: p.url, timeout: p.timeout, showAddresses: fleet.settings.alerts.show_addresses, demo, vantages: p.vantages };
+  return { targets: targetsFromFleet(fleet, master, names), url: p.url, timeout: p.timeout, showAddresses: fleet.settings.alerts.show_addresses, demo, vantages: p.vantages };
 }
 
 function pickVantage(plan: Plan, name: string | undefined): { name: string; region: string } {
@@ -61,7 +62,7 @@ export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<n
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const names = listOption(args, 'nodes');
   const manifest = args.options.manifest as string | undefined;
-  const plan = manifest ? planFromManifest(manifest, names) : planFromFleet(ctx, names);
+  const plan = manifest ? planFromManifest(ctx, manifest, names) : planFromFleet(ctx, names);
   const vantage = pickVantage(plan, args.options.vantage as string | undefined);
   const timeout = timeoutMs((args.options.timeout as string | undefined) ?? plan.timeout);
   const concurrency = intOption(args, 'concurrency', 1, 512) ?? 32;
@@ -89,9 +90,10 @@ export async function runManifest(ctx: CommandContext, args: ParsedArgs): Promis
   if (!out) throw new UsageError('--out FILE is required');
   const fleet = requireFleet(ctx);
   if (!ctx.env[SECRET_ENV]?.trim()) throw new OperationError(`${SECRET_ENV} is not set; the manifest holds credentials derived from it (set it, or the demo secret for tests)`);
-  const { secret, demo } = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
+  const demo = master.demo;
   if (demo) ctx.io.err(DEMO_WARNING);
-  const m = buildManifest(fleet, secret, demo);
+  const m = buildManifest(fleet, master);
   (m.probe as { vantages?: Vantage[] }).vantages = fleet.settings.probe.vantages;
   writeManifest(out, m);
   ctx.io.out(`wrote ${out}: ${m.targets.length} endpoint(s) of ${new Set(m.targets.map((t) => t.node)).size} node(s)${demo ? ' (DEMO secret: demo: true)' : ''}; keep it private (mode 0600)`);

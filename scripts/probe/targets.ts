@@ -2,7 +2,7 @@
 // identity, exactly as the rendered profiles), or a probe manifest made earlier with it.
 import type { Endpoint } from '../render/endpoint.ts';
 import { endpointsOf, probeIdentity } from '../render/endpoint.ts';
-import { CredentialStore, PROBE_USER } from '../secrets/index.ts';
+import { openCredentialStore, PROBE_USER, type MasterSecret } from '../secrets/index.ts';
 import type { Fleet } from '../model/types.ts';
 import type { ProbeTarget } from './types.ts';
 
@@ -19,8 +19,8 @@ export function targetOf(ep: Endpoint): ProbeTarget {
 }
 
 /** Targets of every enabled node (optionally only `names`), in node and inbound order. */
-export function targetsFromFleet(fleet: Fleet, secret: Buffer, names?: string[]): ProbeTarget[] {
-  const store = new CredentialStore(secret, fleet.settings.epoch);
+export function targetsFromFleet(fleet: Fleet, master: MasterSecret, names?: string[]): ProbeTarget[] {
+  const store = openCredentialStore(master, fleet.settings.epoch);
   const who = probeIdentity(store, fleet.settings.probe.rev, PROBE_USER);
   return fleet.nodes
     .filter((n) => n.enabled && (!names || names.includes(n.name)))

@@ -5,7 +5,7 @@ import type { Fleet, User } from '../model/types.ts';
 import { listOption } from '../cli/args.ts';
 import { requireFleet } from '../cli/context.ts';
 import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
-import { CredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
+import { openCredentialStore, type CredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { renderNodeConfig } from './server/index.ts';
 import { stableJson } from './json.ts';
 import { renderProfiles } from './client/index.ts';
@@ -52,7 +52,7 @@ export async function runRender(ctx: CommandContext, args: ParsedArgs): Promise<
   const out = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build'), ctx.root);
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (master.demo) ctx.io.err(DEMO_WARNING);
-  const store = new CredentialStore(master.secret, fleet.settings.epoch);
+  const store = openCredentialStore(master, fleet.settings.epoch);
   const built = renderBuild(fleet, store, ctx.now, selected, renderProfiles);
   const sections: BuildSection[] = [{ name: 'nodes', entries: built.nodes, keep: enabled.filter((n) => !selected.includes(n)) }];
   if (built.users) sections.push({ name: 'users', entries: built.users });

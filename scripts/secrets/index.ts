@@ -24,5 +24,6 @@ export {
   type SelfSignedKey,
 } from './node.ts';
 export { probeCredentials, PROBE_USER, PROBE_LABELS } from './probe.ts';
-export { CredentialStore } from './store.ts';
+export { CredentialStore, openCredentialStore } from './store.ts';
+export { inActions, maskValue, maskFields } from './mask.ts';
 export { redactor, REDACTED, MIN_REDACT_LENGTH } from './redact.ts';

@@ -1,5 +1,6 @@
 // Loading the master secret FLEET_SECRET: every credential of the fleet is derived from it,
 // so this is the one place that decides which secrets are acceptable for which purpose.
+import { inActions, maskValue } from './mask.ts';
 
 /** Thrown for an unusable master secret. Messages never contain the secret itself. */
 export class SecretError extends Error {
@@ -35,6 +36,11 @@ export interface MasterSecret {
   readonly secret: Buffer;
   /** True when this is DEMO_SECRET (pages built with it must carry a demo banner). */
   readonly demo: boolean;
+  /**
+   * True in GitHub Actions: every credential derived from this secret is masked in the log
+   * when first derived (openCredentialStore). The secret itself was masked on loading.
+   */
+  readonly mask?: boolean;
 }
 
 // Surrounding whitespace is dropped: a trailing newline from `openssl ... > file` or a
@@ -73,7 +79,7 @@ export function loadMasterSecret(
           `Set it as a GitHub Actions secret (or in your shell); generate one with: ${GENERATE_HINT}`,
       );
     }
-    return { secret: Buffer.from(DEMO_SECRET, 'utf8'), demo: true };
+    return { secret: Buffer.from(DEMO_SECRET, 'utf8'), demo: true, mask: inActions(env) };
   }
   const secret = Buffer.from(text, 'utf8');
   if (secret.length < MIN_SECRET_BYTES) {
@@ -82,6 +88,8 @@ export function loadMasterSecret(
         `Generate one with: ${GENERATE_HINT}`,
     );
   }
+  const mask = inActions(env);
+  if (mask) maskValue(text);
   const demo = isDemoSecret(text);
   if (demo && purpose === 'publish') {
     throw new SecretError(
@@ -89,5 +97,5 @@ export function loadMasterSecret(
         `credential derived from it is public. Generate a real one with: ${GENERATE_HINT}`,
     );
   }
-  return { secret, demo };
+  return { secret, demo, mask };
 }

@@ -5,6 +5,17 @@ import { nodeCredentials, type NodeCredentials } from './node.ts';
 import { probeCredentials } from './probe.ts';
 import { userCredentials, type UserCredentials } from './user.ts';
 import { counter } from './formats.ts';
+import type { MasterSecret } from './master.ts';
+import { maskValue } from './mask.ts';
+
+/**
+ * The one way the pipeline gets a credential store: in GitHub Actions (master.mask) every
+ * value is masked in the log the moment it is derived. Only tests build CredentialStore
+ * directly; test/secrets/mask.test.ts checks that no stage does.
+ */
+export function openCredentialStore(master: MasterSecret, epoch: number): CredentialStore {
+  return new CredentialStore(master.secret, epoch, { onSecret: master.mask ? maskValue : undefined });
+}
 
 export class CredentialStore {
   readonly #secret: Buffer;

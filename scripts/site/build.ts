@@ -4,7 +4,9 @@
 import { availableParallelism } from 'node:os';
 import { activeUsers } from '../model/access.ts';
 import type { Fleet } from '../model/types.ts';
-import { CredentialStore, type MasterSecret } from '../secrets/index.ts';
+import { openCredentialStore, type MasterSecret } from '../secrets/index.ts';
+import { graceRev } from '../model/access.ts';
+import { endpointsOf, userIdentity } from '../render/endpoint.ts';
 import { DEMO_MARKER } from './demo.ts';
 import { headersFile, type TokenFolder } from './headers.ts';
 import { SiteWriter } from './output.ts';
@@ -35,11 +37,12 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
   try {
     const c: FolderContext = {
       fleet, tpl: loadTemplates(), demo: secret.demo, now, base: baseOf(fleet, opts.baseUrl), status: opts.status,
-      store: new CredentialStore(secret.secret, fleet.settings.epoch),
+      store: openCredentialStore(secret, fleet.settings.epoch),
     };
     const threads = opts.threads ?? (fleet.users.length >= PARALLEL_FROM ? Math.min(2, availableParallelism()) : 1);
     let results: FolderResult[];
     if (threads > 1) {
+      if (secret.mask) deriveForWorkers(c);
       const r = await writeFoldersInWorkers({
         fleet: fleetData(fleet), secret: new Uint8Array(secret.secret), demo: secret.demo, now: now.toISOString(),
         base: c.base, status: opts.status, dir: out.dir,
@@ -67,6 +70,20 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
   }
 }
 
+/**
+ * Workers derive credentials in their own stores, which do not mask: a mask command from a
+ * worker thread could reach the log after a value it masks. So in Actions the main thread
+ * derives (and so masks) every credential the workers will hand out before they start.
+ */
+function deriveForWorkers(c: FolderContext): void {
+  for (const user of c.fleet.users) {
+    const who = userIdentity(c.store, user.name, user.rev);
+    const grace = graceRev(user, c.fleet, c.now);
+    if (grace !== undefined) c.store.user(user.name, grace);
+    for (const node of c.fleet.nodes) endpointsOf(node, c.store, who);
+  }
+}
+
 function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], warn: (m: string) => void): void {
   out.writeAll([''], landingPages(c));
   out.writeAll(['status'], statusPages(c, c.status));
@@ -84,7 +101,7 @@ function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], wa
 
 /** Page links of active users, as the operator sends them (`fleet links`). */
 export function userLinks(fleet: Fleet, secret: MasterSecret, now: Date, baseUrl?: string): UserLink[] {
-  const store = new CredentialStore(secret.secret, fleet.settings.epoch);
+  const store = openCredentialStore(secret, fleet.settings.epoch);
   const base = baseOf(fleet, baseUrl);
   return activeUsers(fleet, now).map((u) => ({ user: u.name, url: `${base}/s/${store.user(u.name, u.rev).token}/` }));
 }

@@ -2,7 +2,7 @@
 // into the build's temp directory and reports what it wrote. See workers.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Fleet } from '../model/types.ts';
-import { CredentialStore } from '../secrets/index.ts';
+import { openCredentialStore } from '../secrets/index.ts';
 import { FileWriter } from './output.ts';
 import { loadTemplates } from './templates.ts';
 import { writeUserFolder, type FolderContext, type FolderResult } from './user-folder.ts';
@@ -13,7 +13,8 @@ const init = workerData as WorkerInit;
 const fleet: Fleet = { ...init.fleet, where: (file) => ({ file, line: 1, col: 1 }) };
 const c: FolderContext = {
   fleet, tpl: loadTemplates(), demo: init.demo, now: new Date(init.now), base: init.base, status: init.status,
-  store: new CredentialStore(Buffer.from(init.secret), fleet.settings.epoch),
+  // mask: false: the main thread derived and masked every value before starting workers.
+  store: openCredentialStore({ secret: Buffer.from(init.secret), demo: init.demo, mask: false }, fleet.settings.epoch),
 };
 const out = new FileWriter(init.dir);
 const IN_FLIGHT = 64;

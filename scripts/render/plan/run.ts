@@ -7,7 +7,7 @@ import { errorsOf, formatDiagnostic, FleetInputError, warningsOf } from '../../m
 import { loadFleet } from '../../model/load.ts';
 import type { Fleet } from '../../model/types.ts';
 import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../../cli/types.ts';
-import { CredentialStore } from '../../secrets/index.ts';
+import { openCredentialStore, type CredentialStore, type MasterSecret } from '../../secrets/index.ts';
 import { renderNodeConfig, type SingBoxConfig } from '../server/index.ts';
 import { diffNode } from './diff.ts';
 import { formatPlan } from './format.ts';
@@ -28,14 +28,17 @@ export interface PlanInput {
 
 /** The plan and every secret value derived while making it (for leak checks). */
 export function buildPlan(input: PlanInput): { plan: Plan; secrets: string[] } {
-  const { head, now, secret } = input;
-  const headStore = new CredentialStore(secret, head.settings.epoch);
+  const { head, now } = input;
+  // Not masked: the plan's secret is thrown away, so nothing derived from it opens anything
+  // (and masking thousands of meaningless values would only slow the log).
+  const master: MasterSecret = { secret: input.secret, demo: false, mask: false };
+  const headStore = openCredentialStore(master, head.settings.epoch);
   const headConfigs = renderAll(head, headStore, now);
   let base = input.base;
   const problems = [...input.baseProblems];
   let baseConfigs = new Map<string, SingBoxConfig>();
   // Same epoch, same store: identical inputs then give identical bytes on both sides.
-  const baseStore = base && base.settings.epoch !== head.settings.epoch ? new CredentialStore(secret, base.settings.epoch) : headStore;
+  const baseStore = base && base.settings.epoch !== head.settings.epoch ? openCredentialStore(master, base.settings.epoch) : headStore;
   if (base) {
     try {
       baseConfigs = renderAll(base, baseStore, now);
