@@ -51,6 +51,14 @@ export const commands: Command[] = [
     run: async (ctx, args) => (await import('./shards.ts')).runShards(ctx, args),
   },
   {
+    name: 'github vantages',
+    summary: 'list the self-hosted probe vantages of fleet.yaml (the probe-vantage.yml matrix)',
+    options: [],
+    examples: ['npm run fleet -- github vantages'],
+    details: 'Prints a JSON list of names and, in Actions, sets the step outputs matrix (JSON) and any (true/false).',
+    run: async (ctx, args) => (await import('./vantages.ts')).runVantages(ctx, args),
+  },
+  {
     name: 'singbox install',
     summary: 'download a sing-box release, verify its SHA-256 against a pin, and put the binary into a directory',
     options: [

@@ -30,4 +30,13 @@ export const commands: Command[] = [
     details: 'Needs FLEET_SECRET. Made with the demo secret, the file says `demo: true`. The nodes let the probe user reach only the probe URL, so the file opens nothing else; still keep it out of Git.',
     run: async (ctx, args) => (await import('./run.ts')).runManifest(ctx, args),
   },
+  {
+    name: 'probe vantage-key',
+    summary: "print the signing key of a self-hosted vantage (on your machine, never in CI); status merge accepts that vantage's runs only with it",
+    args: '<VANTAGE>',
+    options: [],
+    examples: ['npm run -s fleet -- probe vantage-key home-cn | gh secret set BOXFLEET_VANTAGE_KEY --env vantage-home-cn'],
+    details: 'Needs FLEET_SECRET. The key is HMAC-SHA256(FLEET_SECRET, "vantage-key|v1|<epoch>|<vantage>"): one vantage\'s key signs only that vantage\'s runs. The probe on the vantage reads it from BOXFLEET_VANTAGE_KEY; the probe manifest stays keyless. Refused when GITHUB_ACTIONS or CI is true.',
+    run: async (ctx, args) => (await import('./run.ts')).runVantageKey(ctx, args),
+  },
 ];

@@ -65,6 +65,8 @@ export interface ProbeRun {
   duration_ms: number;
   demo: boolean;
   nodes: NodeResult[];
+  /** MAC with the vantage's key (status/signature.ts); status push and merge require it. */
+  signature?: { alg: 'hmac-sha256-v1'; mac: string };
 }
 
 /** Thrown inside a layer to classify a failure. */

@@ -25,5 +25,6 @@ export {
 } from './node.ts';
 export { probeCredentials, PROBE_USER, PROBE_LABELS } from './probe.ts';
 export { CredentialStore, openCredentialStore } from './store.ts';
+export { vantageKey, VANTAGE_KEY_ENV, VANTAGE_KEY_PATTERN } from './vantage.ts';
 export { inActions, maskValue, maskFields } from './mask.ts';
 export { redactor, REDACTED, MIN_REDACT_LENGTH } from './redact.ts';

@@ -4,6 +4,7 @@
 import { nodeCredentials, type NodeCredentials } from './node.ts';
 import { probeCredentials } from './probe.ts';
 import { userCredentials, type UserCredentials } from './user.ts';
+import { vantageKey } from './vantage.ts';
 import { counter } from './formats.ts';
 import type { MasterSecret } from './master.ts';
 import { maskValue } from './mask.ts';
@@ -63,6 +64,13 @@ export class CredentialStore {
       this.#nodes.set(key, creds);
     }
     return creds;
+  }
+
+  /** The signing key of a probe vantage (see vantage.ts). */
+  vantageKey(name: string): string {
+    const key = vantageKey(this.#secret, this.epoch, name);
+    this.#record(key);
+    return key;
   }
 
   /**

@@ -6,12 +6,15 @@ const BRANCH: OptionSpec[] = [
   { name: 'branch', value: 'NAME', help: 'status branch (default: fleet.yaml probe.status_branch, else fleet-status)' },
 ];
 
+const ADMISSION = 'Needs FLEET_SECRET and fleet.yaml: a run is accepted only when it names a vantage of probe.vantages (with its region), its signature verifies with that vantage\'s key (`probe vantage-key`), it is dated at most 5 minutes ahead of and at most 24 hours behind this machine\'s clock, and it is newer than every run of that vantage already on the branch.';
+
 export const commands: Command[] = [
   {
     name: 'status push',
     summary: "add this probe run to the status branch and update latest.json (retries when another vantage pushed first)",
     options: [{ name: 'run', value: 'FILE', help: 'the run file written by `fleet probe --out` (default build/probe-run.json)' }, ...BRANCH],
-    examples: ['npm run fleet -- status push --run build/probe-run.json --now 2026-11-26T12:00:00Z'],
+    examples: ['npm run fleet -- status push --run build/probe-run.json'],
+    details: ADMISSION,
     run: async (ctx, args) => (await import('./run.ts')).runPush(ctx, args),
   },
   {
@@ -20,6 +23,7 @@ export const commands: Command[] = [
     args: '<FILE...>',
     options: [...BRANCH],
     examples: ['npm run fleet -- status merge uploads/*.json'],
+    details: `${ADMISSION} Each file is admitted on its own: the others are merged, refused ones are named with the reason, and the exit is 1.`,
     run: async (ctx, args) => (await import('./run.ts')).runMerge(ctx, args),
   },
   {

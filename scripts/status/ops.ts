@@ -9,21 +9,32 @@ import { readTree, writeTree } from './store.ts';
 import type { ProbeRun } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
 
-export interface PushResult { added: string[]; skipped: string[]; attempts: number }
+export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
 
 /**
  * Adds run files (written once: an existing path is left alone) and folds them into
  * latest.json. Used by `status push` (this vantage's run) and `status merge` (uploads).
+ * A vantage's runs only move forward: one not newer than the newest run already stored
+ * for its vantage is refused (a replay of an old run must not bring back its states).
  */
 export async function pushRuns(ref: BranchRef, runs: ProbeRun[]): Promise<PushResult> {
   let added: string[] = [];
   let skipped: string[] = [];
+  let refused: PushResult['refused'] = [];
+  const inOrder = [...runs].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const r = await updateBranch(ref, (tree) => {
-    added = []; skipped = [];
+    added = []; skipped = []; refused = [];
     const fresh: { path: string; run: ProbeRun }[] = [];
-    for (const run of runs) {
+    const newest = newestPerVantage(tree);
+    for (const run of inOrder) {
       const path = runFileName(run);
       if (tree.runs.has(path) || compactedAlready(tree, run)) { skipped.push(path); continue; }
+      const last = newest.get(run.vantage.name);
+      if (last !== undefined && last >= Date.parse(run.time)) {
+        refused.push({ path, reason: `it is not newer than the newest run of vantage "${run.vantage.name}" already stored (${new Date(last).toISOString()})` });
+        continue;
+      }
+      newest.set(run.vantage.name, Date.parse(run.time));
       tree.runs.set(path, run);
       fresh.push({ path, run });
       added.push(path);
@@ -32,7 +43,20 @@ export async function pushRuns(ref: BranchRef, runs: ProbeRun[]): Promise<PushRe
     const names = added.map((p) => p.replace(/^runs\//, '')).join(', ');
     return { changed: added.length > 0, message: `status: add ${added.length} run(s): ${names} [skip ci]` };
   });
-  return { added, skipped, attempts: r.attempts };
+  return { added, skipped, refused, attempts: r.attempts };
+}
+
+/** Per vantage, the time (ms) of its newest run on the branch, in runs/ or folded into history. */
+function newestPerVantage(tree: ReturnType<typeof readTree>): Map<string, number> {
+  const newest = new Map<string, number>();
+  const see = (vantage: string, time: string): void => {
+    const t = Date.parse(time);
+    if (!(t <= (newest.get(vantage) ?? -Infinity))) newest.set(vantage, t);
+  };
+  for (const run of tree.runs.values()) see(run.vantage.name, run.time);
+  for (const h of tree.history.values()) for (const p of h.points) if (p.resolution === 'run' && p.vantage) see(p.vantage, p.t);
+  for (const node of Object.values(tree.latest?.nodes ?? {})) for (const [name, v] of Object.entries(node.vantages)) see(name, v.time);
+  return newest;
 }
 
 /** A run older than the compaction window that history already covers is not re-added. */

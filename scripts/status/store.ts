@@ -19,7 +19,14 @@ function readJson(dir: string, rel: string): unknown {
  * certificate names can never make the whole run, and so every node's results, be refused.
  */
 export function readRunFile(path: string): ProbeRun {
-  return validateStatus('run', tameRun(parseStatusJson(readFileSync(path, 'utf8'), path)), path);
+  return readArrivingRun(path).run;
+}
+
+/** The run as stored (tamed, validated) and as signed (the parsed file, untouched). */
+export function readArrivingRun(path: string): { run: ProbeRun; signed: unknown } {
+  const text = readFileSync(path, 'utf8');
+  const signed = parseStatusJson(text, path);
+  return { run: validateStatus('run', tameRun(parseStatusJson(text, path)), path), signed };
 }
 
 const RUN_TEXT_LIMITS = { detail: 300, address: 300 } as const;

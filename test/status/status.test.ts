@@ -11,21 +11,9 @@ import { compactTree } from '../../scripts/status/compact.ts';
 import { compactBranch, pullBranch, pushRuns } from '../../scripts/status/ops.ts';
 import { readStatus, StatusFileError } from '../../scripts/status/reader.ts';
 import { closeClone, objectBytes, openClone, type BranchRef } from '../../scripts/status/git.ts';
-import type { NodeState, ProbeRun, StatusTree } from '../../scripts/status/types.ts';
+import type { ProbeRun, StatusTree } from '../../scripts/status/types.ts';
 import { cli } from '../probe/cli.ts';
-
-const T0 = Date.parse('2026-11-26T12:00:00Z');
-const at = (minutes: number): Date => new Date(T0 + minutes * 60_000);
-
-function run(vantage: string, region: string, minutes: number, states: Record<string, NodeState>): ProbeRun {
-  return {
-    schema_version: 1, time: at(minutes).toISOString(), vantage: { name: vantage, region }, probe_url_host: 'probe.test', timeout_ms: 2000, duration_ms: 10, demo: true,
-    nodes: Object.entries(states).map(([node, state]) => ({
-      node, region: 'asia', maintenance: false, state,
-      endpoints: [{ node, tag: 'trojan-443', type: 'trojan' as const, deepest: state === 'up' ? 'proxy' as const : 'none' as const, ok: state === 'up', ...(state === 'up' ? {} : { error: 'timeout' as const }), latency_ms: state === 'up' ? { tcp: 5, tls: 9, proxy: 20 + minutes % 7 } : {} }],
-    })),
-  };
-}
+import { at, cleanCopies, run, signedRunFile, STATUS_SECRET, statusFleet } from './helpers.ts';
 
 describe('status store', () => {
   let dir = '';
@@ -37,7 +25,7 @@ describe('status store', () => {
     bare = join(dir, 'remote.git');
     execFileSync('git', ['init', '--bare', '--quiet', bare], { timeout: 10_000 });
   });
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); cleanCopies(); });
 
   it('4 pushes started together each add their run; latest.json reflects all of them', async () => {
     const runs = ['v1', 'v2', 'v3', 'v4'].map((v, i) => run(v, i < 2 ? 'us' : 'eu', 0, { a: 'up', b: i === 3 ? 'down' : 'up' }));
@@ -110,12 +98,10 @@ describe('status store', () => {
   }, 120_000);
 
   it('the commands push, merge, compact and pull through the CLI contract with a pinned --now', async () => {
-    const f = join(dir, 'cli-run.json');
-    writeFileSync(f, JSON.stringify(run('ci', 'us', 5000, { a: 'up' })));
-    const g = join(dir, 'cli-run2.json');
-    writeFileSync(g, JSON.stringify(run('home-cn', 'cn', 5001, { a: 'down' })));
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-    const base = ['--repo', `file://${bare}`, '--root', dir, '--now', at(5002).toISOString()];
+    const f = signedRunFile(join(dir, 'cli-run.json'), run('github', 'us', 5000, { a: 'up' }));
+    const g = signedRunFile(join(dir, 'cli-run2.json'), run('home-cn', 'cn', 5001, { a: 'down' }));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: STATUS_SECRET };
+    const base = ['--repo', `file://${bare}`, '--root', statusFleet(), '--now', at(5002).toISOString()];
     expect((await cli(['status', 'push', '--run', f, ...base], env)).code).toBe(0);
     expect((await cli(['status', 'merge', g, ...base], env)).code).toBe(0);
     expect((await cli(['status', 'compact', '--max-bytes', '1000000', ...base], env)).code).toBe(0);
@@ -128,20 +114,20 @@ describe('status store', () => {
   }, 60_000);
 
   it('a run whose one endpoint says too much (505 characters of certificate names, control characters) is pushed, that text cut; the other nodes\' results stay', async () => {
-    const r = run('ci', 'us', 6000, { a: 'down', b: 'up' });
+    const r = run('github', 'us', 6000, { a: 'down', b: 'up' });
     const names = Array.from({ length: 12 }, (_, i) => `DNS:very-long-subdomain-name-number-${i}.attacker-controlled.example`).join(', ');
     const detail = `certificate is not valid for a.example (it names ${names})\u001b[2J\r::warning::x`;
     expect(detail.length).toBeGreaterThan(500);
     r.nodes[0]!.endpoints[0]!.detail = detail;
-    const f = join(dir, 'long-detail.json');
-    writeFileSync(f, JSON.stringify(r));
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-    const base = ['--repo', `file://${bare}`, '--root', dir, '--now', at(6001).toISOString()];
+    // Signed as the vantage wrote it: cutting the stored copy must not break the signature.
+    const f = signedRunFile(join(dir, 'long-detail.json'), r);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: STATUS_SECRET };
+    const base = ['--repo', `file://${bare}`, '--root', statusFleet(), '--now', at(6001).toISOString()];
     const push = await cli(['status', 'push', '--run', f, ...base], env);
     expect(push.code, push.err).toBe(0);
     const out = join(dir, 'pull-long');
     expect((await cli(['status', 'pull', '--out', out, ...base], env)).code).toBe(0);
-    expect(readStatus(out).latest('b')!.vantages.ci!.state).toBe('up');
+    expect(readStatus(out).latest('b')!.vantages.github!.state).toBe('up');
     const file = readdirSync(join(out, 'runs')).find((n) => n === runFileName(r).slice(5))!;
     const stored = JSON.parse(readFileSync(join(out, 'runs', file), 'utf8')) as ProbeRun;
     const kept = stored.nodes.find((n) => n.node === 'a')!.endpoints[0]!.detail!;

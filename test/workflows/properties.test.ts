@@ -30,13 +30,13 @@ const SECRETS: Record<string, string[]> = {
   'drift.yml': ['FLEET_SECRET', 'SSH_PRIVATE_KEY'],
   'pages.yml': ['FLEET_SECRET'],
   'plan-comment.yml': [],
-  'probe-vantage.yml': ['PROBE_MANIFEST'],
+  'probe-vantage.yml': ['BOXFLEET_VANTAGE_KEY', 'PROBE_MANIFEST'],
   'probe.yml': ['FLEET_SECRET', 'TELEGRAM_BOT_TOKEN'],
   'validate.yml': [],
 };
 
 /** The fleet commands that need FLEET_SECRET; a step giving it to anything else leaks it. */
-const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe manifest']);
+const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe manifest', 'status push', 'status merge']);
 
 /** Write permissions, per workflow and job: anything more (or less) is a change to review. */
 const WRITES: Record<string, Record<string, string[]>> = {
@@ -44,7 +44,7 @@ const WRITES: Record<string, Record<string, string[]>> = {
   'drift.yml': { drift: ['issues'] },
   'pages.yml': { build: [], deploy: ['id-token', 'pages'] },
   'plan-comment.yml': { comment: ['pull-requests'] },
-  'probe-vantage.yml': { probe: [] },
+  'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
   'validate.yml': { validate: ['pull-requests'] },
 };
@@ -169,12 +169,16 @@ describe('workflows: triggers and concurrency', () => {
     expect(c['cancel-in-progress']).toBe(false);
   });
 
-  it('probe-vantage: its own group, self-hosted runner, short timeout, read-only', () => {
+  it('probe-vantage: its own group, one job per vantage on its own runner and environment, short timeout, read-only', () => {
     const w = workflow('probe-vantage.yml');
     const others = all.filter((x) => x.file !== w.file).map((x) => x.concurrency?.group.toLowerCase());
     expect(w.concurrency?.group).toBeTruthy();
     expect(others).not.toContain(w.concurrency!.group.toLowerCase());
-    expect(w.jobs.probe['runs-on']).toEqual(['self-hosted', 'boxfleet-vantage']);
+    expect(w.jobs.vantages['runs-on']).toEqual(['self-hosted', 'boxfleet-vantage']);
+    expect(w.jobs.probe['runs-on']).toEqual(['self-hosted', 'boxfleet-vantage-${{ matrix.vantage }}']);
+    // The signing key is a secret of the vantage's own environment, not of the repository.
+    expect((w.jobs.probe as { environment?: unknown }).environment).toBe('vantage-${{ matrix.vantage }}');
+    expect(JSON.stringify((w.jobs.probe as { strategy?: unknown }).strategy)).toContain('fromJSON(needs.vantages.outputs.matrix)');
     expect(w.jobs.probe['timeout-minutes']).toBeLessThanOrEqual(15);
     expect(w.jobs.probe.permissions).toEqual({ contents: 'read' });
     expect(steps(w.jobs.probe).some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
