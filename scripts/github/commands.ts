@@ -13,7 +13,8 @@ export const commands: Command[] = [
     options: [
       { name: 'pr', value: 'N', help: 'pull request number' },
       { name: 'file', value: 'FILE', help: 'the plan, written by `fleet plan --format md`' },
-      { name: 'head-sha', value: 'SHA', help: 'post only if the pull request\'s head is this commit (plan from a fork\'s artifact)' },
+      { name: 'head-sha', value: 'SHA', help: 'post only if the pull request\'s head is this commit (a fork\'s pull request)' },
+      { name: 'code-commit', value: 'SHA', help: 'the commit whose code computed the plan, named in the comment' },
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github plan-comment --pr 42 --file plan.md'],
     details: `One comment per pull request, found by its marker. ${API_ENV}`,

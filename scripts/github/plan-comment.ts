@@ -16,9 +16,12 @@ export const MAX_BODY = 65_000;
  * when the plan was written with `npm run` instead of `npm run -s`) is dropped; a file
  * without the marker gets it, so the next run still finds the comment.
  */
-export function planBody(text: string): string {
+export function planBody(text: string, codeCommit?: string): string {
   const at = text.indexOf(PLAN_MARKER);
-  const body = at >= 0 ? text.slice(at) : `${PLAN_MARKER}\n${text}`;
+  const plan = at >= 0 ? text.slice(at) : `${PLAN_MARKER}\n${text}`;
+  // Who computed it: a reader can tell a plan made by the repository's own code from one a
+  // pull request's code could have written.
+  const body = codeCommit ? `${plan.replace(/\n*$/, '\n')}\n_Computed by boxfleet at \`${codeCommit}\` (this repository's code; the pull request's fleet files read as data)._\n` : plan;
   if (body.length <= MAX_BODY) return body;
   return `${body.slice(0, MAX_BODY)}\n\n_The plan is longer than a comment can hold; the full plan is in the validate run's job summary._\n`;
 }
@@ -30,9 +33,11 @@ export async function runPlanComment(ctx: CommandContext, args: ParsedArgs): Pro
   if (!file) throw new UsageError('--file FILE is required');
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch { throw new OperationError(`cannot read ${file}`); }
-  const body = planBody(text);
   const headSha = args.options['head-sha'] as string | undefined;
   if (headSha !== undefined && !/^[0-9a-f]{40}$/.test(headSha)) throw new UsageError('--head-sha must be a full 40-hex commit SHA');
+  const codeCommit = args.options['code-commit'] as string | undefined;
+  if (codeCommit !== undefined && !/^[0-9a-f]{40}$/.test(codeCommit)) throw new UsageError('--code-commit must be a full 40-hex commit SHA');
+  const body = planBody(text, codeCommit);
   const gh = githubClient(ctx);
   const where = { owner: gh.owner, repo: gh.repo, issue_number: pr };
 

@@ -22,11 +22,15 @@ export const commands: Command[] = [
   {
     name: 'plan',
     summary: 'show what a change does to node configs and user access, compared with a Git ref',
-    options: [{ name: 'base', value: 'REF', help: 'Git ref to compare with (e.g. origin/main); required' }],
+    options: [
+      { name: 'base', value: 'REF', help: 'Git ref to compare with (e.g. origin/main); required' },
+      { name: 'head', value: 'REF', help: "plan this Git ref's fleet files instead of the working tree (read as data: a fork's pull request, without its code)" },
+    ],
     formats: ['text', 'md', 'json'],
     examples: [
       'npm run fleet -- plan --base origin/main',
       'npm run fleet -- plan --base origin/main --format md > plan.md   # PR comment',
+      'npm run fleet -- plan --base HEAD~1 --head HEAD',
     ],
     details:
       'Renders the fleet at REF and in the working tree with a throwaway secret and compares them: nodes added, removed ' +

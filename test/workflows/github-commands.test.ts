@@ -72,14 +72,18 @@ describe('fleet github plan-comment', () => {
   });
 
   it('with --head-sha it posts nothing unless the pull request\'s head can be confirmed', async () => {
-    // The stand-in does not serve GET /pulls/{n} (501): the command must fail closed.
-    gh.addPullRequest(9);
+    // A pull request that has moved on (or another one the artifact names) gets nothing;
+    // one the API does not know fails closed.
+    gh.addPullRequest(9, 'moved on', { sha: 'b'.repeat(40), repo: 'mallory/fleet' });
     const env = actionsEnv();
     writeFileSync(join(dir, 'plan.md'), `${PLAN_MARKER}\nplan`);
     const r = await fleet(['github', 'plan-comment', '--pr', '9', '--head-sha', 'a'.repeat(40), '--file', join(dir, 'plan.md')], env);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/reading pull request #9 failed \(HTTP 501\)/);
+    expect(r.err).toContain(`pull request #9 is at ${'b'.repeat(12)}, not ${'a'.repeat(12)}`);
     expect(gh.issues.find((i) => i.number === 9)!.comments).toHaveLength(0);
+    const gone = await fleet(['github', 'plan-comment', '--pr', '99', '--head-sha', 'a'.repeat(40), '--file', join(dir, 'plan.md')], env);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toMatch(/reading pull request #99 failed \(HTTP 404\)/);
   });
 
   it('refuses without a token, and never prints the token', async () => {

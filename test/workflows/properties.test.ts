@@ -159,7 +159,7 @@ describe('workflows: triggers and concurrency', () => {
     expect(w.on).toEqual({ workflow_run: { workflows: ['validate'], types: ['completed'] } });
     const checkout = steps(w.jobs.comment).find((s) => s.uses?.startsWith('actions/checkout@'));
     expect(checkout?.with?.ref).toBe('${{ github.event.repository.default_branch }}');
-    // The fork's head may only be compared against, never checked out or fetched.
+    // The fork's head is never checked out: only fetched as data (fork-plan.test.ts).
     for (const s of steps(w.jobs.comment)) expect(JSON.stringify(s.with ?? {})).not.toMatch(/workflow_run\.head|refs\/pull/);
   });
 

@@ -22,6 +22,8 @@ export interface PlanInput {
   base: Fleet | undefined;
   baseProblems: string[];
   head: Fleet;
+  /** What the head is: "working tree", or "<ref> (<commit>)" with --head. */
+  headName?: string;
   now: Date;
   secret: Buffer;
 }
@@ -66,7 +68,7 @@ export function buildPlan(input: PlanInput): { plan: Plan; secrets: string[] } {
   if (base && base.settings.epoch !== head.settings.epoch) problems.push(`fleet epoch ${base.settings.epoch} → ${head.settings.epoch}: every credential changes`);
   const plan: Plan = {
     base: { ref: input.ref, commit: input.commit, valid: base !== undefined, problems },
-    head: 'working tree',
+    head: input.headName ?? 'working tree',
     now: now.toISOString().replace('.000Z', 'Z'),
     nodes,
     users: diffUsers(base, head, now),
@@ -85,14 +87,19 @@ export async function runPlan(ctx: CommandContext, args: ParsedArgs): Promise<nu
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const ref = args.options.base;
   if (typeof ref !== 'string' || ref === '') throw new UsageError('--base REF is required (e.g. --base origin/main)');
+  const headRef = args.options.head;
+  if (headRef !== undefined && (typeof headRef !== 'string' || headRef === '')) throw new UsageError('--head needs a Git ref (e.g. --head FETCH_HEAD)');
   const root = resolve(ctx.root);
-  const headResult = loadFleet(root, ctx.now);
+  // With --head the head is read from Git as data too (fleet.yaml, nodes/, users/ only),
+  // so a fork's files can be planned without checking out, let alone running, its code.
+  const head = headRef === undefined ? undefined : await gitSource(root, headRef);
+  const headResult = loadFleet(root, ctx.now, head?.source);
   for (const w of warningsOf(headResult.diagnostics)) ctx.io.err(formatDiagnostic(w));
   if (!headResult.fleet) throw new FleetInputError(errorsOf(headResult.diagnostics));
   const { source, commit } = await gitSource(root, ref);
   const baseResult = loadFleet(root, ctx.now, source);
   const { plan } = buildPlan({
-    ref, commit, base: baseResult.fleet,
+    ref, commit, base: baseResult.fleet, headName: head ? `${headRef} (${head.commit.slice(0, 12)})` : undefined,
     baseProblems: baseResult.fleet ? [] : errorsOf(baseResult.diagnostics).map(formatDiagnostic),
     head: headResult.fleet, now: ctx.now, secret: randomBytes(48),
   });

@@ -10,6 +10,8 @@ export interface StandInIssue {
   number: number; title: string; body: string; state: 'open' | 'closed';
   labels: string[]; comments: { id: number; body: string; created_at: string }[];
   created_at: string; updated_at: string; closed_at: string | null; pull_request?: boolean;
+  /** A pull request's head commit and the repository it comes from (a fork's full name). */
+  head?: { sha: string; repo: string };
 }
 
 export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number }
@@ -23,7 +25,7 @@ export interface GitHubStandIn {
   violations: string[];
   requests: { method: string; path: string; operationId?: string }[];
   failNext(f: InjectedFailure): void;
-  addPullRequest(number: number, title?: string): void;
+  addPullRequest(number: number, title?: string, head?: { sha: string; repo: string }): void;
   stop(): Promise<void>;
 }
 
@@ -34,9 +36,9 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
     url: '', owner: opts.owner ?? 'acme', repo: opts.repo ?? 'fleet',
     issues: [], dispatches: [], violations: [], requests: [],
     failNext: (f) => failures.push({ ...f, times: f.times ?? 1 }),
-    addPullRequest: (number, title = `PR ${number}`) => {
+    addPullRequest: (number, title = `PR ${number}`, head) => {
       const t = clock().toISOString();
-      state.issues.push({ number, title, body: '', state: 'open', labels: [], comments: [], created_at: t, updated_at: t, closed_at: null, pull_request: true });
+      state.issues.push({ number, title, body: '', state: 'open', labels: [], comments: [], created_at: t, updated_at: t, closed_at: null, pull_request: true, head });
     },
     stop: () => new Promise((r) => server.close(() => r())),
   };
@@ -128,6 +130,15 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
           if (c) { c.body = String(body!.body); return [200, commentView(state, i, c)]; }
         }
         return [404, { message: 'Not Found' }];
+      }
+      case 'pulls/get': {
+        const i = find(m.params.pull_number);
+        if (!i?.pull_request || !i.head) return [404, { message: 'Not Found' }];
+        return [200, {
+          number: i.number, state: i.state, title: i.title,
+          head: { sha: i.head.sha, ref: 'main', repo: { full_name: i.head.repo } },
+          base: { ref: 'main', repo: { full_name: `${state.owner}/${state.repo}` } },
+        }];
       }
       case 'issues/create-label': labels.add(String(body!.name)); return [201, { name: body!.name, color: body!.color ?? 'ededed' }];
       case 'issues/get-label': return labels.has(m.params.name) ? [200, { name: m.params.name }] : [404, { message: 'Not Found' }];
