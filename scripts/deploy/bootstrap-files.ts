@@ -6,7 +6,11 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { UDP_TYPES, type Fleet, type Node } from '../model/types.ts';
 import type { CredentialStore } from '../secrets/index.ts';
+import { sudoersFile } from './privileges.ts';
 import { NODE_SCRIPT } from './ssh.ts';
+
+/** Where the node keeps the public key that verifies sing-box pins (root-owned). */
+export const PIN_PUB = '/etc/boxfleet/singbox-pin.pub';
 
 export interface NodeFile {
   path: string;
@@ -104,8 +108,6 @@ const BBR = '# Written by boxfleet: BBR congestion control with fair queueing.\n
 const TIMESYNC = '# Written by boxfleet: REALITY rejects clients whose clock is off by more than a minute.\n[Time]\nNTP=time.cloudflare.com pool.ntp.org\n';
 const SSHD = '# Written by boxfleet: keys only.\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nPermitEmptyPasswords no\n';
 
-const sudoers = (user: string): string =>
-  `# Written by boxfleet: the deploy user may run the node script as root, and nothing else.\n${user} ALL=(root) NOPASSWD: ${NODE_SCRIPT}\n`;
 
 export type MonitoringFiles = (fleet: Fleet, node: Node) => NodeFile[];
 
@@ -138,7 +140,9 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
     { path: '/etc/sysctl.d/90-boxfleet-bbr.conf', mode: 0o644, content: BBR },
     { path: '/etc/systemd/timesyncd.conf.d/boxfleet.conf', mode: 0o644, content: TIMESYNC },
     { path: '/etc/ssh/sshd_config.d/90-boxfleet.conf', mode: 0o644, content: SSHD },
-    { path: '/etc/sudoers.d/boxfleet', mode: 0o440, content: sudoers(node.ssh.user) },
+    { path: '/etc/sudoers.d/boxfleet', mode: 0o440, content: sudoersFile(node.ssh.user) },
+    // The public half of the pin key: a sing-box release is installed only with a pin it verifies.
+    { path: PIN_PUB, mode: 0o644, content: store.pinSigner().publicKeyPem },
     ...monitoring,
   ];
   if (node.tls?.mode === 'self-signed' && node.tls.certificate) {

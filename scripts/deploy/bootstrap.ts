@@ -3,28 +3,15 @@
 // through the deploy user and the node script, like a deploy. Either way the node script
 // does the writing, so both paths share one code path on the node.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { expectPositionals } from '../cli/args.ts';
 import { requireFleet } from '../cli/context.ts';
 import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
-import type { Fleet, Node } from '../model/types.ts';
+import type { Node } from '../model/types.ts';
 import { openCredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
-import { downloadPinned, releaseUrl, sha256Hex } from './release.ts';
+import { pinnedRelease, signedPin } from './release.ts';
 import { buildManifest, loadMonitoringFiles, nodeScript, parseHostFlags } from './bootstrap-files.ts';
 import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
 import { NODE_SCRIPT, openSession, sq, type Session } from './ssh.ts';
-
-/** The pinned release tarball: a local file (--release) or a download, verified either way. */
-async function releaseTarball(fleet: Fleet, node: Node, file: string | undefined): Promise<Buffer> {
-  const { version, sha256: pins } = fleet.settings.singbox;
-  const want = pins[node.arch];
-  if (!want) throw new OperationError(`fleet.yaml pins no sha256 for sing-box ${version} on ${node.arch}: add singbox.sha256.${node.arch} from the release page first`);
-  if (!file) return downloadPinned(releaseUrl(fleet.settings, version, node.arch), want, `sing-box ${version} (${node.arch})`);
-  const data = readFileSync(file);
-  const got = sha256Hex(data);
-  if (got !== want) throw new OperationError(`sing-box release ${file} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);
-  return data;
-}
 
 function publicKeyOf(identity: string | undefined): string {
   if (!identity) throw new OperationError('bootstrap needs the deploy key: pass --identity FILE or set SSH_PRIVATE_KEY_FILE (its public key is installed for the deploy user)');
@@ -36,9 +23,9 @@ function publicKeyOf(identity: string | undefined): string {
 }
 
 /** Deploy user first (a bootstrapped node); the bootstrap user when that does not work. */
-async function connect(ctx: CommandContext, node: Node, identity: string | undefined, redact: (t: string) => string): Promise<{ s: Session; first: boolean }> {
+async function connect(ctx: CommandContext, node: Node, identity: string | undefined, redact: (t: string) => string, asRoot: boolean): Promise<{ s: Session; first: boolean }> {
   const opts = sessionOptions(ctx, identity);
-  try {
+  if (!asRoot) try {
     const s = await openSession(sshTarget(node), opts);
     if ((await s.node(['self-version'])).code === 0) return { s, first: false };
     await s.close();
@@ -52,6 +39,8 @@ async function connect(ctx: CommandContext, node: Node, identity: string | undef
   }
 }
 
+const lastLines = (text: string): string => text.trim().split('\n').slice(-3).join(' ');
+
 export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const [name] = expectPositionals(args, 1, 'the node name, e.g. `bootstrap tokyo-1`');
   const fleet = requireFleet(ctx);
@@ -62,16 +51,16 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   store.node(node.name, node.rev); // records the node's secrets for redaction
   const identity = (args.options.identity as string | undefined) ?? ctx.env.SSH_PRIVATE_KEY_FILE;
   const authorizedKey = publicKeyOf(identity);
-  const tarball = await releaseTarball(fleet, node, args.options.release as string | undefined);
+  const tarball = await pinnedRelease(fleet.settings, node.arch, args.options.release as string | undefined);
   const secrets = redactor(store.allSecretValues());
   const redact = (t: string): string => secrets(t).split(node.address).join('[address]').split(node.ssh.host).join('[address]');
   const monitoring = await loadMonitoringFiles();
 
-  const { s, first } = await connect(ctx, node, identity, redact);
+  const { s, first } = await connect(ctx, node, identity, redact, args.options['as-root'] === true);
   const uploads: string[] = [];
   const changed: string[] = [];
   try {
-    ctx.io.err(`bootstrap ${node.name}: connected as ${s.target.user}${first ? ' (first run)' : ' (through the node script)'}`);
+    ctx.io.err(`bootstrap ${node.name}: connected as ${s.target.user}${first ? ' (bootstrap user: every file)' : ' (deploy user: data files only)'}`);
     if (first) {
       // Only the node script itself is installed without it; everything else goes through it.
       const p = await s.upload(nodeScript());
@@ -84,20 +73,24 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
     const flags = parseHostFlags((await s.run('cat /etc/boxfleet/node.env 2>/dev/null || true')).stdout);
     const step = async (what: string, args: string[]): Promise<void> => {
       const r = await s.node(['with-lock', ...args]);
-      if (r.code !== 0) throw new OperationError(`${what} failed on ${node.name} (exit ${r.code}): ${redact(r.stderr.trim().split('\n').slice(-3).join(' '))}`);
+      if (r.code === 15) {
+        throw new OperationError(`${what} on ${node.name}: ${redact(lastLines(r.stderr))}; the deploy user may not change these. ` +
+          `Run it as ${node.ssh.bootstrap_user}: npm run fleet -- bootstrap ${node.name} --as-root --identity KEY_OF_${node.ssh.bootstrap_user.toUpperCase()}`);
+      }
+      if (r.code !== 0) throw new OperationError(`${what} failed on ${node.name} (exit ${r.code}): ${redact(lastLines(r.stderr))}`);
       for (const line of r.stdout.split('\n')) {
         if (line.startsWith('changed ')) changed.push(line);
         else if (line.startsWith('skipped ')) ctx.io.err(`  ${line}`);
       }
     };
-    const tb = await s.upload(tarball);
-    uploads.push(tb);
-    const { version, sha256: pins } = fleet.settings.singbox;
-    await step('installing sing-box', ['install-singbox', tb, pins[node.arch]!, version]);
+    // Files first: a first bootstrap installs the pin key the release is then checked with.
     const manifest = buildManifest(fleet, node, store, authorizedKey, flags, monitoring ? monitoring(fleet, node) : []);
     const mf = await s.upload(JSON.stringify(manifest));
     uploads.push(mf);
-    await step('bootstrap', ['bootstrap', mf]);
+    await step(first ? 'bootstrap' : 'refresh', [first ? 'bootstrap' : 'refresh', mf]);
+    const tb = await s.upload(tarball);
+    uploads.push(tb);
+    await step('installing sing-box', ['install-singbox', tb, ...signedPin(fleet, node, store)]);
   } finally {
     if (uploads.length) await s.run(`rm -f ${uploads.map(sq).join(' ')}`).catch(() => undefined);
     await s.close();

@@ -41,9 +41,13 @@ export const commands: Command[] = [
     name: 'bootstrap',
     summary: 'make a bare VPS a boxfleet node: sing-box, node script, deploy user, firewall, TLS files (idempotent)',
     args: '<node>',
-    options: [identity, { name: 'release', value: 'FILE', help: 'a local sing-box release tarball (default: download the pinned release); checked against fleet.yaml singbox.sha256' }],
-    examples: ['FLEET_SECRET=… npm run fleet -- bootstrap tokyo-1 --identity ~/.ssh/boxfleet_deploy'],
-    details: 'The first run logs in as ssh.bootstrap_user (root); later runs go through the deploy user and report "no change" when there is none.',
+    options: [
+      identity,
+      { name: 'release', value: 'FILE', help: 'a local sing-box release tarball (default: download the pinned release); checked against fleet.yaml singbox.sha256' },
+      { name: 'as-root', help: 'log in as ssh.bootstrap_user even on a bootstrapped node: needed when root-run files change (a new node script, units, sudoers, sshd, node.env)' },
+    ],
+    examples: ['FLEET_SECRET=… npm run fleet -- bootstrap tokyo-1 --identity ~/.ssh/boxfleet_deploy', 'FLEET_SECRET=… npm run fleet -- bootstrap tokyo-1 --as-root --identity ~/.ssh/boxfleet_root'],
+    details: 'The first run logs in as ssh.bootstrap_user (root); later runs go through the deploy user, which may change only data files (TLS certificate and key, monitoring data) and reports "no change" when there is none. Anything root runs or trusts changes only with --as-root.',
     run: async (ctx, args) => (await import('./bootstrap.ts')).runBootstrap(ctx, args),
   },
 ];

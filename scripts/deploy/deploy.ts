@@ -5,8 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { intOption, listOption } from '../cli/args.ts';
 import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
-import { loadInputs, probeNode, selectTargets, sessionOptions, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
-import { deployNode, type NodeResult } from './node-deploy.ts';
+import { loadInputs, probeNode, selectTargets, sessionOptions, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
+import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
+import { pinnedRelease, signedPin, type Arch } from './release.ts';
 import { printReport, progressLine } from './report.ts';
 import type { Session } from './ssh.ts';
 
@@ -14,14 +15,18 @@ interface Candidate {
   r: Rendered;
   session: Session;
   reason: string;
+  /** The node runs another sing-box than fleet.yaml pins. */
+  binary: boolean;
+  configChanged: boolean;
 }
 
 /** Why a node needs a deploy, or undefined when it runs exactly the rendered config. */
-export function changeReason(r: Rendered, s: NodeStatus): string | undefined {
-  if (s.config_sha256 !== r.sha256) return s.config_sha256 ? 'config differs' : 'no config yet';
-  if (s.marker?.config_sha256 !== r.sha256) return 'no marker for this config';
-  if (!s.active) return 'sing-box is not running';
-  return undefined;
+export function changeReason(r: Rendered, s: NodeStatus, version?: string): string | undefined {
+  const binary = version !== undefined && s.singbox_version !== version ? `sing-box ${s.singbox_version ?? 'none'} → ${version}` : undefined;
+  const config = s.config_sha256 !== r.sha256 ? (s.config_sha256 ? 'config differs' : 'no config yet')
+    : s.marker?.config_sha256 !== r.sha256 ? 'no marker for this config'
+    : !s.active ? 'sing-box is not running' : undefined;
+  return binary && config ? `${binary}; ${config}` : binary ?? config;
 }
 
 function commitOf(ctx: CommandContext): string {
@@ -73,12 +78,16 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     const t0 = Date.now();
     const p = await probeNode(r, opts, redact);
     if (!p.session || !p.status) return finish({ node: r.node.name, outcome: 'unreachable', detail: p.error ?? 'unreachable', ms: Date.now() - t0 });
-    const reason = changeReason(r, p.status);
+    const reason = changeReason(r, p.status, fleet.settings.singbox.version);
     if (!reason) {
       await p.session.close();
       return finish({ node: r.node.name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
     }
-    candidates.push({ r, session: p.session, reason });
+    candidates.push({
+      r, session: p.session, reason,
+      binary: p.status.singbox_version !== fleet.settings.singbox.version,
+      configChanged: changeReason(r, p.status) !== undefined,
+    });
   });
   candidates.sort((a, b) => a.r.node.name.localeCompare(b.r.node.name));
 
@@ -86,7 +95,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     if (dryRun) {
       for (const c of candidates) finish({ node: c.r.node.name, outcome: 'would deploy', detail: `${c.reason} (dry run: nothing written)`, ms: 0 });
     } else {
-      await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish);
+      await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish, binaryChange(inputs));
     }
   } finally {
     await Promise.all(candidates.map((c) => c.session.close()));
@@ -98,6 +107,28 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   return ok ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * The pinned release per architecture, downloaded (and checked against its pin) once per
+ * run and only when a node needs it, with the pin signed for install-singbox.
+ */
+function binaryChange(inputs: DeployInputs): (c: Candidate) => BinaryChange | undefined {
+  const { fleet, store } = inputs;
+  const tarballs = new Map<Arch, Promise<Buffer>>();
+  return (c) => {
+    if (!c.binary) return undefined;
+    const arch = c.r.node.arch;
+    return {
+      version: fleet.settings.singbox.version,
+      pin: signedPin(fleet, c.r.node, store),
+      tarball: () => {
+        let p = tarballs.get(arch);
+        if (!p) tarballs.set(arch, (p = pinnedRelease(fleet.settings, arch)));
+        return p;
+      },
+    };
+  };
+}
+
 async function rollout(
   ctx: CommandContext,
   candidates: Candidate[],
@@ -105,13 +136,14 @@ async function rollout(
   policy: { canary?: string; max_fail_percent: number },
   redact: (t: string) => string,
   finish: (r: NodeResult) => void,
+  binary: (c: Candidate) => BinaryChange | undefined,
 ): Promise<void> {
   const commit = commitOf(ctx);
   const truncate = new Set((ctx.env.BOXFLEET_FAULT_TRUNCATE_UPLOAD ?? '').split(',').filter(Boolean));
   let failed = 0;
   const one = async (c: Candidate): Promise<boolean> => {
     const t0 = Date.now();
-    const res = await deployNode(c.session, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name) });
+    const res = await deployNode(c.session, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name), binary: binary(c), configChanged: c.configChanged });
     const ok = res.outcome === 'deployed';
     if (!ok) failed++;
     finish({ ...res, detail: res.outcome === 'deployed' ? `${c.reason}; deployed` : res.detail, ms: Date.now() - t0 });

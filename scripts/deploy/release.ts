@@ -4,7 +4,9 @@
 // are accepted only when they match a pinned SHA-256.
 import { createHash } from 'node:crypto';
 import { OperationError } from '../cli/types.ts';
-import type { FleetSettings } from '../model/types.ts';
+import { readFileSync } from 'node:fs';
+import type { Fleet, FleetSettings, Node } from '../model/types.ts';
+import type { CredentialStore } from '../secrets/index.ts';
 
 /** A release tarball is ~15 MB; anything far larger is refused before it is hashed. */
 const MAX_BYTES = 200 * 1024 * 1024;
@@ -31,4 +33,23 @@ export async function downloadPinned(url: string, pin: string, what: string): Pr
   const got = sha256Hex(data);
   if (got !== pin) throw new OperationError(`${what} from ${url} has sha256 ${got}, but the pin is ${pin}: refusing to install it`);
   return data;
+}
+
+/** The fleet's pinned release for `arch`: a local file (`--release`) or a download, verified either way. */
+export async function pinnedRelease(settings: Pick<FleetSettings, 'singbox'>, arch: Arch, file?: string): Promise<Buffer> {
+  const { version, sha256: pins } = settings.singbox;
+  const want = pins[arch];
+  if (!want) throw new OperationError(`fleet.yaml pins no sha256 for sing-box ${version} on ${arch}: add singbox.sha256.${arch} from the release page first`);
+  if (!file) return downloadPinned(releaseUrl(settings, version, arch), want, `sing-box ${version} (${arch})`);
+  const data = readFileSync(file);
+  const got = sha256Hex(data);
+  if (got !== want) throw new OperationError(`sing-box release ${file} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);
+  return data;
+}
+
+/** `VERSION ARCH SHA256 SIGNATURE` for install-singbox: the fleet's pin, signed with the pin key. */
+export function signedPin(fleet: Fleet, node: Node, store: CredentialStore): string[] {
+  const { version, sha256: pins } = fleet.settings.singbox;
+  const sha = pins[node.arch]!;
+  return [version, node.arch, sha, store.pinSigner().sign(version, node.arch, sha)];
 }

@@ -1,5 +1,6 @@
 // Per-node results of deploy and drift as text, JSON, Markdown or GitHub (annotations on
 // stdout plus a job summary table). Every detail string is redacted before it gets here.
+import { markdownText, terminalText } from '../text/escape.ts';
 import { appendFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/types.ts';
 
@@ -14,7 +15,7 @@ const GOOD = new Set(['deployed', 'unchanged', 'in sync', 'would deploy']);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 export function progressLine(r: Row): string {
-  return `${GOOD.has(r.outcome) ? '  ok ' : ' !!  '} ${r.node}: ${r.outcome} (${secs(r.ms)}) — ${r.detail}`;
+  return `${GOOD.has(r.outcome) ? '  ok ' : ' !!  '} ${r.node}: ${r.outcome} (${secs(r.ms)}) — ${terminalText(r.detail)}`;
 }
 
 function counts(rows: Row[]): string {
@@ -26,10 +27,12 @@ function counts(rows: Row[]): string {
 function textTable(rows: Row[]): string[] {
   const w = Math.max(4, ...rows.map((r) => r.node.length));
   const o = Math.max(7, ...rows.map((r) => r.outcome.length));
-  return [`${'node'.padEnd(w)}  ${'result'.padEnd(o)}  ${'time'.padStart(7)}  detail`, ...rows.map((r) => `${r.node.padEnd(w)}  ${r.outcome.padEnd(o)}  ${secs(r.ms).padStart(7)}  ${r.detail}`)];
+  return [`${'node'.padEnd(w)}  ${'result'.padEnd(o)}  ${'time'.padStart(7)}  detail`, ...rows.map((r) => `${r.node.padEnd(w)}  ${r.outcome.padEnd(o)}  ${secs(r.ms).padStart(7)}  ${terminalText(r.detail)}`)];
 }
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Details quote what a node said (sing-box's stderr, a certificate's names): hostile text,
+// shown as typed in every sink, never as a mention, a link, an image or an escape sequence.
+const cell = (s: string): string => markdownText(s);
 
 export function markdownTable(rows: Row[]): string[] {
   return ['| node | result | time | detail |', '|---|---|---:|---|', ...rows.map((r) => `| ${cell(r.node)} | ${cell(r.outcome)} | ${secs(r.ms)} | ${cell(r.detail)} |`)];
@@ -51,7 +54,7 @@ export function printReport(ctx: CommandContext, rows: Row[], opts: { format: st
     case 'github': {
       for (const r of rows.filter((x) => !GOOD.has(x.outcome))) {
         const level = r.outcome === 'skipped' ? 'warning' : 'error';
-        ctx.io.out(`::${level} title=${ghProp(`${r.node}: ${r.outcome}`)}::${ghData(r.detail)}`);
+        ctx.io.out(`::${level} title=${ghProp(`${r.node}: ${r.outcome}`)}::${ghData(terminalText(r.detail))}`);
       }
       const path = ctx.env.GITHUB_STEP_SUMMARY;
       if (path) appendFileSync(path, [`### ${opts.title}`, '', summary, '', ...markdownTable(rows), ''].join('\n') + '\n');

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
 import { checkMihomoProfile, mihomoVersion, renderedMihomoProfiles } from './check-mihomo.ts';
 import { addSummary, cell } from './summary.ts';
+import { markdownText, terminalText } from '../text/escape.ts';
 
 const run = promisify(execFile);
 
@@ -142,13 +143,15 @@ interface Report { tool: string; version: string; results: CheckResult[] }
 function report(ctx: CommandContext, format: string, { tool, version, results }: Report): void {
   const failed = results.filter((r) => !r.ok);
   const head = `${version}: ${results.length - failed.length} of ${results.length} ${tool === 'mihomo -t' ? 'profile(s) pass `mihomo -t`' : 'config(s) pass `sing-box check`'}`;
-  for (const r of results) ctx.io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.file}${r.ok ? '' : `: ${r.message}`}`);
+  // A checker's message can quote the config, whose strings came from fleet files: every
+  // sink gets it inert (terminal, workflow command, Markdown summary).
+  for (const r of results) ctx.io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${terminalText(r.file)}${r.ok ? '' : `: ${terminalText(r.message)}`}`);
   ctx.io.out(head);
   if (format !== 'github') return;
   // At most 10 error annotations show per step; the summary lists every file.
   const data = (t: string) => t.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const prop = (t: string) => data(t).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  for (const r of failed.slice(0, 10)) ctx.io.out(`::error title=${prop(`${tool} (${version})`)}::${data(`${r.file}: ${r.message}`)}`);
+  for (const r of failed.slice(0, 10)) ctx.io.out(`::error title=${prop(`${tool} (${version})`)}::${data(terminalText(`${r.file}: ${r.message}`))}`);
   addSummary(ctx, [`### ${tool}`, '', head, '', '| file | result |', '|---|---|',
-    ...results.map((r) => `| \`${cell(r.file)}\` | ${r.ok ? 'ok' : cell(r.message)} |`), ''].join('\n'));
+    ...results.map((r) => `| \`${cell(r.file)}\` | ${r.ok ? 'ok' : markdownText(r.message)} |`), ''].join('\n'));
 }

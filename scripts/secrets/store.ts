@@ -5,6 +5,7 @@ import { nodeCredentials, type NodeCredentials } from './node.ts';
 import { probeCredentials } from './probe.ts';
 import { userCredentials, type UserCredentials } from './user.ts';
 import { vantageKey } from './vantage.ts';
+import { pinSigner, type PinSigner } from './pin.ts';
 import { counter } from './formats.ts';
 import type { MasterSecret } from './master.ts';
 import { maskValue } from './mask.ts';
@@ -64,6 +65,13 @@ export class CredentialStore {
       this.#nodes.set(key, creds);
     }
     return creds;
+  }
+
+  /** The key that signs sing-box pins for the nodes (see pin.ts). */
+  pinSigner(): PinSigner {
+    const signer = pinSigner(this.#secret);
+    this.#record(signer.seedHex);
+    return signer;
   }
 
   /** The signing key of a probe vantage (see vantage.ts). */

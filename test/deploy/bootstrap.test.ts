@@ -27,7 +27,7 @@ describe('fleet bootstrap', () => {
     const id = ['--identity', hosts().clientKeyPath];
     const first = await tf.cli(['bootstrap', 'h1', ...id]);
     expect(first.code, first.err).toBe(0);
-    expect(first.err).toContain('connected as root (first run)');
+    expect(first.err).toContain('connected as root (bootstrap user: every file)');
     expect(first.out).toMatch(/changed \/usr\/local\/sbin\/boxfleet-node/);
     expect(first.out).toContain(`changed sing-box ${VERSION}`);
     // Downloaded through fleet.yaml's singbox.download_url, as from the release page.
@@ -39,7 +39,7 @@ describe('fleet bootstrap', () => {
     // A local tarball (--release) is verified against the same pin.
     const second = await tf.cli(['bootstrap', 'h1', ...id, '--release', tf.release]);
     expect(second.code, second.err).toBe(0);
-    expect(second.err).toContain('connected as boxfleet (through the node script)');
+    expect(second.err).toContain('connected as boxfleet (deploy user: data files only)');
     expect(second.out).toBe('bootstrap h1: no change');
   });
 

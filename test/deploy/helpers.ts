@@ -39,7 +39,7 @@ export interface TestFleet {
   cleanup(): Promise<void>;
 }
 
-function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unknown>[] = []): Record<string, unknown> {
+export function nodeYaml(h: TestHost, store: CredentialStore, extra: Record<string, unknown>[] = []): Record<string, unknown> {
   const serverName = `${h.name}.boxfleet.test`;
   const key = store.node(h.name, 1).selfSignedKey.privateKeyPem;
   return {

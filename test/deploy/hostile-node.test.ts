@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeStatus } from '../../scripts/deploy/inputs.ts';
 import { issueBody } from '../../scripts/alert/text.ts';
+import { printReport, progressLine } from '../../scripts/deploy/report.ts';
 
 const HEX = 'a'.repeat(64);
 const good = { config_sha256: HEX, singbox_version: '1.12.25', main_pid: 42, active: true, manager: 'pidfile', script_version: 3,
@@ -47,5 +48,31 @@ describe('an incident issue quoting a probe\'s evidence', () => {
     const body = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, false);
     for (const raw of ['[Re-key now](', '@org', '<img', 'https://attacker']) expect(body).not.toContain(raw);
     expect(body).toContain('Re-key now');
+  });
+});
+
+describe('a deploy or drift report quoting what a node said', () => {
+  // What sing-box's stderr on a hostile node can carry into a detail line.
+  const detail = 'sing-box check failed: @org/team ![x](https://attacker.example/p.png) <img src=x> \u001b[2J\r::warning file=x::owned';
+  const rows = [{ node: 'n1', outcome: 'failed', detail, ms: 5 }];
+  const print = (format: string): string => {
+    const out: string[] = [];
+    printReport({ io: { out: (t: string) => out.push(t), err: () => {} }, env: {} } as never, rows, { format, title: 'fleet drift', ms: 5 });
+    return out.join('\n');
+  };
+
+  it('shows it inert in Markdown (the drift issue and job summary): no mention, image, link or HTML', () => {
+    const md = print('md');
+    for (const raw of ['@org', '![x](', 'https://attacker', '<img', '\u001b']) expect(md).not.toContain(raw);
+    expect(md).toContain('org/team');
+  });
+
+  it('never lets it start a line or move the cursor in a terminal or an Actions log', () => {
+    for (const format of ['text', 'github']) {
+      const out = print(format);
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+      expect(out.split('\n').filter((l) => l.startsWith('::warning'))).toEqual([]);
+    }
+    expect(progressLine(rows[0]!)).not.toMatch(/[\r\u001b]/);
   });
 });

@@ -1,0 +1,158 @@
+// #12 item 4: a stolen deploy key cannot become root and cannot install a binary. Each
+// attack of the hostile review runs on a harness host bootstrapped by the real CLI, as the
+// deploy user over SSH, against the real sudo, node script and sing-box.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useHosts, type TestHost } from '../harness/index.ts';
+import { makeTestFleet, markTestHost, sh, type TestFleet } from './helpers.ts';
+import { DEPLOY_USER_PRIVILEGES } from '../../scripts/deploy/privileges.ts';
+
+const NODE = '/usr/local/sbin/boxfleet-node';
+const HEX = 'a'.repeat(64);
+const TOKEN = 'b'.repeat(32);
+const SIG = `${'A'.repeat(86)}==`;
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('the deploy user\'s privileges', () => {
+  const hosts = useHosts(1);
+  let tf: TestFleet;
+  let h: TestHost;
+  /** As the deploy user, over SSH. */
+  const asDeploy = (cmd: string) => h.ssh(cmd, { user: 'boxfleet' });
+  /** Fingerprints of what an attack would change: sha256, owner and mode of each path. */
+  const fingerprint = (paths: string[]) => sh(h, `${paths.map((p) => `{ sha256sum ${p} 2>/dev/null || echo "absent ${p}"; stat -c '%U %a' ${p} 2>/dev/null; }`).join('; ')}; true`);
+  const CRITICAL = ['/etc/shadow', '/etc/sudoers.d/boxfleet', NODE, '/usr/local/bin/sing-box', '/etc/boxfleet/singbox-pin.pub', '/etc/boxfleet/node.env'];
+
+  beforeAll(async () => {
+    tf = await makeTestFleet(hosts());
+    h = hosts().hosts[0]!;
+    await markTestHost(h);
+    const b = await tf.cli(['bootstrap', 'h1', '--identity', hosts().clientKeyPath]);
+    expect(b.code, b.err).toBe(0);
+  }, 120_000);
+  afterAll(async () => tf?.cleanup());
+
+  it('sudo grants the node script only in the listed shapes: never bootstrap, a shell, or other paths', async () => {
+    const allowed = [`${NODE} status`, `${NODE} self-version`];
+    const refused = [
+      `${NODE} with-lock bootstrap /tmp/boxfleet-upload.AAAAAAAA`,
+      `${NODE} bootstrap /tmp/boxfleet-upload.AAAAAAAA --token ${TOKEN}`,
+      `${NODE} watchdog`,
+      `${NODE} check /etc/shadow`,
+      `${NODE} apply /etc/shadow --sha256 ${HEX} --token ${TOKEN}`,
+      `${NODE} with-lock apply /tmp/boxfleet-upload.AAAAAAAA --sha256 ${HEX}`,
+      `${NODE} install-singbox /tmp/boxfleet-upload.AAAAAAAA ${HEX} 1.12.25 --token ${TOKEN}`,
+      `${NODE} 'status; id'`,
+      '/bin/sh -c id',
+      `${NODE}`,
+    ];
+    for (const cmd of allowed) expect((await asDeploy(`sudo -n ${cmd}`)).code, cmd).toBe(0);
+    for (const cmd of refused) {
+      const r = await asDeploy(`sudo -n ${cmd} 2>&1`);
+      expect(r.code, cmd).not.toBe(0);
+      expect(r.stdout, cmd).toMatch(/a password is required|not allowed|sorry/i);
+    }
+    // The sudoers file on the node is exactly the table's, one rule per row.
+    const rules = (await sh(h, 'grep -c "NOPASSWD" /etc/sudoers.d/boxfleet'));
+    expect(Number(rules)).toBe(DEPLOY_USER_PRIVILEGES.length);
+  });
+
+  it('refresh (the deploy user\'s bootstrap) refuses a manifest that would write sudoers, units or the node script', async () => {
+    const before = await fingerprint([...CRITICAL, '/etc/sudoers.d/boxfleet-evil', '/etc/systemd/system/boxfleet-evil.service']);
+    const manifest = JSON.stringify({
+      deploy_user: 'boxfleet', authorized_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEvil', initial_ports: [],
+      files: [
+        { path: '/etc/sudoers.d/boxfleet-evil', mode: 0o440, content: b64('boxfleet ALL=(ALL) NOPASSWD: ALL\n') },
+        { path: '/etc/systemd/system/boxfleet-evil.service', mode: 0o644, content: b64('[Service]\nExecStart=/bin/sh -c "chmod u+s /bin/bash"\n') },
+        { path: NODE, mode: 0o755, content: b64('#!/bin/sh\nexec /bin/sh\n') },
+      ],
+    });
+    const r = await asDeploy(`f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); printf '%s' '${manifest}' > "$f"; sudo -n ${NODE} with-lock refresh "$f"; echo "rc=$?"; rm -f "$f"`);
+    expect(r.stdout).toContain('rc=15');
+    expect(r.stderr).toMatch(/only a bootstrap as root may change: .*sudoers\.d\/boxfleet-evil.*boxfleet-evil\.service.*boxfleet-node/);
+    expect(await fingerprint([...CRITICAL, '/etc/sudoers.d/boxfleet-evil', '/etc/systemd/system/boxfleet-evil.service'])).toBe(before);
+  });
+
+  it('install-singbox refuses a binary the caller vouches for: no signed pin, no install', async () => {
+    const before = await fingerprint(CRITICAL);
+    // A "release" the attacker built, with its true SHA-256 and a made-up signature.
+    const r = await asDeploy([
+      'set -e; d=$(mktemp -d); mkdir "$d/sing-box-1.12.25-linux-amd64"',
+      `printf '#!/bin/sh\\necho "sing-box version 1.12.25"\\n' > "$d/sing-box-1.12.25-linux-amd64/sing-box"; chmod 755 "$d/sing-box-1.12.25-linux-amd64/sing-box"`,
+      'f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); tar -czf "$f" -C "$d" sing-box-1.12.25-linux-amd64',
+      'sha=$(sha256sum "$f" | cut -c1-64)',
+      `set +e; sudo -n ${NODE} with-lock install-singbox "$f" 1.12.25 amd64 "$sha" '${SIG}' 2>&1; echo "rc=$?"; rm -rf "$f" "$d"`,
+    ].join('\n'));
+    expect(r.stdout).toContain('rc=14');
+    expect(r.stdout).toContain("is not signed by this fleet's pin key");
+    expect(await fingerprint(CRITICAL)).toBe(before);
+  });
+
+  it('a link planted in /tmp is never followed: the upload is refused and nothing of its target is shown', async () => {
+    const r = await asDeploy([
+      `ln -sf /etc/shadow /tmp/boxfleet-upload.LINKLINK; sudo -n ${NODE} check /tmp/boxfleet-upload.LINKLINK 2>&1; echo "rc=$?"`,
+      'rm -f /tmp/boxfleet-upload.LINKLINK',
+    ].join('\n'));
+    expect(r.stdout).toMatch(/upload \/tmp\/boxfleet-upload\.LINKLINK cannot be opened .*a link/);
+    expect(r.stdout).toContain('rc=1');
+    expect(r.stdout).not.toMatch(/root:/);
+  });
+
+  it('a config that makes sing-box write outside its state directory is refused by apply, the live config stays', async () => {
+    const live = await sh(h, 'sha256sum /etc/sing-box/config.json 2>/dev/null || echo none');
+    const config = JSON.stringify({ log: { output: '/etc/cron.d/boxfleet-evil' }, inbounds: [], outbounds: [{ type: 'direct' }] });
+    const r = await asDeploy([
+      `f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); printf '%s' '${config}' > "$f"; sha=$(sha256sum "$f" | cut -c1-64)`,
+      // Hold the deploy lock as a deployer does (stdin open), then apply under its token.
+      `exec 3> >(sudo -n ${NODE} lock > /tmp/lock.out)`,
+      'for i in $(seq 50); do grep -q locked /tmp/lock.out 2>/dev/null && break; sleep 0.1; done',
+      'tok=$(sed -n "s/^locked //p" /tmp/lock.out)',
+      `sudo -n ${NODE} apply "$f" --sha256 "$sha" --token "$tok" 2>&1; echo "rc=$?"`,
+      'exec 3>&-; rm -f "$f" /tmp/lock.out',
+    ].join('\n'));
+    expect(r.stdout).toContain('rc=10');
+    expect(r.stdout).toContain('makes sing-box write outside /var/lib/sing-box: .log.output');
+    expect(await sh(h, 'ls /etc/cron.d/boxfleet-evil 2>/dev/null || echo absent')).toBe('absent');
+    expect(await sh(h, 'sha256sum /etc/sing-box/config.json 2>/dev/null || echo none')).toBe(live);
+  });
+
+  it('a root bootstrap never follows links the deploy user planted in its home', async () => {
+    const shadow = await fingerprint(['/etc/shadow']);
+    // The review's attack: the temp name the old bootstrap used, and the one it uses now,
+    // both pointing at /etc/shadow; the key changed so that root rewrites it.
+    expect((await asDeploy('cd ~/.ssh && ln -sf /etc/shadow authorized_keys.tmp && ln -sf /etc/shadow authorized_keys.boxfleet-tmp && echo "ssh-ed25519 AAAAstale" > authorized_keys')).code).toBe(0);
+    const b = await tf.cli(['bootstrap', 'h1', '--as-root', '--identity', hosts().clientKeyPath]);
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toContain('changed /home/boxfleet/.ssh/authorized_keys');
+    expect(await fingerprint(['/etc/shadow'])).toBe(shadow);
+    expect(await sh(h, 'stat -c "%U %a" /home/boxfleet/.ssh/authorized_keys; test -L /home/boxfleet/.ssh/authorized_keys && echo link || echo file')).toBe('boxfleet 600\nfile');
+    // .ssh itself replaced by a link into /etc/sudoers.d: the bootstrap stops instead of writing there.
+    const sudoers = await sh(h, 'ls -l /etc/sudoers.d');
+    expect((await asDeploy('mv ~/.ssh ~/.ssh-old && ln -s /etc/sudoers.d ~/.ssh')).code).toBe(0);
+    await sh(h, 'echo "ssh-ed25519 AAAAother" > /home/boxfleet/.ssh-old/authorized_keys');
+    try {
+      const c = await tf.cli(['bootstrap', 'h1', '--as-root', '--identity', hosts().clientKeyPath]);
+      expect(c.code).toBe(1);
+      expect(c.err).toContain('cannot write /home/boxfleet/.ssh/authorized_keys without following a link');
+      expect(c.err).not.toContain('Traceback');
+      expect(await sh(h, 'ls -l /etc/sudoers.d')).toBe(sudoers);
+    } finally {
+      await sh(h, 'rm /home/boxfleet/.ssh && mv /home/boxfleet/.ssh-old /home/boxfleet/.ssh');
+    }
+    const d = await tf.cli(['bootstrap', 'h1', '--as-root', '--identity', hosts().clientKeyPath]);
+    expect(d.code, d.err).toBe(0);
+  }, 120_000);
+
+  it('a new node script reaches the node only through a root bootstrap; the deploy user is told how', async () => {
+    // What a boxfleet upgrade that changes the node script looks like to a deploy-user bootstrap.
+    await sh(h, `printf '\\n# an older script\\n' >> ${NODE}`);
+    const b = await tf.cli(['bootstrap', 'h1', '--identity', hosts().clientKeyPath]);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain('only a bootstrap as root may change: /usr/local/sbin/boxfleet-node');
+    expect(b.err).toContain('npm run fleet -- bootstrap h1 --as-root --identity');
+    const c = await tf.cli(['bootstrap', 'h1', '--as-root', '--identity', hosts().clientKeyPath]);
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toContain(`changed ${NODE}`);
+    expect(createHash('sha256').update(await sh(h, `cat ${NODE}`)).digest('hex')).toMatch(/^[0-9a-f]{64}$/);
+  }, 120_000);
+});
