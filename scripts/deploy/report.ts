@@ -1,6 +1,7 @@
 // Per-node results of deploy and drift as text, JSON, Markdown or GitHub (annotations on
 // stdout plus a job summary table). Every detail string is redacted before it gets here.
 import { markdownText, terminalText } from '../text/escape.ts';
+import { annotationLine } from '../text/workflow-command.ts';
 import { appendFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/types.ts';
 
@@ -38,9 +39,6 @@ export function markdownTable(rows: Row[]): string[] {
   return ['| node | result | time | detail |', '|---|---|---:|---|', ...rows.map((r) => `| ${cell(r.node)} | ${cell(r.outcome)} | ${secs(r.ms)} | ${cell(r.detail)} |`)];
 }
 
-/** GitHub workflow command values escape %, CR and LF (properties also : and ,). */
-const ghData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const ghProp = (s: string): string => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 export function printReport(ctx: CommandContext, rows: Row[], opts: { format: string; title: string; ms: number }): void {
   const summary = `${opts.title}: ${counts(rows)} in ${secs(opts.ms)}`;
@@ -54,7 +52,7 @@ export function printReport(ctx: CommandContext, rows: Row[], opts: { format: st
     case 'github': {
       for (const r of rows.filter((x) => !GOOD.has(x.outcome))) {
         const level = r.outcome === 'skipped' ? 'warning' : 'error';
-        ctx.io.out(`::${level} title=${ghProp(`${r.node}: ${r.outcome}`)}::${ghData(terminalText(r.detail))}`);
+        ctx.io.out(annotationLine(level, r.detail, { title: `${r.node}: ${r.outcome}` }));
       }
       const path = ctx.env.GITHUB_STEP_SUMMARY;
       if (path) appendFileSync(path, [`### ${opts.title}`, '', summary, '', ...markdownTable(rows), ''].join('\n') + '\n');

@@ -13,6 +13,7 @@ import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/t
 import { checkMihomoProfile, mihomoVersion, renderedMihomoProfiles } from './check-mihomo.ts';
 import { addSummary, cell } from './summary.ts';
 import { markdownText, terminalText } from '../text/escape.ts';
+import { annotationLine } from '../text/workflow-command.ts';
 
 const run = promisify(execFile);
 
@@ -149,9 +150,7 @@ function report(ctx: CommandContext, format: string, { tool, version, results }:
   ctx.io.out(head);
   if (format !== 'github') return;
   // At most 10 error annotations show per step; the summary lists every file.
-  const data = (t: string) => t.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  const prop = (t: string) => data(t).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  for (const r of failed.slice(0, 10)) ctx.io.out(`::error title=${prop(`${tool} (${version})`)}::${data(terminalText(`${r.file}: ${r.message}`))}`);
+  for (const r of failed.slice(0, 10)) ctx.io.out(annotationLine('error', `${r.file}: ${r.message}`, { title: `${tool} (${version})` }));
   addSummary(ctx, [`### ${tool}`, '', head, '', '| file | result |', '|---|---|',
     ...results.map((r) => `| \`${cell(r.file)}\` | ${r.ok ? 'ok' : markdownText(r.message)} |`), ''].join('\n'));
 }

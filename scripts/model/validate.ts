@@ -6,7 +6,8 @@ import { EXIT } from '../cli/types.ts';
 import { activeUsers } from './access.ts';
 import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
 import { loadFleet } from './load.ts';
-import { markdownText, terminalText } from '../text/escape.ts';
+import { markdownText } from '../text/escape.ts';
+import { annotationLine } from '../text/workflow-command.ts';
 
 /** GitHub shows at most 10 annotations of a kind per step; the summary lists all. */
 export const MAX_ANNOTATIONS = 10;
@@ -38,19 +39,13 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
   return errors.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-// Escaping rules of GitHub workflow commands: data escapes %, CR, LF; properties also
-// escape ':' and ',' because those separate them.
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** `::error file=…,line=…,col=…::message` lines, errors first, at most MAX_ANNOTATIONS. */
 export function annotations(list: Diagnostic[]): string[] {
   const ordered = [...errorsOf(list), ...warningsOf(list)];
-  const lines = ordered.slice(0, MAX_ANNOTATIONS).map((d) => {
-    const props = `file=${escapeProperty(d.file)},line=${d.line},col=${d.col},title=${escapeProperty('fleet validate')}`;
-    return `::${d.severity} ${props}::${escapeData(terminalText(`${d.message}${d.hint ? ` — ${d.hint}` : ''}`))}`;
-  });
-  if (ordered.length > MAX_ANNOTATIONS) lines.push(`::notice::${ordered.length - MAX_ANNOTATIONS} more problem(s) are listed in the job summary`);
+  const lines = ordered.slice(0, MAX_ANNOTATIONS).map((d) =>
+    annotationLine(d.severity, `${d.message}${d.hint ? ` — ${d.hint}` : ''}`, { title: 'fleet validate', file: d.file, line: d.line, col: d.col }));
+  if (ordered.length > MAX_ANNOTATIONS) lines.push(annotationLine('notice', `${ordered.length - MAX_ANNOTATIONS} more problem(s) are listed in the job summary`));
   return lines;
 }
 

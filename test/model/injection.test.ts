@@ -26,7 +26,7 @@ describe('diagnostics quoting hostile input', () => {
     const r = await fleet(['validate', '--format', 'github'], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }, root);
     expect(r.code).toBe(1);
     for (const line of `${r.out}\n${r.err}`.split('\n')) {
-      if (line.startsWith('::')) expect(line).toMatch(/^::error file=users\/zed\.yaml,line=[23],col=1,title=fleet validate::unknown key /);
+      if (line.startsWith('::')) expect(line).toMatch(/^::error title=fleet validate,file=users\/zed\.yaml,line=[23],col=1::unknown key /);
     }
     expect(r.out + r.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(r.err).toContain('unknown key `\\n::warning file=x::pwned`');

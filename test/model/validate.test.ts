@@ -51,7 +51,7 @@ describe('--format github', () => {
     expect(r.code).toBe(1);
     const annotations = r.out.split('\n').filter((l) => l.startsWith('::error '));
     expect(annotations).toHaveLength(10);
-    expect(annotations[0]).toBe('::error file=users/u0.yaml,line=2,col=11,title=fleet validate::`quota_gb` must be a number, found the text "lots" — write a number');
+    expect(annotations[0]).toBe('::error title=fleet validate,file=users/u0.yaml,line=2,col=11::`quota_gb` must be a number, found the text "lots" — write a number');
     expect(r.out).toContain('::notice::2 more problem(s) are listed in the job summary');
     const md = readFileSync(summary, 'utf8');
     for (let i = 0; i < 12; i++) expect(md).toContain(`| \`users/u${i}.yaml:2:11\` | error |`);
