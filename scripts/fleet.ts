@@ -5,7 +5,8 @@ import { FleetInputError, formatDiagnostic } from './model/diagnostics.ts';
 import { parseArgs } from './cli/args.ts';
 import { commandHelp, mainHelp } from './cli/help.ts';
 import { findCommand, loadCommands } from './cli/registry.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type Io } from './cli/types.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type Io } from './core/command.ts';
+import { SecretError } from './secrets/master.ts';
 
 export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const commands = await loadCommands();
@@ -48,7 +49,7 @@ function reportFailure(e: unknown, name: string, io: Io, env: NodeJS.ProcessEnv)
     return EXIT.failed;
   }
   const err = e as Error;
-  const known = e instanceof OperationError || err?.name === 'SecretError';
+  const known = e instanceof OperationError || e instanceof SecretError;
   io.err(`fleet ${name}: ${known ? '' : 'failed: '}${err?.message ?? String(e)}`);
   if (!known && env.BOXFLEET_DEBUG) io.err(err?.stack ?? '');
   return EXIT.failed;

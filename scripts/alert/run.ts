@@ -3,8 +3,8 @@
 // failure never undoes GitHub's work; either makes the exit code 1, after everything else ran.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { githubClient } from '../github/client.ts';
 import { addSummary, cell } from '../github/summary.ts';
 import { readStatus } from '../status/reader.ts';

@@ -1,5 +1,6 @@
 // A strict, small argument parser: unknown options are usage errors (exit 2), never ignored.
-import { UsageError, type Command, type OptionSpec, type ParsedArgs } from './types.ts';
+import { UsageError, type ParsedArgs } from '../core/command.ts';
+import { type Command, type OptionSpec } from './types.ts';
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'root', value: 'DIR', help: 'directory holding fleet.yaml, nodes/ and users/ (default: current directory)' },
@@ -39,24 +40,3 @@ export function parseArgs(argv: string[], command: Pick<Command, 'options' | 'fo
 }
 
 /** Reads an integer option with bounds, as a usage error when it is not one. */
-export function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const raw = args.options[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${String(raw)}"`);
-  return n;
-}
-
-/** `--nodes a,b` → ['a','b']; undefined when absent. */
-export function listOption(args: ParsedArgs, name: string): string[] | undefined {
-  const raw = args.options[name];
-  if (raw === undefined) return undefined;
-  const list = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.length === 0) throw new UsageError(`--${name} needs at least one name`);
-  return list;
-}
-
-export function expectPositionals(args: ParsedArgs, count: number, what: string): string[] {
-  if (args.positionals.length !== count) throw new UsageError(`expected ${what}, got ${args.positionals.length ? args.positionals.map((p) => `"${p}"`).join(' ') : 'nothing'}`);
-  return args.positionals;
-}

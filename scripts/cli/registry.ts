@@ -1,22 +1,18 @@
-// Every stage that offers commands; each folder's commands.ts exports `commands`.
-// Listing the stages here (not the commands) lets stages grow without touching this file.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Every command of every stage: the lists in ./commands/ hold metadata and lazy imports of
+// the runners only, so loading them all costs little and `fleet --help` stays fast.
 import type { Command } from './types.ts';
-
-const STAGES = ['model', 'render', 'site', 'deploy', 'probe', 'status', 'alert', 'monitoring', 'github'] as const;
+import { commands as alert } from './commands/alert.ts';
+import { commands as deploy } from './commands/deploy.ts';
+import { commands as github } from './commands/github.ts';
+import { commands as model } from './commands/model.ts';
+import { commands as monitoring } from './commands/monitoring.ts';
+import { commands as probe } from './commands/probe.ts';
+import { commands as render } from './commands/render.ts';
+import { commands as site } from './commands/site.ts';
+import { commands as status } from './commands/status.ts';
 
 export async function loadCommands(): Promise<Command[]> {
-  const all: Command[] = [];
-  for (const stage of STAGES) {
-    // A stage that does not exist (yet) has no commands. Checking the file first keeps
-    // the import a plain one that both Node and vitest's module runner resolve.
-    const url = new URL(`../${stage}/commands.ts`, import.meta.url);
-    if (!existsSync(fileURLToPath(url))) continue;
-    const mod = (await import(/* @vite-ignore */ url.href)) as { commands?: Command[] };
-    all.push(...(mod.commands ?? []));
-  }
-  return all.sort((a, b) => a.name.localeCompare(b.name));
+  return [model, render, site, deploy, probe, status, alert, monitoring, github].flat().sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The longest command name that prefixes argv (`user rotate` before `user`). */

@@ -6,17 +6,14 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { UDP_TYPES, type Fleet, type Node } from '../model/types.ts';
 import type { CredentialStore } from '../secrets/index.ts';
+import type { NodeFile } from '../monitoring/node-files.ts';
 import { sudoersFile } from './privileges.ts';
 import { NODE_SCRIPT } from './ssh.ts';
 
 /** Where the node keeps the public key that verifies sing-box pins (root-owned). */
 export const PIN_PUB = '/etc/boxfleet/singbox-pin.pub';
 
-export interface NodeFile {
-  path: string;
-  mode: number;
-  content: string;
-}
+export type { NodeFile } from '../monitoring/node-files.ts';
 
 export const NODE_SCRIPT_SOURCE = fileURLToPath(new URL('./node-script/boxfleet-node', import.meta.url));
 
@@ -108,19 +105,6 @@ const BBR = '# Written by boxfleet: BBR congestion control with fair queueing.\n
 const TIMESYNC = '# Written by boxfleet: REALITY rejects clients whose clock is off by more than a minute.\n[Time]\nNTP=time.cloudflare.com pool.ntp.org\n';
 const SSHD = '# Written by boxfleet: keys only.\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nPermitEmptyPasswords no\n';
 
-
-export type MonitoringFiles = (fleet: Fleet, node: Node) => NodeFile[];
-
-/** The monitoring stage's files for a node (metrics script, timer), when that stage exists. */
-export async function loadMonitoringFiles(): Promise<MonitoringFiles | undefined> {
-  try {
-    const mod = (await import('../monitoring/node-files.ts')) as { nodeMonitoringFiles?: MonitoringFiles };
-    return mod.nodeMonitoringFiles;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('node-files')) return undefined;
-    throw e;
-  }
-}
 
 export interface Manifest {
   deploy_user: string;

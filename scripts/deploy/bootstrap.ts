@@ -3,13 +3,14 @@
 // through the deploy user and the node script, like a deploy. Either way the node script
 // does the writing, so both paths share one code path on the node.
 import { execFileSync } from 'node:child_process';
-import { expectPositionals } from '../cli/args.ts';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { expectPositionals } from '../core/args.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import type { Node } from '../model/types.ts';
 import { openCredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
 import { pinnedRelease, signedPin } from './release.ts';
-import { buildManifest, loadMonitoringFiles, nodeScript, parseHostFlags } from './bootstrap-files.ts';
+import { buildManifest, nodeScript, parseHostFlags } from './bootstrap-files.ts';
+import { nodeMonitoringFiles } from '../monitoring/node-files.ts';
 import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
 import { NODE_SCRIPT, openSession, sq, type Session } from './ssh.ts';
 
@@ -54,7 +55,6 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   const tarball = await pinnedRelease(fleet.settings, node.arch, args.options.release as string | undefined);
   const secrets = redactor(store.allSecretValues());
   const redact = (t: string): string => secrets(t).split(node.address).join('[address]').split(node.ssh.host).join('[address]');
-  const monitoring = await loadMonitoringFiles();
 
   const { s, first } = await connect(ctx, node, identity, redact, args.options['as-root'] === true);
   const uploads: string[] = [];
@@ -84,7 +84,7 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
       }
     };
     // Files first: a first bootstrap installs the pin key the release is then checked with.
-    const manifest = buildManifest(fleet, node, store, authorizedKey, flags, monitoring ? monitoring(fleet, node) : []);
+    const manifest = buildManifest(fleet, node, store, authorizedKey, flags, nodeMonitoringFiles(fleet, node));
     const mf = await s.upload(JSON.stringify(manifest));
     uploads.push(mf);
     await step(first ? 'bootstrap' : 'refresh', [first ? 'bootstrap' : 'refresh', mf]);
@@ -97,7 +97,6 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   }
   const mon = fleet.settings.monitoring?.address;
   if (mon && !/^[0-9.:a-fA-F]+$/.test(mon)) ctx.io.err(`note: monitoring.address is a host name; the node firewall admits only addresses, so it was left out`);
-  if (!monitoring) ctx.io.err('note: no monitoring stage yet (scripts/monitoring/node-files.ts); its files were not installed');
   if (node.tls?.mode === 'acme' && node.tls.acme?.challenge === 'http-01') ctx.io.err('note: port 80 is open for the ACME http-01 challenge');
   if (changed.length === 0) ctx.io.out(`bootstrap ${node.name}: no change`);
   else ctx.io.out([`bootstrap ${node.name}: ${changed.length} change(s)`, ...changed.map((c) => `  ${redact(c)}`)].join('\n'));

@@ -3,8 +3,8 @@
 // stopping when failures exceed the fleet's budget. Unreachable nodes are reported, never
 // guessed about.
 import { execFileSync } from 'node:child_process';
-import { intOption, listOption } from '../cli/args.ts';
-import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { intOption, listOption } from '../core/args.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { loadInputs, probeNode, selectTargets, sessionOptions, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';

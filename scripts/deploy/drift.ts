@@ -1,8 +1,8 @@
 // `fleet drift`: compares, per node, the live config file's hash, the marker written by
 // the last healthy deploy, the config rendered from HEAD and the sing-box version. Reads
 // only; exit 3 when a node drifted or could not be checked.
-import { listOption } from '../cli/args.ts';
-import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { listOption } from '../core/args.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { loadInputs, probeNode, selectTargets, sessionOptions, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { printReport, progressLine, type Row } from './report.ts';
 

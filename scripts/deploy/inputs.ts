@@ -1,8 +1,8 @@
 // What deploy and drift both start from: the fleet, every node's rendered config and its
 // hash, a redactor for everything printed from a node, and each node's live status.
 import { createHash } from 'node:crypto';
-import { requireFleet } from '../cli/context.ts';
-import { OperationError, UsageError, type CommandContext } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { OperationError, UsageError, type CommandContext } from '../core/command.ts';
 import type { Fleet, Node } from '../model/types.ts';
 import { openCredentialStore, type CredentialStore, loadMasterSecret, redactor, REDACTED } from '../secrets/index.ts';
 import { openSession, SshError, type Session, type SessionOptions, type SshTarget } from './ssh.ts';

@@ -3,7 +3,7 @@
 // path that bootstrap, deploy and `singbox install` share. Whatever the source, the bytes
 // are accepted only when they match a pinned SHA-256.
 import { createHash } from 'node:crypto';
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 import { readFileSync } from 'node:fs';
 import type { Fleet, FleetSettings, Node } from '../model/types.ts';
 import type { CredentialStore } from '../secrets/index.ts';

@@ -3,7 +3,7 @@
 import { markdownText, terminalText } from '../text/escape.ts';
 import { annotationLine } from '../text/workflow-command.ts';
 import { appendFileSync } from 'node:fs';
-import type { CommandContext } from '../cli/types.ts';
+import type { CommandContext } from '../core/command.ts';
 
 export interface Row {
   node: string;

@@ -5,7 +5,7 @@
 // nodes/ and users/; this is where that stops.
 import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 
 /** Written into every output folder after a successful write. */
 export const OUTPUT_MARKER = '.boxfleet-output';

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { checkMihomoProfile, mihomoVersion, renderedMihomoProfiles } from './check-mihomo.ts';
 import { addSummary, cell } from './summary.ts';
 import { markdownText, terminalText } from '../text/escape.ts';

@@ -2,7 +2,7 @@
 // from the environment Actions sets (GITHUB_TOKEN passed by the workflow, GITHUB_REPOSITORY,
 // GITHUB_API_URL), so the same code talks to github.com, to GHES, and to the test stand-in.
 import { Octokit } from 'octokit';
-import { OperationError, type CommandContext } from '../cli/types.ts';
+import { OperationError, type CommandContext } from '../core/command.ts';
 
 export interface Repo { owner: string; repo: string }
 

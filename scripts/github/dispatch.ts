@@ -1,8 +1,8 @@
 // `fleet github dispatch`: starts another workflow. Events made with GITHUB_TOKEN start no
 // workflow (so a push or an issue from a job would not), except workflow_dispatch and
 // repository_dispatch, which is why deploy and probe start pages.yml this way.
-import { expectPositionals } from '../cli/args.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { expectPositionals } from '../core/args.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { apiFailure, githubClient } from './client.ts';
 import { addSummary } from './summary.ts';
 

@@ -2,7 +2,7 @@
 // fleet differs from Git, updates it in place, and closes it (with a comment saying when)
 // once nothing drifts any more. One issue, not one per day, so the inbox stays readable.
 import { readFileSync } from 'node:fs';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { apiFailure, githubClient } from './client.ts';
 import { MAX_BODY } from './plan-comment.ts';
 import { addSummary } from './summary.ts';

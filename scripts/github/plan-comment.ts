@@ -1,8 +1,8 @@
 // `fleet github plan-comment`: one plan comment per pull request, updated in place on every
 // push, so a busy PR shows the current plan instead of a stack of stale ones.
 import { readFileSync } from 'node:fs';
-import { intOption } from '../cli/args.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { intOption } from '../core/args.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { apiFailure, githubClient } from './client.ts';
 import { addSummary } from './summary.ts';
 

@@ -4,8 +4,8 @@
 // earlier in the workflow. Also tells the workflow which host fleet.yaml publishes to.
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { isDemoBuild } from '../site/index.ts';
 import { addSummary, setOutput } from './summary.ts';
 

@@ -2,9 +2,9 @@
 // `sharded`): a canary alone first, then the other enabled nodes spread over at most N
 // matrix jobs. A matrix makes at most 256 jobs per run, so a fleet of thousands of nodes
 // is batched several nodes per job rather than one job per node.
-import { intOption } from '../cli/args.ts';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { intOption } from '../core/args.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import { setOutput } from './summary.ts';
 

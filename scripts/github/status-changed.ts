@@ -3,7 +3,7 @@
 // follow health) only then, instead of every 15 minutes.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { parseStatusJson, validateStatus } from '../status/validate.ts';
 import { addSummary, setOutput } from './summary.ts';
 

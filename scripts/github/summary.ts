@@ -3,7 +3,7 @@
 // these at temp files; outside Actions (no variable set) both are no-ops.
 import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { CommandContext } from '../cli/types.ts';
+import type { CommandContext } from '../core/command.ts';
 
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
 const MAX_SUMMARY = 512 * 1024;

@@ -1,8 +1,8 @@
 // `fleet github vantages`: the self-hosted vantages of fleet.yaml, for the matrix of
 // probe-vantage.yml (one job per vantage, each in its own GitHub environment
 // `vantage-<name>` that holds only that vantage's signing key).
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { setOutput } from './summary.ts';
 
 export async function runVantages(ctx: CommandContext, _args: ParsedArgs): Promise<number> {

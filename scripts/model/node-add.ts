@@ -1,9 +1,9 @@
 // `fleet node add`: writes nodes/<name>.yaml from flags, with comments that teach the
 // format, and refuses to write anything the loader would reject.
 import { isIP } from 'node:net';
-import type { CommandContext, ParsedArgs } from '../cli/types.ts';
-import { EXIT, UsageError } from '../cli/types.ts';
-import { expectPositionals, intOption } from '../cli/args.ts';
+import type { CommandContext, ParsedArgs } from '../core/command.ts';
+import { EXIT, UsageError } from '../core/command.ts';
+import { expectPositionals, intOption } from '../core/args.ts';
 import { addNewFile, listOf, requireSlug, schemaComment, stringOption, yamlValue } from './edit.ts';
 import { INBOUND_TYPES, TLS_TYPES, type InboundType } from './types.ts';
 

@@ -6,7 +6,7 @@ import { positionOf } from './parse.ts';
 import { parseInstant } from './time.ts';
 import { TLS_TYPES, UDP_TYPES, type FleetSettings, type Node, type User } from './types.ts';
 import { PROBE_USER } from './reserved.ts';
-import { certificateCoversName, isReadable } from '../secrets/certificate.ts';
+import { certificateCoversName, isReadable } from '../core/certificate.ts';
 
 export interface Sources { fleet: ParsedFile; nodes: Map<string, ParsedFile>; users: Map<string, ParsedFile> }
 

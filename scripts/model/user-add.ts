@@ -1,7 +1,7 @@
 // `fleet user add`: writes users/<name>.yaml from flags, commented, checked before writing.
-import type { CommandContext, ParsedArgs } from '../cli/types.ts';
-import { EXIT, UsageError } from '../cli/types.ts';
-import { expectPositionals, listOption } from '../cli/args.ts';
+import type { CommandContext, ParsedArgs } from '../core/command.ts';
+import { EXIT, UsageError } from '../core/command.ts';
+import { expectPositionals, listOption } from '../core/args.ts';
 import { addNewFile, requireSlug, schemaComment, yamlValue } from './edit.ts';
 import { PROBE_USER } from './reserved.ts';
 import { parseInstant } from './time.ts';

@@ -1,10 +1,10 @@
 // `fleet user rotate` and `fleet user disable`: small edits of one user file that keep
 // the operator's comments and layout (yaml's Document API), checked before writing.
 import type { Document } from 'yaml';
-import type { CommandContext, ParsedArgs } from '../cli/types.ts';
-import { EXIT, OperationError } from '../cli/types.ts';
-import { expectPositionals } from '../cli/args.ts';
-import { requireFleet } from '../cli/context.ts';
+import type { CommandContext, ParsedArgs } from '../core/command.ts';
+import { EXIT, OperationError } from '../core/command.ts';
+import { expectPositionals } from '../core/args.ts';
+import { requireFleet } from './require.ts';
 import { graceRev } from './access.ts';
 import { checkEdit, documentText, isoSeconds, openDocument, replaceFile, requireSlug } from './edit.ts';
 import { durationSeconds } from './time.ts';

@@ -1,8 +1,8 @@
 // `fleet validate`: the whole model checked, reported in the format the caller needs.
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CommandContext, ParsedArgs } from '../cli/types.ts';
-import { EXIT } from '../cli/types.ts';
+import type { CommandContext, ParsedArgs } from '../core/command.ts';
+import { EXIT } from '../core/command.ts';
 import { activeUsers } from './access.ts';
 import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
 import { loadFleet } from './load.ts';

@@ -1,7 +1,7 @@
 // alertmanager.yml and its message template. Alerts are grouped per node, a down node
 // holds back its other alerts, nodes under maintenance are muted, and every message names
 // the node by its `node` label, never by address.
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import type { MonitoringOptions } from './options.ts';
 import { ENV_VARS, placeholder } from './secrets.ts';

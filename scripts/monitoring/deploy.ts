@@ -1,8 +1,8 @@
 // `fleet monitoring deploy`: the generated files, with secrets filled from the
 // environment, onto the monitoring host, through the deploy stage's SSH sessions.
-import { expectPositionals } from '../cli/args.ts';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { expectPositionals } from '../core/args.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import { renderMonitoring } from './render.ts';
 import { ENV_VARS, fillYamlSecrets, placeholdersIn } from './secrets.ts';

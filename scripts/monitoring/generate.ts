@@ -1,8 +1,8 @@
 // `fleet monitoring`: render and write the monitoring host's files.
 import { resolve } from 'node:path';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, type CommandContext, type ParsedArgs } from '../cli/types.ts';
-import { expectPositionals } from '../cli/args.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { expectPositionals } from '../core/args.ts';
 import { renderMonitoring } from './render.ts';
 import { writeTree } from './write.ts';
 import { checkOutputDir, markOutputDir } from '../files/output-dir.ts';

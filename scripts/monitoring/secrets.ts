@@ -2,7 +2,7 @@
 // placeholder, and `fleet monitoring deploy` fills it from the environment at upload
 // time. Alertmanager 0.25 has no bot_token_file (0.26+), hence this instead of a file.
 import { parseDocument, visit, isScalar } from 'yaml';
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 
 export const ENV_VARS = {
   telegramToken: 'TELEGRAM_BOT_TOKEN',

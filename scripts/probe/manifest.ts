@@ -3,7 +3,7 @@
 // in the users' country) reads this instead; the nodes let the probe user reach only the
 // probe URL, so the file opens nothing else.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import { maskFields, type MasterSecret } from '../secrets/index.ts';
 import { targetsFromFleet } from './targets.ts';

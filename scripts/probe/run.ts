@@ -2,13 +2,13 @@
 // manifest), run the checks, print, write the run file. Exit 0 whatever was found, unless
 // --exit-code asks for 3 on an unhealthy node.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { requireFleet } from '../cli/context.ts';
-import { intOption, listOption } from '../cli/args.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { intOption, listOption } from '../core/args.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { durationSeconds } from '../model/time.ts';
 import type { Vantage } from '../model/types.ts';
 import { DEMO_WARNING, inActions, loadMasterSecret, maskValue, openCredentialStore, SECRET_ENV, VANTAGE_KEY_ENV, VANTAGE_KEY_PATTERN } from '../secrets/index.ts';
-import { signRun } from '../status/signature.ts';
+import { signRun } from './signature.ts';
 import { formatRun } from './format.ts';
 import { terminalText } from '../text/escape.ts';
 import { buildManifest, readManifest, writeManifest } from './manifest.ts';

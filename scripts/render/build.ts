@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import { activeUsers } from '../model/access.ts';
 import type { Fleet, User } from '../model/types.ts';
-import { listOption } from '../cli/args.ts';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { listOption } from '../core/args.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { openCredentialStore, type CredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { renderNodeConfig } from './server/index.ts';
 import { stableJson } from './json.ts';

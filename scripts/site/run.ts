@@ -1,8 +1,8 @@
 // Runners of `fleet site` and `fleet links`: argument handling and messages only.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { requireFleet } from '../cli/context.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../cli/types.ts';
+import { requireFleet } from '../model/require.ts';
+import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { userState } from '../model/access.ts';
 import { DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { buildSite, userLinks } from './build.ts';

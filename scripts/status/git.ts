@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { OperationError } from '../cli/types.ts';
+import { OperationError } from '../core/command.ts';
 import type { StatusTree } from './types.ts';
 import { readTree, writeTree } from './store.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
-import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
+import { makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
 import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
 import { makeRelease, serveReleases, startTlsSite, type TestHost, type TestHosts } from '../harness/index.ts';
 import { pidsWithCmdline, run } from '../harness/proc.ts';

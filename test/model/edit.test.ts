@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commands } from '../../scripts/model/commands.ts';
-import { certificateMatchesKey } from '../../scripts/secrets/certificate.ts';
+import { commands } from '../../scripts/cli/commands/model.ts';
+import { certificateMatchesKey } from '../../scripts/core/certificate.ts';
 import { CredentialStore, DEMO_SECRET, DEMO_WARNING } from '../../scripts/secrets/index.ts';
 import { cleanCopies, demoCopy, fleet, NOW } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
+import { makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { TOOL_VERSIONS } from '../tools/index.ts';
 

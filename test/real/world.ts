@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestCa, startTlsSite, type TestCa, type TestHost, type TestHosts } from '../harness/index.ts';
 import { makeTestFleet, markTestHost, sh, type TestFleet } from '../deploy/helpers.ts';
-import { makeSelfSignedCertificate } from '../../scripts/secrets/certificate.ts';
+import { makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
 import { mihomoBin, singboxBin } from '../tools/index.ts';
 
 export const SERVER_NAME = 'n1.interop.test';

@@ -2,7 +2,7 @@
 // and a fleet root (the demo fleet: vantages github/us and home-cn/cn) for the commands.
 import { writeFileSync } from 'node:fs';
 import { vantageKey } from '../../scripts/secrets/index.ts';
-import { signRun } from '../../scripts/status/signature.ts';
+import { signRun } from '../../scripts/probe/signature.ts';
 import type { NodeState, ProbeRun } from '../../scripts/status/types.ts';
 import { demoCopy } from '../model/helpers.ts';
 

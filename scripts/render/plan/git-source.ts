@@ -1,7 +1,7 @@
 // A FileSource over a Git commit, so loadFleet can read the fleet as it was at a ref.
 // loadFleet reads synchronously; Git is asynchronous, so the files are fetched up front.
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { OperationError } from '../../cli/types.ts';
+import { OperationError } from '../../core/command.ts';
 import type { FileSource } from '../../model/load.ts';
 
 const DIRS = ['nodes', 'users'] as const;

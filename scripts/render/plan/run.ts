@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { errorsOf, formatDiagnostic, FleetInputError, warningsOf } from '../../model/diagnostics.ts';
 import { loadFleet } from '../../model/load.ts';
 import type { Fleet } from '../../model/types.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../../cli/types.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../../core/command.ts';
 import { openCredentialStore, type CredentialStore, type MasterSecret } from '../../secrets/index.ts';
 import { renderNodeConfig, type SingBoxConfig } from '../server/index.ts';
 import { diffNode } from './diff.ts';

@@ -4,7 +4,7 @@
 import { FleetInputError } from '../../model/diagnostics.ts';
 import type { Fleet, Node, NodeTls } from '../../model/types.ts';
 import type { NodeCredentials } from '../../secrets/index.ts';
-import { certificateMatchesKey } from '../../secrets/certificate.ts';
+import { certificateMatchesKey } from '../../core/certificate.ts';
 import type { InboundTls, JsonObject } from './types.ts';
 
 /** Where certmagic keeps ACME accounts and certificates; survives sing-box upgrades. */

@@ -1,5 +1,5 @@
 // Commands of the status store: the fleet-status branch the probe feeds.
-import type { Command, OptionSpec } from '../cli/types.ts';
+import type { Command, OptionSpec } from '../types.ts';
 
 const BRANCH: OptionSpec[] = [
   { name: 'repo', value: 'DIR|URL', help: "repository holding the status branch (default: the fleet repository's origin)" },
@@ -15,7 +15,7 @@ export const commands: Command[] = [
     options: [{ name: 'run', value: 'FILE', help: 'the run file written by `fleet probe --out` (default build/probe-run.json)' }, ...BRANCH],
     examples: ['npm run fleet -- status push --run build/probe-run.json'],
     details: ADMISSION,
-    run: async (ctx, args) => (await import('./run.ts')).runPush(ctx, args),
+    run: async (ctx, args) => (await import('../../status/run.ts')).runPush(ctx, args),
   },
   {
     name: 'status merge',
@@ -24,20 +24,20 @@ export const commands: Command[] = [
     options: [...BRANCH],
     examples: ['npm run fleet -- status merge uploads/*.json'],
     details: `${ADMISSION} Each file is admitted on its own: the others are merged, refused ones are named with the reason, and the exit is 1.`,
-    run: async (ctx, args) => (await import('./run.ts')).runMerge(ctx, args),
+    run: async (ctx, args) => (await import('../../status/run.ts')).runMerge(ctx, args),
   },
   {
     name: 'status compact',
     summary: 'fold runs older than a day into history/<node>.json (hourly for 30 days, daily after) and keep the branch under a size cap',
     options: [{ name: 'max-bytes', value: 'N', help: 'size cap of the branch (default 20000000); above it the branch history is squashed into one commit' }, ...BRANCH],
     examples: ['npm run fleet -- status compact --max-bytes 20000000'],
-    run: async (ctx, args) => (await import('./run.ts')).runCompact(ctx, args),
+    run: async (ctx, args) => (await import('../../status/run.ts')).runCompact(ctx, args),
   },
   {
     name: 'status pull',
     summary: 'copy the status branch (validated) into a directory for the site and incidents',
     options: [{ name: 'out', value: 'DIR', help: 'where to put runs/, history/ and latest.json' }, ...BRANCH],
     examples: ['npm run fleet -- status pull --out build/status'],
-    run: async (ctx, args) => (await import('./run.ts')).runPull(ctx, args),
+    run: async (ctx, args) => (await import('../../status/run.ts')).runPull(ctx, args),
   },
 ];

@@ -1,5 +1,5 @@
 // Commands of the render stage: build node configs and profiles, and plan a change.
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 export const commands: Command[] = [
   {
@@ -17,7 +17,7 @@ export const commands: Command[] = [
       'Writes DIR/nodes/<node>/config.json and DIR/users/<user>/{sing-box.json,mihomo.yaml,links.txt}. ' +
       'The files hold credentials (mode 0600). Without FLEET_SECRET the public demo secret is used and a warning is printed. ' +
       'Folders of nodes and users that no longer exist are removed; the new tree replaces the old one atomically.',
-    run: async (ctx, args) => (await import('./build.ts')).runRender(ctx, args),
+    run: async (ctx, args) => (await import('../../render/build.ts')).runRender(ctx, args),
   },
   {
     name: 'plan',
@@ -36,6 +36,6 @@ export const commands: Command[] = [
       'Renders the fleet at REF and in the working tree with a throwaway secret and compares them: nodes added, removed ' +
       'or changed (users, inbounds, other settings), users who gain or lose access, rotate, expire, are disabled or enabled. ' +
       'Never prints a credential. An invalid base is reported and the working tree shown alone; an invalid working tree exits 1.',
-    run: async (ctx, args) => (await import('./plan/run.ts')).runPlan(ctx, args),
+    run: async (ctx, args) => (await import('../../render/plan/run.ts')).runPlan(ctx, args),
   },
 ];

@@ -1,6 +1,6 @@
 // The alert stage: incidents as GitHub issues plus a Telegram summary, run by the probe
 // workflow after each round. Metadata and a lazy import only (keeps `fleet --help` fast).
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 export const commands: Command[] = [
   {
@@ -21,6 +21,6 @@ export const commands: Command[] = [
       + 'maintenance or disabled open nothing; an incident already open gets one comment and stays open until maintenance ends. State lives in the '
       + 'issues (labels incident + node:<name>, a hidden marker and a hidden state block); nothing else is stored. Needs GITHUB_TOKEN and GITHUB_REPOSITORY (GITHUB_API_URL for GHES/tests); Telegram needs TELEGRAM_BOT_TOKEN and a chat id '
       + '(alerts.telegram_chat_id, TELEGRAM_CHAT_ID overrides; TELEGRAM_API_URL, TELEGRAM_MAX_WAIT_SECONDS). Exit 1 when a channel failed.',
-    run: async (ctx, args) => (await import('./run.ts')).runIncidents(ctx, args),
+    run: async (ctx, args) => (await import('../../alert/run.ts')).runIncidents(ctx, args),
   },
 ];

@@ -1,10 +1,10 @@
 // Helpers every command uses: load the fleet or stop with positioned errors, get the
 // secret the way the command's purpose allows, print diagnostics in the chosen format.
 import { resolve } from 'node:path';
-import { FleetInputError, errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from '../model/diagnostics.ts';
-import { loadFleet } from '../model/load.ts';
-import type { Fleet } from '../model/types.ts';
-import type { CommandContext } from './types.ts';
+import { FleetInputError, errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
+import { loadFleet } from './load.ts';
+import type { Fleet } from './types.ts';
+import type { CommandContext } from '../core/command.ts';
 
 /** Loads the fleet; prints warnings to stderr; throws FleetInputError on errors. */
 export function requireFleet(ctx: CommandContext, opts: { quiet?: boolean } = {}): Fleet {

@@ -1,5 +1,5 @@
 // Commands of the model stage: checking and editing the fleet's YAML.
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 const NOW_NOTE = 'Edits are checked against the whole fleet before anything is written; nothing is changed when a check fails (exit 1).';
 
@@ -12,7 +12,7 @@ export const commands: Command[] = [
     examples: ['npm run fleet -- validate', 'npm run fleet -- validate --format github   # annotations + job summary in Actions'],
     details: 'Exits 1 when there is an error, 0 otherwise (warnings are printed but do not fail). '
       + '`github` prints at most 10 ::error/::warning annotations and lists every problem in $GITHUB_STEP_SUMMARY.',
-    run: async (ctx, args) => (await import('./validate.ts')).runValidate(ctx, args),
+    run: async (ctx, args) => (await import('../../model/validate.ts')).runValidate(ctx, args),
   },
   {
     name: 'node add',
@@ -39,7 +39,7 @@ export const commands: Command[] = [
       'npm run fleet -- node add paris-1 --address 198.51.100.50 --region europe --country FR --host-key "ssh-ed25519 AAAAC3Nza..." --inbound trojan:443 --inbound hysteria2:443 --tls self-signed --server-name paris-1.example.com --label premium',
     ],
     details: NOW_NOTE,
-    run: async (ctx, args) => (await import('./node-add.ts')).runNodeAdd(ctx, args),
+    run: async (ctx, args) => (await import('../../model/node-add.ts')).runNodeAdd(ctx, args),
   },
   {
     name: 'node cert',
@@ -50,7 +50,7 @@ export const commands: Command[] = [
     details: 'The key is derived from FLEET_SECRET (the demo secret, with a warning, when it is unset) and never written; '
       + 'the certificate (P-256, 10 years, subjectAltName = server_name and the address when it is an IP) is public and committed. '
       + NOW_NOTE,
-    run: async (ctx, args) => (await import('./node-cert.ts')).runNodeCert(ctx, args),
+    run: async (ctx, args) => (await import('../../secrets/node-cert.ts')).runNodeCert(ctx, args),
   },
   {
     name: 'user add',
@@ -66,7 +66,7 @@ export const commands: Command[] = [
     ],
     examples: ['npm run fleet -- user add grace --expires 2027-06-30 --nodes label:premium --language zh-CN'],
     details: NOW_NOTE,
-    run: async (ctx, args) => (await import('./user-add.ts')).runUserAdd(ctx, args),
+    run: async (ctx, args) => (await import('../../model/user-add.ts')).runUserAdd(ctx, args),
   },
   {
     name: 'user rotate',
@@ -75,7 +75,7 @@ export const commands: Command[] = [
     options: [{ name: 'revoke', help: 'a leaked link: the old credentials stop at the next deploy and publish, no grace period' }],
     examples: ['npm run fleet -- user rotate alice', 'npm run fleet -- user rotate alice --revoke --now 2026-11-26T12:00:00Z'],
     details: 'Sets `rev`, `rotated_at` (the --now time) and `revoked`, keeping the file\'s comments. ' + NOW_NOTE,
-    run: async (ctx, args) => (await import('./user-change.ts')).runUserRotate(ctx, args),
+    run: async (ctx, args) => (await import('../../model/user-change.ts')).runUserRotate(ctx, args),
   },
   {
     name: 'user disable',
@@ -84,6 +84,6 @@ export const commands: Command[] = [
     options: [],
     examples: ['npm run fleet -- user disable bob'],
     details: NOW_NOTE,
-    run: async (ctx, args) => (await import('./user-change.ts')).runUserDisable(ctx, args),
+    run: async (ctx, args) => (await import('../../model/user-change.ts')).runUserDisable(ctx, args),
   },
 ];

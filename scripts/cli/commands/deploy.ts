@@ -1,6 +1,6 @@
 // Commands of the deploy stage: rolling configs out over SSH, checking for drift, and
 // turning a bare VPS into a node. Metadata and lazy imports only.
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 const identity = { name: 'identity', value: 'FILE', help: 'SSH private key of the deploy user (default: env SSH_PRIVATE_KEY_FILE, else the ssh-agent)' };
 const nodes = { name: 'nodes', value: 'a,b', help: 'only these nodes (default: every enabled node)' };
@@ -26,7 +26,7 @@ export const commands: Command[] = [
       'restart, verify, health-check every inbound, roll back on any failure, write the marker only after success. ' +
       'The canary (deploy.canary, else the first changed node) goes first and alone; the rest stop when failures exceed ' +
       'deploy.max_fail_percent. Exit 1 when any node ends other than deployed or unchanged.',
-    run: async (ctx, args) => (await import('./deploy.ts')).runDeploy(ctx, args),
+    run: async (ctx, args) => (await import('../../deploy/deploy.ts')).runDeploy(ctx, args),
   },
   {
     name: 'drift',
@@ -35,7 +35,7 @@ export const commands: Command[] = [
     formats: ['text', 'md', 'json'],
     examples: ['npm run fleet -- drift', 'npm run fleet -- drift --format md >> "$GITHUB_STEP_SUMMARY"'],
     details: 'Reads only. Exit 3 when a node drifted or could not be reached, 0 when every node is in sync.',
-    run: async (ctx, args) => (await import('./drift.ts')).runDrift(ctx, args),
+    run: async (ctx, args) => (await import('../../deploy/drift.ts')).runDrift(ctx, args),
   },
   {
     name: 'bootstrap',
@@ -48,6 +48,6 @@ export const commands: Command[] = [
     ],
     examples: ['FLEET_SECRET=… npm run fleet -- bootstrap tokyo-1 --identity ~/.ssh/boxfleet_deploy', 'FLEET_SECRET=… npm run fleet -- bootstrap tokyo-1 --as-root --identity ~/.ssh/boxfleet_root'],
     details: 'The first run logs in as ssh.bootstrap_user (root); later runs go through the deploy user, which may change only data files (TLS certificate and key, monitoring data) and reports "no change" when there is none. Anything root runs or trusts changes only with --as-root.',
-    run: async (ctx, args) => (await import('./bootstrap.ts')).runBootstrap(ctx, args),
+    run: async (ctx, args) => (await import('../../deploy/bootstrap.ts')).runBootstrap(ctx, args),
   },
 ];

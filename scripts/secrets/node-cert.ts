@@ -1,12 +1,12 @@
 // `fleet node cert <name>`: makes the self-signed certificate of a `tls.mode: self-signed`
 // node from its derived key and commits it (public) into the node's YAML, comments kept.
 import { isMap, Pair, Scalar, type YAMLMap } from 'yaml';
-import type { CommandContext, ParsedArgs } from '../cli/types.ts';
-import { EXIT, OperationError } from '../cli/types.ts';
-import { expectPositionals } from '../cli/args.ts';
-import { openCredentialStore, DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
-import { certificateMatchesKey, makeSelfSignedCertificate } from '../secrets/certificate.ts';
-import { checkEdit, documentText, isoSeconds, openDocument, replaceFile, requireSlug } from './edit.ts';
+import type { CommandContext, ParsedArgs } from '../core/command.ts';
+import { EXIT, OperationError } from '../core/command.ts';
+import { expectPositionals } from '../core/args.ts';
+import { openCredentialStore, DEMO_WARNING, loadMasterSecret } from './index.ts';
+import { certificateMatchesKey, makeSelfSignedCertificate } from '../core/certificate.ts';
+import { checkEdit, documentText, isoSeconds, openDocument, replaceFile, requireSlug } from '../model/edit.ts';
 
 export async function runNodeCert(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const [raw] = expectPositionals(args, 1, 'the node name, e.g. `node cert frankfurt-1`');

@@ -1,7 +1,7 @@
 // Commands the GitHub Actions workflows run (.github/workflows/): every step that does more
 // than call a tool is one of these, so the workflows hold no logic of their own and every
 // piece of it is tested. Metadata and lazy imports only.
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 const API_ENV = 'Needs GITHUB_TOKEN; reads GITHUB_REPOSITORY (owner/name) and GITHUB_API_URL (GHES, tests), as Actions sets them. '
   + 'In Actions it appends to $GITHUB_STEP_SUMMARY.';
@@ -18,7 +18,7 @@ export const commands: Command[] = [
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github plan-comment --pr 42 --file plan.md'],
     details: `One comment per pull request, found by its marker. ${API_ENV}`,
-    run: async (ctx, args) => (await import('./plan-comment.ts')).runPlanComment(ctx, args),
+    run: async (ctx, args) => (await import('../../github/plan-comment.ts')).runPlanComment(ctx, args),
   },
   {
     name: 'github drift-issue',
@@ -29,7 +29,7 @@ export const commands: Command[] = [
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github drift-issue --file drift.md --drifted'],
     details: API_ENV,
-    run: async (ctx, args) => (await import('./drift-issue.ts')).runDriftIssue(ctx, args),
+    run: async (ctx, args) => (await import('../../github/drift-issue.ts')).runDriftIssue(ctx, args),
   },
   {
     name: 'github dispatch',
@@ -41,7 +41,7 @@ export const commands: Command[] = [
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github dispatch pages.yml --ref main', 'npm run fleet -- github dispatch deploy.yml --input nodes=tokyo-1'],
     details: `Needs \`actions: write\`. ${API_ENV}`,
-    run: async (ctx, args) => (await import('./dispatch.ts')).runDispatch(ctx, args),
+    run: async (ctx, args) => (await import('../../github/dispatch.ts')).runDispatch(ctx, args),
   },
   {
     name: 'github shards',
@@ -49,7 +49,7 @@ export const commands: Command[] = [
     options: [{ name: 'shards', value: 'N', help: 'matrix jobs after the canary, 1–256 (default 20)' }],
     examples: ['npm run fleet -- github shards --shards 20'],
     details: 'Prints {"canary":…,"shards":[…]} and, in Actions, sets the step outputs canary, matrix (JSON) and has-rest.',
-    run: async (ctx, args) => (await import('./shards.ts')).runShards(ctx, args),
+    run: async (ctx, args) => (await import('../../github/shards.ts')).runShards(ctx, args),
   },
   {
     name: 'github vantages',
@@ -57,7 +57,7 @@ export const commands: Command[] = [
     options: [],
     examples: ['npm run fleet -- github vantages'],
     details: 'Prints a JSON list of names and, in Actions, sets the step outputs matrix (JSON) and any (true/false).',
-    run: async (ctx, args) => (await import('./vantages.ts')).runVantages(ctx, args),
+    run: async (ctx, args) => (await import('../../github/vantages.ts')).runVantages(ctx, args),
   },
   {
     name: 'singbox install',
@@ -75,7 +75,7 @@ export const commands: Command[] = [
     ],
     details: 'Downloads the tarball from fleet.yaml singbox.download_url (default: the release on GitHub; a template with '
       + '{version} and {arch}, for a mirror). Refuses a release without a pinned checksum; installs nothing on a mismatch.',
-    run: async (ctx, args) => (await import('./singbox-install.ts')).runSingboxInstall(ctx, args),
+    run: async (ctx, args) => (await import('../../github/singbox-install.ts')).runSingboxInstall(ctx, args),
   },
   {
     name: 'check-configs',
@@ -92,7 +92,7 @@ export const commands: Command[] = [
     ],
     details: 'Checks build/nodes/*/config.json and build/users/*/sing-box.json (and build/users/*/mihomo.yaml with --mihomo). TLS files the configs name are replaced by a throwaway '
       + 'self-signed pair under a temporary prefix (copies of the configs point there), so no root is needed. Exit 1 when any file fails.',
-    run: async (ctx, args) => (await import('./check-configs.ts')).runCheckConfigs(ctx, args),
+    run: async (ctx, args) => (await import('../../github/check-configs.ts')).runCheckConfigs(ctx, args),
   },
   {
     name: 'publish-guard',
@@ -100,7 +100,7 @@ export const commands: Command[] = [
     options: [{ name: 'site', value: 'DIR', help: 'the built site (output of `fleet site`)' }],
     examples: ['npm run fleet -- publish-guard --site build/site'],
     details: 'In Actions it sets the step output `host` to fleet.yaml site.host, so the workflow picks the publishing step.',
-    run: async (ctx, args) => (await import('./publish-guard.ts')).runPublishGuard(ctx, args),
+    run: async (ctx, args) => (await import('../../github/publish-guard.ts')).runPublishGuard(ctx, args),
   },
   {
     name: 'status changed',
@@ -113,6 +113,6 @@ export const commands: Command[] = [
     formats: ['text', 'json'],
     examples: ['npm run fleet -- status changed --before build/status-before --after build/status'],
     details: 'In Actions it sets the step output `changed` to true or false.',
-    run: async (ctx, args) => (await import('./status-changed.ts')).runStatusChanged(ctx, args),
+    run: async (ctx, args) => (await import('../../github/status-changed.ts')).runStatusChanged(ctx, args),
   },
 ];

@@ -1,5 +1,5 @@
 // Commands of the site stage: building the static site and listing the links to send.
-import type { Command } from '../cli/types.ts';
+import type { Command } from '../types.ts';
 
 export const commands: Command[] = [
   {
@@ -17,7 +17,7 @@ export const commands: Command[] = [
     ],
     details: 'Without FLEET_SECRET the public demo secret is used: every page then carries a "demo" banner and the ' +
       'build is marked (.boxfleet-demo), so publishing refuses it.',
-    run: async (ctx, args) => (await import('./run.ts')).runSite(ctx, args),
+    run: async (ctx, args) => (await import('../../site/run.ts')).runSite(ctx, args),
   },
   {
     name: 'links',
@@ -26,6 +26,6 @@ export const commands: Command[] = [
     formats: ['table', 'json'],
     examples: ['FLEET_SECRET=... npm run fleet -- links', 'FLEET_SECRET=... npm run fleet -- links --user alice --format json'],
     details: 'Needs the real FLEET_SECRET: links made from the demo secret open nothing that is published.',
-    run: async (ctx, args) => (await import('./run.ts')).runLinks(ctx, args),
+    run: async (ctx, args) => (await import('../../site/run.ts')).runLinks(ctx, args),
   },
 ];

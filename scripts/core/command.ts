@@ -1,0 +1,35 @@
+// What every stage's command runner receives and may throw: the run's context (root,
+// clock, environment, output), parsed arguments, exit codes and the two errors the CLI
+// prints without a stack trace. The lowest layer: stages import it, it imports nothing.
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: Record<string, string | boolean | string[] | undefined>;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CommandContext {
+  /** Where fleet.yaml, nodes/ and users/ are (`--root`). */
+  root: string;
+  /** The clock for expiry and grace periods (`--now`). */
+  now: Date;
+  env: NodeJS.ProcessEnv;
+  io: Io;
+}
+
+/** Exit codes shared by every command (../DESIGN.md). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, found: 3 } as const;
+
+/** Wrong use of the command line: printed with the command's usage, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+/** An operation failed for a reason the operator can act on: message only, exit 1. */
+export class OperationError extends Error {
+  constructor(message: string) { super(message); this.name = 'OperationError'; }
+}
