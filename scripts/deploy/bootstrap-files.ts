@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { UDP_TYPES, type Fleet, type Node } from '../model/types.ts';
+import type { Fleet, Node } from '../model/types.ts';
+import { protocolOf } from '../protocols/registry.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import type { NodeFile } from '../monitoring/node-files.ts';
 import { sudoersFile } from './privileges.ts';
@@ -136,9 +137,8 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
       { path: `/etc/sing-box/tls/${node.name}.key`, mode: 0o600, content: key },
     );
   }
-  // Same rule as the node script's config_ports: Shadowsocks takes UDP on its port too.
-  const ports = [...new Set(node.inbounds.flatMap((i) =>
-    UDP_TYPES.has(i.type) ? [`udp ${i.port}`] : i.type === 'shadowsocks' ? [`tcp ${i.port}`, `udp ${i.port}`] : [`tcp ${i.port}`]))].sort();
+  // The protocol's transports; the node script's config_ports derives the same from the config.
+  const ports = [...new Set(node.inbounds.flatMap((i) => protocolOf(i).transports.map((t) => `${t} ${i.port}`)))].sort();
   return {
     deploy_user: node.ssh.user,
     authorized_key: authorizedKey,

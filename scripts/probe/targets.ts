@@ -11,9 +11,11 @@ export function targetOf(ep: Endpoint): ProbeTarget {
     node: ep.node.name, region: ep.node.region, maintenance: ep.node.maintenance,
     tag: ep.inbound.tag, type: ep.inbound.type, server: ep.server, port: ep.port,
   };
-  // Copy only what is defined, so manifests stay free of `undefined` noise.
-  for (const k of ['tls', 'ws', 'uuid', 'password', 'flow', 'shadowsocks', 'hysteria2', 'tuic'] as const) {
-    if (ep[k] !== undefined) (t as unknown as Record<string, unknown>)[k] = JSON.parse(JSON.stringify(ep[k]));
+  // Every fact the protocol added (whatever the protocol), copied; only what is defined,
+  // so manifests stay free of `undefined` noise.
+  const { node: _n, inbound: _i, label: _l, server: _s, port: _p, ...facts } = ep;
+  for (const [k, v] of Object.entries(facts)) {
+    if (v !== undefined) (t as unknown as Record<string, unknown>)[k] = JSON.parse(JSON.stringify(v));
   }
   return t;
 }

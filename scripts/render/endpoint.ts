@@ -1,52 +1,15 @@
 // What a client needs to reach one inbound of one node as one identity (a user, or the
 // probe user): the single source that client profiles, share links, the probe and the
-// probe manifest all read, so they can never disagree with each other.
+// probe manifest all read, so they can never disagree with each other. The facts each
+// protocol adds come from its descriptor (scripts/protocols/<type>/).
 import type { CredentialStore } from '../secrets/index.ts';
-import type { Inbound, Node, SsMethod } from '../model/types.ts';
+import type { Inbound, Node } from '../model/types.ts';
+import { PROTOCOLS, protocolOf } from '../protocols/registry.ts';
+import type { Endpoint, Identity } from '../protocols/kit/endpoint.ts';
 
-export interface Identity {
-  name: string;
-  uuid: string;
-  password: string;
-  ss2022Key(method: string): string;
-}
+export type { Endpoint, EndpointTls, Identity } from '../protocols/kit/endpoint.ts';
 
-export interface EndpointTls {
-  /** SNI the client sends (and, for Reality, the borrowed site's name). */
-  server_name: string;
-  /** PEM of a self-signed certificate to pin; absent when normal CA verification applies. */
-  certificate?: string;
-  alpn?: string[];
-  reality?: { public_key: string; short_id: string };
-}
-
-export interface Endpoint {
-  node: Node;
-  inbound: Inbound;
-  /** Name people see in apps, unique within a profile: "Tokyo 1 · Reality". */
-  label: string;
-  server: string;
-  port: number;
-  tls?: EndpointTls;
-  /** WebSocket transport (vless-ws, vmess-ws). */
-  ws?: { path: string; host: string };
-  uuid?: string;
-  password?: string;
-  flow?: 'xtls-rprx-vision';
-  shadowsocks?: { method: SsMethod; /** `<server key>:<user key>` for multi-user 2022. */ password: string };
-  hysteria2?: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
-  tuic?: { congestion_control: string };
-}
-
-export const PROTOCOL_NAMES: Record<Inbound['type'], string> = {
-  'vless-reality': 'Reality',
-  'vless-ws': 'VLESS-WS',
-  'vmess-ws': 'VMess-WS',
-  trojan: 'Trojan',
-  shadowsocks: 'SS2022',
-  hysteria2: 'Hysteria2',
-  tuic: 'TUIC',
-};
+export const PROTOCOL_NAMES = Object.fromEntries(Object.entries(PROTOCOLS).map(([t, p]) => [t, p.name])) as Record<Inbound['type'], string>;
 
 /** Endpoints of every inbound of a node, in the node's inbound order. */
 export function endpointsOf(node: Node, store: CredentialStore, who: Identity): Endpoint[] {
@@ -60,45 +23,13 @@ export function endpointsOf(node: Node, store: CredentialStore, who: Identity): 
 }
 
 export function endpointOf(node: Node, inbound: Inbound, store: CredentialStore, who: Identity, label: string): Endpoint {
-  const base = {
+  const keys = store.node(node.name, node.rev);
+  return {
     node, inbound, label,
     server: inbound.public_host ?? node.address,
     port: inbound.public_port ?? inbound.port,
+    ...protocolOf(inbound).endpoint(inbound, node, keys, who),
   };
-  const keys = store.node(node.name, node.rev);
-  switch (inbound.type) {
-    case 'vless-reality':
-      return {
-        ...base, uuid: who.uuid, flow: 'xtls-rprx-vision',
-        tls: { server_name: inbound.handshake_server, reality: { public_key: keys.realityPublicKey, short_id: keys.realityShortIds(inbound.short_id_count)[0] } },
-      };
-    case 'vless-ws':
-    case 'vmess-ws': {
-      const tls = tlsOf(node, inbound);
-      return { ...base, uuid: who.uuid, tls, ws: { path: inbound.path, host: tls.server_name } };
-    }
-    case 'trojan':
-      return { ...base, password: who.password, tls: tlsOf(node, inbound) };
-    case 'shadowsocks':
-      return { ...base, shadowsocks: { method: inbound.method, password: `${keys.ss2022ServerKey(inbound.method)}:${who.ss2022Key(inbound.method)}` } };
-    case 'hysteria2':
-      return {
-        ...base, password: who.password, tls: tlsOf(node, inbound, ['h3']),
-        hysteria2: { obfs_password: inbound.obfs ? keys.hysteria2ObfsPassword : undefined, up_mbps: inbound.up_mbps, down_mbps: inbound.down_mbps },
-      };
-    case 'tuic':
-      return { ...base, uuid: who.uuid, password: who.password, tls: tlsOf(node, inbound, ['h3']), tuic: { congestion_control: inbound.congestion_control } };
-  }
-}
-
-/**
- * An inbound reached through a CDN (public_host set) is verified against the CDN's name;
- * otherwise against the node's certificate name, pinned when it is self-signed.
- */
-function tlsOf(node: Node, inbound: Inbound, alpn?: string[]): EndpointTls {
-  const tls = node.tls!;
-  if (inbound.public_host && inbound.public_host !== node.address) return { server_name: inbound.public_host, alpn };
-  return { server_name: tls.server_name, certificate: tls.mode === 'self-signed' ? tls.certificate : undefined, alpn };
 }
 
 /** Identity of the probe user, as nodes accept it. */

@@ -14,14 +14,15 @@ const RANK: Record<string, number> = {
   text: 1, files: 1,
   model: 2,
   secrets: 3,
-  render: 4, monitoring: 4,
-  probe: 5,
-  status: 6,
-  site: 7, deploy: 7,
-  github: 8,
-  alert: 9,
-  cli: 10,
-  fleet: 11, start: 11,
+  protocols: 4,
+  render: 5, monitoring: 5,
+  probe: 6,
+  status: 7,
+  site: 8, deploy: 8,
+  github: 9,
+  alert: 10,
+  cli: 11,
+  fleet: 12, start: 12,
 };
 
 const IMPORT = /(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;

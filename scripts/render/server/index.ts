@@ -4,17 +4,11 @@ import type { Fleet, Inbound, Node } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
 import type { Identity } from '../endpoint.ts';
 import { stableJson } from '../json.ts';
-import { hysteria2Inbound } from './hysteria2.ts';
+import { protocolOf } from '../../protocols/registry.ts';
 import { outbounds, route } from './route.ts';
-import { shadowsocksInbound } from './shadowsocks.ts';
 import { checkSelfSigned, inboundTls } from './tls.ts';
-import { trojanInbound } from './trojan.ts';
-import { tuicInbound } from './tuic.ts';
 import type { InboundContext, SingBoxConfig, SingBoxInbound } from './types.ts';
 import { identitiesOfNode } from './users.ts';
-import { vlessRealityInbound } from './vless-reality.ts';
-import { vlessWsInbound } from './vless-ws.ts';
-import { vmessWsInbound } from './vmess-ws.ts';
 
 export type { SingBoxConfig } from './types.ts';
 export { identitiesOfNode, PREVIOUS_SUFFIX, userOfEntry } from './users.ts';
@@ -64,13 +58,5 @@ export function buildConfig(fleet: Fleet, node: Node, store: CredentialStore, id
 }
 
 export function inboundOf(inbound: Inbound, ctx: InboundContext): SingBoxInbound {
-  switch (inbound.type) {
-    case 'vless-reality': return vlessRealityInbound(inbound, ctx);
-    case 'vless-ws': return vlessWsInbound(inbound, ctx);
-    case 'vmess-ws': return vmessWsInbound(inbound, ctx);
-    case 'trojan': return trojanInbound(inbound, ctx);
-    case 'shadowsocks': return shadowsocksInbound(inbound, ctx);
-    case 'hysteria2': return hysteria2Inbound(inbound, ctx);
-    case 'tuic': return tuicInbound(inbound, ctx);
-  }
+  return protocolOf(inbound).server(inbound, ctx);
 }

@@ -4,26 +4,11 @@
 // middle. So pinnable-only endpoints are left out here; the sing-box and mihomo profiles
 // carry them with the pin.
 import type { Endpoint } from '../../endpoint.ts';
-import { hysteria2Link } from './hysteria2.ts';
-import { ssLink } from './ss.ts';
-import { trojanLink } from './trojan.ts';
-import { tuicLink } from './tuic.ts';
-import { vlessLink } from './vless.ts';
-import { vmessLink } from './vmess.ts';
-
-const MAPPERS: Record<Endpoint['inbound']['type'], (ep: Endpoint) => string> = {
-  'vless-reality': vlessLink,
-  'vless-ws': vlessLink,
-  'vmess-ws': vmessLink,
-  trojan: trojanLink,
-  shadowsocks: ssLink,
-  hysteria2: hysteria2Link,
-  tuic: tuicLink,
-};
+import { protocolOf } from '../../../protocols/registry.ts';
 
 export function shareLink(ep: Endpoint): string | undefined {
   if (ep.tls?.certificate) return undefined;
-  return MAPPERS[ep.inbound.type](ep);
+  return protocolOf(ep.inbound).link(ep);
 }
 
 export function shareLinksOf(endpoints: readonly Endpoint[]): string[] {

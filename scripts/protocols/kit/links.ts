@@ -2,7 +2,7 @@
 // URLSearchParams, which writes spaces as '+' that several apps decode literally),
 // bracketed IPv6 hosts, and the label in the fragment.
 import { isIP } from 'node:net';
-import type { Endpoint } from '../../endpoint.ts';
+import type { Endpoint } from './endpoint.ts';
 
 export const enc = encodeURIComponent;
 
@@ -16,8 +16,3 @@ export function query(params: [string, string | undefined][]): string {
 }
 
 export const fragment = (ep: Endpoint): string => `#${enc(ep.label)}`;
-
-export function need<T>(value: T | undefined, what: string, ep: Endpoint): T {
-  if (value === undefined) throw new Error(`endpoint ${ep.label}: missing ${what}`);
-  return value;
-}

@@ -1,0 +1,57 @@
+// What a client needs to reach one inbound of one node as one identity (a user, or the
+// probe user): the single shape that client profiles, share links, the probe and the probe
+// manifest all read, so they can never disagree with each other.
+import type { Inbound, Node, SsMethod } from '../../model/types.ts';
+
+export interface Identity {
+  name: string;
+  uuid: string;
+  password: string;
+  ss2022Key(method: string): string;
+}
+
+export interface EndpointTls {
+  /** SNI the client sends (and, for Reality, the borrowed site's name). */
+  server_name: string;
+  /** PEM of a self-signed certificate to pin; absent when normal CA verification applies. */
+  certificate?: string;
+  alpn?: string[];
+  reality?: { public_key: string; short_id: string };
+}
+
+export interface Endpoint {
+  node: Node;
+  inbound: Inbound;
+  /** Name people see in apps, unique within a profile: "Tokyo 1 · Reality". */
+  label: string;
+  server: string;
+  port: number;
+  tls?: EndpointTls;
+  /** WebSocket transport (vless-ws, vmess-ws). */
+  ws?: { path: string; host: string };
+  uuid?: string;
+  password?: string;
+  flow?: 'xtls-rprx-vision';
+  shadowsocks?: { method: SsMethod; /** `<server key>:<user key>` for multi-user 2022. */ password: string };
+  hysteria2?: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
+  tuic?: { congestion_control: string };
+}
+
+/** The facts a protocol adds to the node, inbound, label, server and port every endpoint has. */
+export type EndpointFacts = Omit<Endpoint, 'node' | 'inbound' | 'label' | 'server' | 'port'>;
+
+/** A fact the protocol's own endpoint always sets; missing means a bug, said with the label. */
+export function need<T>(value: T | undefined, what: string, ep: Endpoint): T {
+  if (value === undefined) throw new Error(`endpoint ${ep.label}: missing ${what}`);
+  return value;
+}
+
+/**
+ * An inbound reached through a CDN (public_host set) is verified against the CDN's name;
+ * otherwise against the node's certificate name, pinned when it is self-signed.
+ */
+export function tlsOf(node: Node, inbound: Inbound, alpn?: string[]): EndpointTls {
+  const tls = node.tls!;
+  if (inbound.public_host && inbound.public_host !== node.address) return { server_name: inbound.public_host, alpn };
+  return { server_name: tls.server_name, certificate: tls.mode === 'self-signed' ? tls.certificate : undefined, alpn };
+}

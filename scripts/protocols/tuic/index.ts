@@ -1,0 +1,53 @@
+// TUIC v5 (QUIC): uuid + password per identity. ALPN h3 must be set on both ends because
+// sing-quic adds no default for TUIC.
+import type { TuicInbound } from '../../model/types.ts';
+import { need, tlsOf } from '../kit/endpoint.ts';
+import { enc, fragment, hostPort, query } from '../kit/links.ts';
+import { base, pin } from '../kit/mihomo.ts';
+import { LISTEN_ALL } from '../kit/server.ts';
+import { dial, singboxTls } from '../kit/singbox.ts';
+import type { Protocol } from '../types.ts';
+
+export const tuic: Protocol<TuicInbound> = {
+  type: 'tuic',
+  name: 'TUIC',
+  transports: ['udp'],
+  server: (inbound, ctx) => ({
+    type: 'tuic',
+    tag: inbound.tag,
+    listen: LISTEN_ALL,
+    listen_port: inbound.port,
+    users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid, password: id.password })),
+    congestion_control: inbound.congestion_control,
+    auth_timeout: '3s',
+    // 0-RTT data can be replayed by an observer; keep it off.
+    zero_rtt_handshake: false,
+    heartbeat: '10s',
+    tls: ctx.tls(['h3']),
+  }),
+  endpoint: (inbound, node, _keys, who) => ({
+    uuid: who.uuid, password: who.password, tls: tlsOf(node, inbound, ['h3']), tuic: { congestion_control: inbound.congestion_control },
+  }),
+  singbox: (ep) => ({
+    ...dial(ep, 'tuic'), uuid: need(ep.uuid, 'uuid', ep), password: need(ep.password, 'password', ep),
+    congestion_control: need(ep.tuic, 'tuic', ep).congestion_control, udp_relay_mode: 'native',
+    tls: singboxTls({ ...need(ep.tls, 'tls', ep), alpn: ['h3'] }),
+  }),
+  mihomo: (ep) => {
+    const tls = need(ep.tls, 'tls', ep);
+    return {
+      ...base(ep, 'tuic'), uuid: need(ep.uuid, 'uuid', ep), password: need(ep.password, 'password', ep),
+      'congestion-controller': need(ep.tuic, 'tuic', ep).congestion_control, 'udp-relay-mode': 'native',
+      sni: tls.server_name, alpn: ['h3'], ...pin(tls),
+    };
+  },
+  // tuic:// (de-facto format read by mihomo and v2rayN): uuid:password as userinfo.
+  link: (ep) => {
+    const tls = need(ep.tls, 'tls', ep);
+    return `tuic://${enc(need(ep.uuid, 'uuid', ep))}:${enc(need(ep.password, 'password', ep))}@${hostPort(ep)}`
+      + query([
+        ['congestion_control', need(ep.tuic, 'tuic', ep).congestion_control], ['udp_relay_mode', 'native'],
+        ['alpn', 'h3'], ['sni', tls.server_name],
+      ]) + fragment(ep);
+  },
+};

@@ -1,0 +1,29 @@
+// One protocol, everything about it: a descriptor per folder (scripts/protocols/<type>/),
+// listed once in registry.ts, read by every stage that needs to know a protocol. The rest
+// of the pipeline asks the registry and stays protocol-agnostic.
+import type { Inbound, Node } from '../model/types.ts';
+import type { NodeCredentials } from '../secrets/index.ts';
+import type { Endpoint, EndpointFacts, Identity } from './kit/endpoint.ts';
+import type { MihomoProxy } from './kit/mihomo.ts';
+import type { InboundContext, SingBoxInbound } from './kit/server.ts';
+import type { SingBoxOutbound } from './kit/singbox.ts';
+
+export type Transport = 'tcp' | 'udp';
+
+export interface Protocol<T extends Inbound = Inbound> {
+  type: T['type'];
+  /** Name people see in apps: "Reality", "SS2022". */
+  name: string;
+  /** Where its port listens (the firewall opens these, the health check tries them). */
+  transports: readonly Transport[];
+  /** The node's sing-box inbound. */
+  server(inbound: T, ctx: InboundContext): SingBoxInbound;
+  /** What a client needs beyond server and port, for one identity. */
+  endpoint(inbound: T, node: Node, keys: NodeCredentials, who: Identity): EndpointFacts;
+  /** The sing-box client outbound. */
+  singbox(ep: Endpoint): SingBoxOutbound;
+  /** The mihomo proxy. */
+  mihomo(ep: Endpoint): MihomoProxy;
+  /** The share link (base64 subscription); never asked for a pinned certificate. */
+  link(ep: Endpoint): string;
+}

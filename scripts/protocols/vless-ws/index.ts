@@ -1,0 +1,39 @@
+// VLESS over WebSocket with TLS: the inbound a CDN can front (no Vision flow over WS).
+import type { WsInbound } from '../../model/types.ts';
+import { need, tlsOf } from '../kit/endpoint.ts';
+import { enc, fragment, hostPort, query } from '../kit/links.ts';
+import { base, pin, wsOpts } from '../kit/mihomo.ts';
+import { LISTEN_ALL } from '../kit/server.ts';
+import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
+import type { Protocol } from '../types.ts';
+
+export const vlessWs: Protocol<WsInbound & { type: 'vless-ws' }> = {
+  type: 'vless-ws',
+  name: 'VLESS-WS',
+  transports: ['tcp'],
+  server: (inbound, ctx) => ({
+    type: 'vless',
+    tag: inbound.tag,
+    listen: LISTEN_ALL,
+    listen_port: inbound.port,
+    users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid })),
+    tls: ctx.tls(),
+    transport: { type: 'ws', path: inbound.path },
+  }),
+  endpoint: (inbound, node, _keys, who) => {
+    const tls = tlsOf(node, inbound);
+    return { uuid: who.uuid, tls, ws: { path: inbound.path, host: tls.server_name } };
+  },
+  singbox: (ep) => ({ ...dial(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), tls: singboxTls(need(ep.tls, 'tls', ep)), transport: wsTransport(ep) }),
+  mihomo: (ep) => {
+    const tls = need(ep.tls, 'tls', ep);
+    return { ...base(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), tls: true, servername: tls.server_name, ...pin(tls), ...wsOpts(ep) };
+  },
+  link: (ep) => {
+    const tls = need(ep.tls, 'tls', ep);
+    const ws = need(ep.ws, 'ws', ep);
+    return `vless://${enc(need(ep.uuid, 'uuid', ep))}@${hostPort(ep)}` + query([
+      ['encryption', 'none'], ['security', 'tls'], ['sni', tls.server_name], ['type', 'ws'], ['host', ws.host], ['path', ws.path],
+    ]) + fragment(ep);
+  },
+};
