@@ -3,20 +3,20 @@
 // Values here have defaults applied (see defaults.ts); optional fields stay optional.
 
 export type InboundType =
-  | 'vless-reality' | 'vless-ws' | 'vmess-ws' | 'trojan' | 'shadowsocks' | 'hysteria2' | 'tuic';
+  | 'vless-reality' | 'vless-ws' | 'vmess-ws' | 'trojan' | 'shadowsocks' | 'hysteria2' | 'tuic' | 'anytls';
 
 export const INBOUND_TYPES: readonly InboundType[] = [
-  'vless-reality', 'vless-ws', 'vmess-ws', 'trojan', 'shadowsocks', 'hysteria2', 'tuic',
+  'vless-reality', 'vless-ws', 'vmess-ws', 'trojan', 'shadowsocks', 'hysteria2', 'tuic', 'anytls',
 ];
 
 /** UDP inbounds live in their own port space: TCP 443 and UDP 443 may coexist. */
 export const UDP_TYPES: ReadonlySet<InboundType> = new Set(['hysteria2', 'tuic']);
 /** Inbounds that need the node's TLS block (Reality brings its own handshake). */
-export const TLS_TYPES: ReadonlySet<InboundType> = new Set(['vless-ws', 'vmess-ws', 'trojan', 'hysteria2', 'tuic']);
+export const TLS_TYPES: ReadonlySet<InboundType> = new Set(['vless-ws', 'vmess-ws', 'trojan', 'hysteria2', 'tuic', 'anytls']);
 
 export type SsMethod = '2022-blake3-aes-128-gcm' | '2022-blake3-aes-256-gcm';
 
-interface InboundBase {
+export interface InboundBase {
   port: number;
   public_host?: string;
   public_port?: number;
@@ -33,8 +33,9 @@ export interface Hysteria2Inbound extends InboundBase {
   type: 'hysteria2'; obfs: boolean; up_mbps?: number; down_mbps?: number; masquerade?: string;
 }
 export interface TuicInbound extends InboundBase { type: 'tuic'; congestion_control: 'cubic' | 'new_reno' | 'bbr' }
+export interface AnytlsInbound extends InboundBase { type: 'anytls' }
 export type Inbound =
-  | VlessRealityInbound | WsInbound | TrojanInbound | ShadowsocksInbound | Hysteria2Inbound | TuicInbound;
+  | VlessRealityInbound | WsInbound | TrojanInbound | ShadowsocksInbound | Hysteria2Inbound | TuicInbound | AnytlsInbound;
 
 export interface SshTarget {
   host: string; port: number; user: string; bootstrap_user: string; host_keys: string[];

@@ -1,6 +1,7 @@
 // Every protocol boxfleet renders, one line each. A new protocol is a new folder beside
 // these and one line here.
 import type { Inbound, InboundType } from '../model/types.ts';
+import { anytls } from './anytls/index.ts';
 import { hysteria2 } from './hysteria2/index.ts';
 import { shadowsocks } from './shadowsocks/index.ts';
 import { trojan } from './trojan/index.ts';
@@ -18,6 +19,7 @@ export const PROTOCOLS: { readonly [T in InboundType]: Protocol<Inbound & { type
   shadowsocks,
   hysteria2,
   tuic,
+  anytls,
 };
 
 /** The descriptor of an inbound's protocol, typed for that inbound. */

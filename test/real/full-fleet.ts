@@ -56,6 +56,7 @@ function nodes(store: CredentialStore): Record<string, unknown>[] {
         { type: 'trojan', port: 443 },
         { type: 'tuic', port: 443, congestion_control: 'bbr' },
         { type: 'shadowsocks', port: 8388, method: '2022-blake3-aes-256-gcm' },
+        { type: 'anytls', port: 8443 },
       ],
     },
     {
@@ -66,6 +67,7 @@ function nodes(store: CredentialStore): Record<string, unknown>[] {
         { type: 'shadowsocks', port: 8388, method: '2022-blake3-aes-128-gcm' },
         { type: 'trojan', port: 8443 },
         { type: 'hysteria2', port: 443, obfs: false },
+        { type: 'anytls', port: 9443 },
       ],
     },
   ];

@@ -31,6 +31,7 @@ export const INBOUNDS = [
   { type: 'hysteria2', port: 443, obfs: true },
   { type: 'hysteria2', port: 8443, obfs: false },
   { type: 'tuic', port: 8444 },
+  { type: 'anytls', port: 8445 },
 ] as const;
 
 /** The self-signed node (a fifth host, where the suite starts one). */

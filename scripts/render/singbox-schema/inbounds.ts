@@ -1,4 +1,4 @@
-// Inbounds: the server types (vless, vmess, trojan, shadowsocks, hysteria2, tuic) and the
+// Inbounds: the server types (vless, vmess, trojan, shadowsocks, hysteria2, tuic, anytls) and the
 // client types (tun, mixed). Fields per option/<type>.go; legacy `sniff*` and
 // `domain_strategy` are deliberately absent (removed after 1.11).
 import {
@@ -48,6 +48,9 @@ export const inbound: Schema = byType({
   tuic: obj({
     ...base, users: users({ uuid, password: str }, ['uuid']), congestion_control: congestion,
     auth_timeout: duration, zero_rtt_handshake: bool, heartbeat: duration, tls: inboundTls,
+  }, ['type', 'listen', 'users', 'tls']),
+  anytls: obj({
+    ...base, users: users({ password: nonEmpty }, ['password']), padding_scheme: listable(str), tls: inboundTls,
   }, ['type', 'listen', 'users', 'tls']),
   tun: obj({
     type: str, tag, interface_name: str, mtu: uint, address: listable(str), auto_route: bool,

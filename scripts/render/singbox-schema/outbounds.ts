@@ -39,6 +39,10 @@ export const outbound: Schema = byType({
     udp_relay_mode: { enum: ['native', 'quic'] }, udp_over_stream: bool, zero_rtt_handshake: bool,
     heartbeat: duration, network, tls: outboundTls,
   }, ['type', 'tag', 'server', 'server_port', 'uuid', 'tls']),
+  anytls: obj({
+    ...base, ...server, password: nonEmpty, tls: outboundTls,
+    idle_session_check_interval: duration, idle_session_timeout: duration, min_idle_session: uint,
+  }, ['type', 'tag', 'server', 'server_port', 'password', 'tls']),
   selector: obj({
     type: str, tag, outbounds: members, default: nonEmpty, interrupt_exist_connections: bool,
   }, ['type', 'tag', 'outbounds']),
