@@ -1,0 +1,28 @@
+// A password per identity inside the node's own TLS (Trojan, AnyTLS): the same server
+// inbound, client facts, sing-box outbound and mihomo proxy, under each protocol's name.
+import type { Inbound } from '../../model/types.ts';
+import type { Protocol } from '../types.ts';
+import { need, tlsOf } from './endpoint.ts';
+import { base, pin } from './mihomo.ts';
+import { LISTEN_ALL } from './server.ts';
+import { dial, singboxTls } from './singbox.ts';
+
+/** `wire` is the type sing-box and mihomo spell (the same for both here). */
+export function passwordOverTls<T extends Inbound>(wire: string): Pick<Protocol<T>, 'server' | 'endpoint' | 'singbox' | 'mihomo'> {
+  return {
+    server: (inbound, ctx) => ({
+      type: wire,
+      tag: inbound.tag,
+      listen: LISTEN_ALL,
+      listen_port: inbound.port,
+      users: ctx.identities.map((id) => ({ name: id.name, password: id.password })),
+      tls: ctx.tls(),
+    }),
+    endpoint: (inbound, node, _keys, who) => ({ password: who.password, tls: tlsOf(node, inbound) }),
+    singbox: (ep) => ({ ...dial(ep, wire), password: need(ep.password, 'password', ep), tls: singboxTls(need(ep.tls, 'tls', ep)) }),
+    mihomo: (ep) => {
+      const tls = need(ep.tls, 'tls', ep);
+      return { ...base(ep, wire), password: need(ep.password, 'password', ep), sni: tls.server_name, ...pin(tls) };
+    },
+  };
+}
