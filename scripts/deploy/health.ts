@@ -6,7 +6,8 @@
 import { Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import { UDP_TYPES, type Inbound, type Node } from '../model/types.ts';
+import type { Inbound, Node } from '../model/types.ts';
+import { protocolOf } from '../protocols/registry.ts';
 
 export interface HealthProblem {
   inbound: string;
@@ -44,17 +45,18 @@ function tlsHandshake(opts: ConnectionOptions & { host: string; port: number }, 
   });
 }
 
-/** What the deployer can check of one inbound from outside (undefined = healthy). */
+/** What the deployer can check of one inbound from outside (undefined = healthy), as its protocol says. */
 export async function probeInbound(node: Node, inbound: Inbound, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | undefined> {
   const host = node.address;
   const port = inbound.port;
-  if (inbound.type === 'vless-reality') {
+  const health = protocolOf(inbound).health;
+  if (health.kind === 'tls-hello') {
     // An unauthenticated visitor gets the borrowed site's handshake: a ServerHello comes back.
-    const servername = isIP(inbound.handshake_server) ? undefined : inbound.handshake_server;
-    return tlsHandshake({ host, port, servername, rejectUnauthorized: false }, timeoutMs);
+    const name = health.serverName(inbound);
+    return tlsHandshake({ host, port, servername: isIP(name) ? undefined : name, rejectUnauthorized: false }, timeoutMs);
   }
   const tls = node.tls;
-  if (tls?.certificate && tls.mode === 'self-signed' && inbound.type !== 'shadowsocks') {
+  if (health.kind === 'node-tls' && tls?.certificate && tls.mode === 'self-signed') {
     // Self-signed: verify against the pinned certificate and the node's server name.
     const name = tls.server_name;
     return tlsHandshake(
@@ -73,7 +75,7 @@ export async function probeInbound(node: Node, inbound: Inbound, timeoutMs = DEF
 export async function checkHealth(node: Node, udpListening: ReadonlySet<number>, timeoutMs?: number): Promise<HealthProblem[]> {
   const results = await Promise.all(
     node.inbounds.map(async (inbound) => {
-      const problem = UDP_TYPES.has(inbound.type)
+      const problem = protocolOf(inbound).health.kind === 'udp-listening'
         ? udpListening.has(inbound.port) ? undefined : `not listening on UDP port ${inbound.port}`
         : await probeInbound(node, inbound, timeoutMs);
       return problem ? { inbound: inbound.tag, problem } : undefined;

@@ -3,7 +3,7 @@
 // bounded by the timeout; the result says how deep it got and why it stopped.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { UDP_TYPES } from '../model/types.ts';
+import { PROTOCOLS } from '../protocols/registry.ts';
 import { fetchOver, type HttpResult } from './http.ts';
 import { tcpConnect, type ConnectFn } from './net.ts';
 import { singboxFetch, type SingBox } from './singbox.ts';
@@ -32,13 +32,12 @@ export interface CheckOptions {
 /** Longest `detail` the status store's run schema takes (run.schema.json). */
 export const MAX_DETAIL = 300;
 
-/** Types the project's own clients speak end to end. */
-const NATIVE = new Set(['trojan', 'vless-ws', 'vmess-ws']);
 
 export async function checkEndpoint(t: ProbeTarget, o: CheckOptions): Promise<EndpointResult> {
   const r: EndpointResult = { node: t.node, tag: t.tag, type: t.type, deepest: 'none', ok: false, latency_ms: {} };
   if (o.showAddresses) r.address = `${t.server}:${t.port}`;
-  const udp = UDP_TYPES.has(t.type);
+  const protocol = PROTOCOLS[t.type];
+  const udp = !protocol.transports.includes('tcp');
   let sock: Socket | undefined;
   let stream: Duplex | undefined;
   try {
@@ -54,7 +53,7 @@ export async function checkEndpoint(t: ProbeTarget, o: CheckOptions): Promise<En
       if (tls.note) r.detail = tls.note; else r.cert_days_left = tls.daysLeft;
     }
     let res: HttpResult;
-    if (NATIVE.has(t.type)) {
+    if (protocol.probe === 'native') {
       res = await timed(r, 'proxy', () => nativeFetch(t, stream!, o));
     } else if (o.singbox) {
       stream?.destroy(); sock?.destroy();

@@ -10,12 +10,26 @@ import type { SingBoxOutbound } from './kit/singbox.ts';
 
 export type Transport = 'tcp' | 'udp';
 
+/**
+ * - `tls-hello`: a TLS ClientHello for `serverName` must be answered (Reality hands it to
+ *   the borrowed site);
+ * - `node-tls`: a handshake verified against the node's pinned certificate when it is
+ *   self-signed, else a TCP connect (an ACME certificate may not be issued yet);
+ * - `tcp`: a TCP connect;
+ * - `udp-listening`: QUIC cannot be checked from here: the node says it listens.
+ */
+export type Health<T> = { kind: 'tls-hello'; serverName(inbound: T): string } | { kind: 'node-tls' | 'tcp' | 'udp-listening' };
+
 export interface Protocol<T extends Inbound = Inbound> {
   type: T['type'];
   /** Name people see in apps: "Reality", "SS2022". */
   name: string;
-  /** Where its port listens (the firewall opens these, the health check tries them). */
+  /** Where its port listens (the firewall opens these, the probe and health check try them). */
   transports: readonly Transport[];
+  /** How the deployer checks it from outside after a restart. */
+  health: Health<T>;
+  /** How the probe reaches the proxy layer: the project's own client, or the sing-box binary. */
+  probe: 'native' | 'sing-box';
   /** The node's sing-box inbound. */
   server(inbound: T, ctx: InboundContext): SingBoxInbound;
   /** What a client needs beyond server and port, for one identity. */

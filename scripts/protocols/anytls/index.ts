@@ -11,6 +11,8 @@ export const anytls: Protocol<AnytlsInbound> = {
   type: 'anytls',
   name: 'AnyTLS',
   transports: ['tcp'],
+  health: { kind: 'node-tls' },
+  probe: 'sing-box',
   ...passwordOverTls<AnytlsInbound>('anytls'),
   // anytls:// per anytls-go's docs/uri_scheme.md (mihomo's converter reads it).
   link: (ep) => {

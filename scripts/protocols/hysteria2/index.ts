@@ -20,6 +20,8 @@ export const hysteria2: Protocol<Hysteria2Inbound> = {
   type: 'hysteria2',
   name: 'Hysteria2',
   transports: ['udp'],
+  health: { kind: 'udp-listening' },
+  probe: 'sing-box',
   server: (inbound, ctx) => ({
     type: 'hysteria2',
     tag: inbound.tag,

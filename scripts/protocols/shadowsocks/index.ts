@@ -13,6 +13,8 @@ export const shadowsocks: Protocol<ShadowsocksInbound> = {
   type: 'shadowsocks',
   name: 'SS2022',
   transports: ['tcp', 'udp'],
+  health: { kind: 'tcp' },
+  probe: 'sing-box',
   server: (inbound, ctx) => ({
     type: 'shadowsocks',
     tag: inbound.tag,

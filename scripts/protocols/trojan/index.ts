@@ -9,6 +9,8 @@ export const trojan: Protocol<TrojanInbound> = {
   type: 'trojan',
   name: 'Trojan',
   transports: ['tcp'],
+  health: { kind: 'node-tls' },
+  probe: 'native',
   ...passwordOverTls<TrojanInbound>('trojan'),
   // The password is the userinfo, so `@ : / ? # %` in it are percent-encoded.
   link: (ep) => {

@@ -12,6 +12,8 @@ export const tuic: Protocol<TuicInbound> = {
   type: 'tuic',
   name: 'TUIC',
   transports: ['udp'],
+  health: { kind: 'udp-listening' },
+  probe: 'sing-box',
   server: (inbound, ctx) => ({
     type: 'tuic',
     tag: inbound.tag,

@@ -12,6 +12,8 @@ export const vlessReality: Protocol<VlessRealityInbound> = {
   type: 'vless-reality',
   name: 'Reality',
   transports: ['tcp'],
+  health: { kind: 'tls-hello', serverName: (inbound) => inbound.handshake_server },
+  probe: 'sing-box',
   server: (inbound, ctx) => ({
     type: 'vless',
     tag: inbound.tag,

@@ -11,6 +11,8 @@ export const vlessWs: Protocol<WsInbound & { type: 'vless-ws' }> = {
   type: 'vless-ws',
   name: 'VLESS-WS',
   transports: ['tcp'],
+  health: { kind: 'node-tls' },
+  probe: 'native',
   server: (inbound, ctx) => ({
     type: 'vless',
     tag: inbound.tag,

@@ -10,6 +10,8 @@ export const vmessWs: Protocol<WsInbound & { type: 'vmess-ws' }> = {
   type: 'vmess-ws',
   name: 'VMess-WS',
   transports: ['tcp'],
+  health: { kind: 'node-tls' },
+  probe: 'native',
   server: (inbound, ctx) => ({
     type: 'vmess',
     tag: inbound.tag,
