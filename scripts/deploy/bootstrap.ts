@@ -75,7 +75,8 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
       const r = await s.node(['with-lock', ...args]);
       if (r.code === 15) {
         throw new OperationError(`${what} on ${node.name}: ${redact(lastLines(r.stderr))}; the deploy user may not change these. ` +
-          `Run it as ${node.ssh.bootstrap_user}: npm run fleet -- bootstrap ${node.name} --as-root --identity KEY_OF_${node.ssh.bootstrap_user.toUpperCase()}`);
+          `Run it as ${node.ssh.bootstrap_user} (with the key ${node.ssh.bootstrap_user} logs in with, if that is another one):\n` +
+          `  npm run fleet -- bootstrap ${node.name} --as-root${identity ? ` --identity ${identity}` : ''}`);
       }
       if (r.code !== 0) throw new OperationError(`${what} failed on ${node.name} (exit ${r.code}): ${redact(lastLines(r.stderr))}`);
       for (const line of r.stdout.split('\n')) {
