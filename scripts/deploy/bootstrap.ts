@@ -7,7 +7,7 @@ import { expectPositionals } from '../core/args.ts';
 import { requireFleet } from '../model/require.ts';
 import { EXIT, OperationError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import type { Node } from '../model/types.ts';
-import { openCredentialStore, loadMasterSecret, redactor } from '../secrets/index.ts';
+import { openCredentialStore, loadMasterSecret, redactor, withAddresses } from '../secrets/index.ts';
 import { pinnedRelease, signedPin } from './release.ts';
 import { buildManifest, nodeScript, parseHostFlags } from './bootstrap-files.ts';
 import { nodeMonitoringFiles } from '../monitoring/node-files.ts';
@@ -54,7 +54,7 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   const authorizedKey = publicKeyOf(identity);
   const tarball = await pinnedRelease(fleet.settings, node.arch, args.options.release as string | undefined);
   const secrets = redactor(store.allSecretValues());
-  const redact = (t: string): string => secrets(t).split(node.address).join('[address]').split(node.ssh.host).join('[address]');
+  const redact = withAddresses(secrets, [node.address, node.ssh.host]);
 
   const { s, first } = await connect(ctx, node, identity, redact, args.options['as-root'] === true);
   const uploads: string[] = [];

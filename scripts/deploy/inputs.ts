@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { requireFleet } from '../model/require.ts';
 import { OperationError, UsageError, type CommandContext } from '../core/command.ts';
 import type { Fleet, Node } from '../model/types.ts';
-import { openCredentialStore, type CredentialStore, loadMasterSecret, redactor, REDACTED } from '../secrets/index.ts';
+import { openCredentialStore, type CredentialStore, loadMasterSecret, redactor, REDACTED, withAddresses } from '../secrets/index.ts';
 import { openSession, SshError, type Session, type SessionOptions, type SshTarget } from './ssh.ts';
 import { clipText } from '../text/escape.ts';
 
@@ -44,11 +44,7 @@ export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promi
     const config = configs.get(node.name);
     if (config !== undefined) rendered.set(node.name, { node, config, sha256: sha256(config) });
   }
-  const addresses = fleet.nodes.flatMap((n) => [n.address, n.ssh.host]);
-  const secrets = redactor(store.allSecretValues());
-  // Addresses are short (an IPv4 can be 7 characters), so they get their own exact pass.
-  const addrs = [...new Set(addresses)].sort((a, b) => b.length - a.length);
-  const redact = (text: string): string => addrs.reduce((t, a) => t.split(a).join('[address]'), secrets(text));
+  const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, n.ssh.host]));
   return { fleet, store, rendered, redact };
 }
 

@@ -28,4 +28,4 @@ export { CredentialStore, openCredentialStore } from './store.ts';
 export { vantageKey, VANTAGE_KEY_ENV, VANTAGE_KEY_PATTERN } from './vantage.ts';
 export { pinMessage, pinSigner, type PinSigner } from './pin.ts';
 export { inActions, maskValue, maskFields } from './mask.ts';
-export { redactor, REDACTED, MIN_REDACT_LENGTH } from './redact.ts';
+export { redactor, withAddresses, ADDRESS, REDACTED, MIN_REDACT_LENGTH } from './redact.ts';

@@ -69,3 +69,15 @@ export function redactor(values: Iterable<string>): (text: string) => string {
     return copied === 0 ? text : out + text.slice(copied);
   };
 }
+
+export const ADDRESS = '[address]';
+
+/**
+ * `redact`, then every one of `addresses` replaced by "[address]" (longest first, so a host
+ * name is not half-replaced by a shorter one). Addresses are short (an IPv4 can be 7
+ * characters), below what redactor() matches, so they get their own exact pass.
+ */
+export function withAddresses(redact: (text: string) => string, addresses: Iterable<string>): (text: string) => string {
+  const list = [...new Set(addresses)].filter((a) => a !== '').sort((a, b) => b.length - a.length);
+  return (text) => list.reduce((t, a) => t.split(a).join(ADDRESS), redact(text));
+}

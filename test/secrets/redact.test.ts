@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialStore, REDACTED, redactor } from '../../scripts/secrets/index.ts';
+import { ADDRESS, CredentialStore, REDACTED, redactor, withAddresses } from '../../scripts/secrets/index.ts';
 
 const SECRET = Buffer.from('test-secret-0123456789abcdef0123456789abcdef', 'utf8');
 
@@ -48,5 +48,14 @@ describe('redactor', () => {
     expect(out).toContain(`user-999 uuid=${REDACTED} pw=${REDACTED} ss=${REDACTED}`);
     expect(out).toContain(`public ${node.realityPublicKey}`);
     expect(out).not.toContain('BEGIN PRIVATE KEY-----\nMIG');
+  });
+});
+
+describe('withAddresses', () => {
+  it('replaces node addresses after the secrets, the longest first, and leaves other text', () => {
+    const secret = 'abcdefgh-secret-value';
+    const redact = withAddresses(redactor([secret]), ['10.0.0.1', '10.0.0.1.nip.io', '']);
+    expect(redact(`ssh 10.0.0.1.nip.io (10.0.0.1) said ${secret}; 10.0.0.10 is a neighbour`))
+      .toBe(`ssh ${ADDRESS} (${ADDRESS}) said ${REDACTED}; ${ADDRESS}0 is a neighbour`);
   });
 });
