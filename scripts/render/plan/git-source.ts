@@ -6,10 +6,10 @@ import type { FileSource } from '../../model/load.ts';
 
 const DIRS = ['nodes', 'users'] as const;
 
-export async function gitSource(root: string, ref: string): Promise<{ source: FileSource; commit: string }> {
+export async function gitSource(root: string, ref: string, option = '--base'): Promise<{ source: FileSource; commit: string }> {
   // Parallel `git show` calls; one per file is simple and fine for hundreds of files.
   const git: SimpleGit = simpleGit({ baseDir: root, maxConcurrentProcesses: 8 });
-  const commit = await resolveRef(git, ref);
+  const commit = await resolveRef(git, ref, option);
   // The fleet may live in a sub-folder of the repository: paths at the ref are repo-relative.
   const prefix = (await git.revparse(['--show-prefix'])).trim();
   const files = new Map<string, Buffer>();
@@ -35,11 +35,16 @@ export async function gitSource(root: string, ref: string): Promise<{ source: Fi
   };
 }
 
-async function resolveRef(git: SimpleGit, ref: string): Promise<string> {
-  if (ref.startsWith('-')) throw new OperationError(`--base "${ref}" is not a Git ref`);
+async function resolveRef(git: SimpleGit, ref: string, option: string): Promise<string> {
+  if (ref.startsWith('-')) throw new OperationError(`${option} "${ref}" is not a Git ref`);
+  const unknown = new OperationError(`${option}: "${ref}" is not a commit in this repository (in Actions, check out with fetch-depth: 0 or fetch that branch first)`);
+  let commit: string;
   try {
-    return (await git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim();
+    commit = (await git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim();
   } catch {
-    throw new OperationError(`--base: "${ref}" is not a commit in this repository (in Actions, check out with fetch-depth: 0 or fetch the base branch first)`);
+    throw unknown;
   }
+  // --quiet makes an unknown ref an empty answer, not an error.
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw unknown;
+  return commit;
 }

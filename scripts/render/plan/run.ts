@@ -92,7 +92,7 @@ export async function runPlan(ctx: CommandContext, args: ParsedArgs): Promise<nu
   const root = resolve(ctx.root);
   // With --head the head is read from Git as data too (fleet.yaml, nodes/, users/ only),
   // so a fork's files can be planned without checking out, let alone running, its code.
-  const head = headRef === undefined ? undefined : await gitSource(root, headRef);
+  const head = headRef === undefined ? undefined : await gitSource(root, headRef, '--head');
   const headResult = loadFleet(root, ctx.now, head?.source);
   for (const w of warningsOf(headResult.diagnostics)) ctx.io.err(formatDiagnostic(w));
   if (!headResult.fleet) throw new FleetInputError(errorsOf(headResult.diagnostics));

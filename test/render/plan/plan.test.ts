@@ -131,7 +131,13 @@ describe('fleet plan', () => {
     const json = JSON.parse((await run('plan', '--base', 'main', '--format', 'json')).out);
     expect(json.users).toEqual([{ user: 'greg', changes: ['new user (active)'], gains: ['frankfurt-1', 'singapore-1', 'tokyo-1'], loses: [] }]);
     expect((await run('plan')).code).toBe(2);
-    expect((await run('plan', '--base', 'no-such-ref')).code).toBe(1);
+    const noBase = await run('plan', '--base', 'no-such-ref');
+    expect([noBase.code, noBase.err]).toEqual([1, expect.stringContaining('--base: "no-such-ref" is not a commit in this repository')]);
+    const noHead = await run('plan', '--base', 'main', '--head', 'no-such-ref');
+    expect([noHead.code, noHead.err]).toEqual([1, expect.stringContaining('--head: "no-such-ref" is not a commit in this repository')]);
+    // --head reads the ref's files, not the working tree (which has greg).
+    const head = await run('plan', '--base', 'main', '--head', 'main');
+    expect(head.out).not.toContain('greg');
     writeFileSync(join(dir, 'users/greg.yaml'), 'name: greg\nenabled: maybe\n');
     const bad = await run('plan', '--base', 'main');
     expect(bad.code).toBe(1);
