@@ -6,7 +6,7 @@ import type { Hysteria2Inbound } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin } from '../kit/mihomo.ts';
-import { LISTEN_ALL, type JsonObject } from '../kit/server.ts';
+import { listening, type JsonObject } from '../kit/server.ts';
 import { dial, singboxTls, type SingBoxOutbound } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -23,10 +23,7 @@ export const hysteria2: Protocol<Hysteria2Inbound> = {
   health: { kind: 'udp-listening' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({
-    type: 'hysteria2',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('hysteria2', inbound),
     // Absent means unlimited; clients then negotiate BBR.
     up_mbps: inbound.up_mbps,
     down_mbps: inbound.down_mbps,

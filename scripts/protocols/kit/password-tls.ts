@@ -4,17 +4,14 @@ import type { Inbound } from '../../model/types.ts';
 import type { Protocol } from '../types.ts';
 import { need, tlsOf } from './endpoint.ts';
 import { base, pin } from './mihomo.ts';
-import { LISTEN_ALL } from './server.ts';
+import { listening } from './server.ts';
 import { dial, singboxTls } from './singbox.ts';
 
 /** `wire` is the type sing-box and mihomo spell (the same for both here). */
 export function passwordOverTls<T extends Inbound>(wire: string): Pick<Protocol<T>, 'server' | 'endpoint' | 'singbox' | 'mihomo'> {
   return {
     server: (inbound, ctx) => ({
-      type: wire,
-      tag: inbound.tag,
-      listen: LISTEN_ALL,
-      listen_port: inbound.port,
+      ...listening(wire, inbound),
       users: ctx.identities.map((id) => ({ name: id.name, password: id.password })),
       tls: ctx.tls(),
     }),

@@ -33,3 +33,8 @@ export interface InboundContext {
 
 /** sing-box listens on all IPv4 and IPv6 addresses with `::`. */
 export const LISTEN_ALL = '::';
+
+/** The fields every server inbound starts with: its sing-box type, tag and listening port. */
+export function listening(wire: string, inbound: { tag: string; port: number }): SingBoxInbound {
+  return { type: wire, tag: inbound.tag, listen: LISTEN_ALL, listen_port: inbound.port };
+}

@@ -5,7 +5,7 @@ import type { ShadowsocksInbound } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort } from '../kit/links.ts';
 import { base } from '../kit/mihomo.ts';
-import { LISTEN_ALL } from '../kit/server.ts';
+import { listening } from '../kit/server.ts';
 import { dial } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -16,10 +16,7 @@ export const shadowsocks: Protocol<ShadowsocksInbound> = {
   health: { kind: 'tcp' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({
-    type: 'shadowsocks',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('shadowsocks', inbound),
     method: inbound.method,
     password: ctx.keys.ss2022ServerKey(inbound.method),
     users: ctx.identities.map((id) => ({ name: id.name, password: id.ss2022Key(inbound.method) })),

@@ -4,7 +4,7 @@ import type { TuicInbound } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin } from '../kit/mihomo.ts';
-import { LISTEN_ALL } from '../kit/server.ts';
+import { listening } from '../kit/server.ts';
 import { dial, singboxTls } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -15,10 +15,7 @@ export const tuic: Protocol<TuicInbound> = {
   health: { kind: 'udp-listening' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({
-    type: 'tuic',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('tuic', inbound),
     users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid, password: id.password })),
     congestion_control: inbound.congestion_control,
     auth_timeout: '3s',

@@ -4,7 +4,7 @@ import type { VlessRealityInbound } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base } from '../kit/mihomo.ts';
-import { LISTEN_ALL } from '../kit/server.ts';
+import { listening } from '../kit/server.ts';
 import { dial, singboxTls } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -15,10 +15,7 @@ export const vlessReality: Protocol<VlessRealityInbound> = {
   health: { kind: 'tls-hello', serverName: (inbound) => inbound.handshake_server },
   probe: 'sing-box',
   server: (inbound, ctx) => ({
-    type: 'vless',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('vless', inbound),
     // Vision runs on the raw TLS stream: no transport, no multiplex (reference §2.2).
     users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid, flow: 'xtls-rprx-vision' })),
     tls: {

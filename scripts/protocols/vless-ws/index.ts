@@ -3,7 +3,7 @@ import type { WsInbound } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
-import { LISTEN_ALL } from '../kit/server.ts';
+import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -14,10 +14,7 @@ export const vlessWs: Protocol<WsInbound & { type: 'vless-ws' }> = {
   health: { kind: 'node-tls' },
   probe: 'native',
   server: (inbound, ctx) => ({
-    type: 'vless',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('vless', inbound),
     users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid })),
     tls: ctx.tls(),
     transport: { type: 'ws', path: inbound.path },

@@ -2,7 +2,7 @@
 import type { WsInbound } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
-import { LISTEN_ALL } from '../kit/server.ts';
+import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
@@ -13,10 +13,7 @@ export const vmessWs: Protocol<WsInbound & { type: 'vmess-ws' }> = {
   health: { kind: 'node-tls' },
   probe: 'native',
   server: (inbound, ctx) => ({
-    type: 'vmess',
-    tag: inbound.tag,
-    listen: LISTEN_ALL,
-    listen_port: inbound.port,
+    ...listening('vmess', inbound),
     // Inbound users spell it `alterId` (outbounds: `alter_id`); 0 selects AEAD, anything
     // else the legacy MD5 protocol.
     users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid, alterId: 0 })),
