@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Fleet, Node } from '../model/types.ts';
-import { protocolOf } from '../protocols/registry.ts';
+import { transportOf } from '../model/inbound-facts.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import type { NodeFile } from '../monitoring/node-files.ts';
 import { sudoersFile } from './privileges.ts';
@@ -138,7 +138,7 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
     );
   }
   // The protocol's transports; the node script's config_ports derives the same from the config.
-  const ports = [...new Set(node.inbounds.flatMap((i) => protocolOf(i).transports.map((t) => `${t} ${i.port}`)))].sort();
+  const ports = [...new Set(node.inbounds.flatMap((i) => [`${transportOf(i.type)} ${i.port}`]))].sort();
   return {
     deploy_user: node.ssh.user,
     authorized_key: authorizedKey,

@@ -13,7 +13,6 @@ export function completeNode(raw: Record<string, any>): Node {
   n.ssh.host ??= n.address;
   if (n.tls) n.tls.server_name ??= n.address;
   for (const inbound of n.inbounds as Inbound[]) {
-    if ((inbound.type === 'vless-ws' || inbound.type === 'vmess-ws') && !inbound.path) inbound.path = `/${inbound.type.split('-')[0]}`;
     inbound.tag = `${inbound.type}-${inbound.port}`;
   }
   return n;

@@ -5,7 +5,8 @@ import type { CommandContext, ParsedArgs } from '../core/command.ts';
 import { EXIT, UsageError } from '../core/command.ts';
 import { expectPositionals, intOption } from '../core/args.ts';
 import { addNewFile, listOf, requireSlug, schemaComment, stringOption, yamlValue } from './edit.ts';
-import { INBOUND_TYPES, TLS_TYPES, type InboundType } from './types.ts';
+import { INBOUND_TYPES, needsNodeTls } from './inbound-facts.ts';
+import type { InboundType } from './types.ts';
 
 const v = yamlValue;
 
@@ -42,7 +43,7 @@ function readFlags(args: ParsedArgs) {
   const tls = oneOf(o.tls, 'tls', ['acme', 'self-signed', 'files'] as const);
   const handshake = o['handshake-server'] as string | undefined;
   if (inbounds.some((i) => i.type === 'vless-reality') && !handshake) throw new UsageError('--inbound vless-reality needs --handshake-server, a real TLS 1.3 site such as www.example.com');
-  const needsTls = inbounds.find((i) => TLS_TYPES.has(i.type));
+  const needsTls = inbounds.find((i) => needsNodeTls(i.type));
   if (needsTls && !tls) throw new UsageError(`--inbound ${needsTls.type} needs TLS: add --tls acme (with --acme-email), --tls self-signed or --tls files`);
   if (tls === 'acme' && !o['acme-email']) throw new UsageError('--tls acme needs --acme-email, the address Let\'s Encrypt writes to about expiring certificates');
   if (tls === 'acme' && isIP((o['server-name'] as string | undefined) ?? address)) throw new UsageError('--tls acme cannot get a certificate for an IP address: give --server-name with a domain that points at the node, or use --tls self-signed');

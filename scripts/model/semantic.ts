@@ -4,7 +4,8 @@ import { nearest } from './diagnostics.ts';
 import type { ParsedFile } from './parse.ts';
 import { positionOf } from './parse.ts';
 import { parseInstant } from './time.ts';
-import { TLS_TYPES, UDP_TYPES, type FleetSettings, type Node, type User } from './types.ts';
+import { needsNodeTls, transportOf } from './inbound-facts.ts';
+import type { FleetSettings, Node, User } from './types.ts';
 import { PROBE_USER } from './reserved.ts';
 import { certificateCoversName, isReadable } from '../core/certificate.ts';
 
@@ -54,13 +55,13 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
   });
   const used = new Map<string, number>();
   node.inbounds.forEach((inbound, i) => {
-    const space = UDP_TYPES.has(inbound.type) ? 'udp' : 'tcp';
+    const space = transportOf(inbound.type);
     const key = `${space}/${inbound.port}`;
     const first = used.get(key);
     if (first !== undefined) {
       emit(parsed, ['inbounds', i, 'port'], `${space.toUpperCase()} port ${inbound.port} is already used by inbounds[${first}] (${node.inbounds[first].type})`, `choose another port; TCP and UDP ports are separate, so ${space === 'tcp' ? 'a UDP type (hysteria2, tuic)' : 'a TCP type'} could share it`);
     } else used.set(key, i);
-    if (TLS_TYPES.has(inbound.type) && !node.tls) {
+    if (needsNodeTls(inbound.type) && !node.tls) {
       emit(parsed, ['inbounds', i, 'type'], `${inbound.type} needs TLS, but node \`${node.name}\` has no \`tls:\` block`, 'add `tls:` with `mode: acme`, `files` or `self-signed`');
     }
   });
@@ -89,7 +90,7 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
 
 /** Ports that clash with SSH or with an ACME challenge (found trying the README as a new user). */
 function checkPorts(node: Node, parsed: ParsedFile, emit: Emit): void {
-  const tcp = (i: number) => !UDP_TYPES.has(node.inbounds[i]!.type);
+  const tcp = (i: number) => transportOf(node.inbounds[i]!.type) === 'tcp';
   const sshOnNode = node.ssh.host === node.address;
   node.inbounds.forEach((inbound, i) => {
     if (sshOnNode && tcp(i) && inbound.port === node.ssh.port) {
@@ -97,7 +98,7 @@ function checkPorts(node: Node, parsed: ParsedFile, emit: Emit): void {
     }
   });
   const challenge = node.tls?.mode === 'acme' ? node.tls.acme?.challenge : undefined;
-  const acmeInbounds = node.inbounds.some((b) => TLS_TYPES.has(b.type));
+  const acmeInbounds = node.inbounds.some((b) => needsNodeTls(b.type));
   if (challenge === 'http-01' && acmeInbounds) {
     const i = node.inbounds.findIndex((b, j) => tcp(j) && b.port === 80);
     if (i >= 0) emit(parsed, ['inbounds', i, 'port'], 'TCP port 80 is needed by the ACME `http-01` challenge', 'move this inbound to another port, or use `challenge: tls-alpn-01`');
@@ -118,7 +119,7 @@ function checkSharedAddresses(nodes: Node[], src: Sources, emit: Emit): void {
     const taken = new Map<string, string>();
     for (const n of group) {
       n.inbounds.forEach((b, i) => {
-        const key = `${UDP_TYPES.has(b.type) ? 'UDP' : 'TCP'} ${b.port}`;
+        const key = `${transportOf(b.type).toUpperCase()} ${b.port}`;
         const other = taken.get(key);
         if (other && other !== n.name) emit(src.nodes.get(n.name)!, ['inbounds', i, 'port'], `${key} on ${n.address} is also used by node \`${other}\``, 'two nodes on one address need different ports');
         else taken.set(key, n.name);

@@ -1,6 +1,7 @@
 // What Prometheus scrapes, as file_sd target groups: one node_exporter per enabled node
 // and one blackbox probe per TCP inbound. Pure functions of the fleet.
-import { TLS_TYPES, UDP_TYPES, type Fleet, type Inbound, type Node } from '../model/types.ts';
+import { needsNodeTls, transportOf } from '../model/inbound-facts.ts';
+import type { Fleet, Inbound, Node } from '../model/types.ts';
 import type { MonitoringOptions } from './options.ts';
 
 export interface TargetGroup { targets: string[]; labels: Record<string, string> }
@@ -33,8 +34,8 @@ export function nodeExporterTargets(fleet: Fleet, opts: MonitoringOptions): Targ
  *   and yields probe_ssl_earliest_cert_expiry.
  */
 export function probeModule(node: Node, inbound: Inbound): string | undefined {
-  if (UDP_TYPES.has(inbound.type)) return undefined;
-  if (TLS_TYPES.has(inbound.type) && node.tls) return tlsModuleName(node);
+  if (transportOf(inbound.type) === 'udp') return undefined;
+  if (needsNodeTls(inbound.type) && node.tls) return tlsModuleName(node);
   return 'tcp_connect';
 }
 

@@ -3,6 +3,7 @@
 // bounded by the timeout; the result says how deep it got and why it stopped.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { transportOf } from '../model/inbound-facts.ts';
 import { PROTOCOLS } from '../protocols/registry.ts';
 import { fetchOver, type HttpResult } from './http.ts';
 import { tcpConnect, type ConnectFn } from './net.ts';
@@ -37,7 +38,7 @@ export async function checkEndpoint(t: ProbeTarget, o: CheckOptions): Promise<En
   const r: EndpointResult = { node: t.node, tag: t.tag, type: t.type, deepest: 'none', ok: false, latency_ms: {} };
   if (o.showAddresses) r.address = `${t.server}:${t.port}`;
   const protocol = PROTOCOLS[t.type];
-  const udp = !protocol.transports.includes('tcp');
+  const udp = transportOf(t.type) === 'udp';
   let sock: Socket | undefined;
   let stream: Duplex | undefined;
   try {

@@ -2,7 +2,7 @@
 // first TCP endpoint of a host goes first ("scout"); if its connect times out, the host's
 // other endpoints are marked without a single new attempt. Waiting for a verdict holds no
 // worker slot, so a black-holed host costs one timeout of wall time, not a slot per port.
-import { PROTOCOLS } from '../protocols/registry.ts';
+import { transportOf } from '../model/inbound-facts.ts';
 import { checkEndpoint, type CheckOptions } from './check.ts';
 import type { EndpointResult, NodeResult, NodeState, ProbeTarget } from './types.ts';
 
@@ -13,7 +13,7 @@ export async function probeAll(targets: ProbeTarget[], o: CheckOptions, concurre
   const queue: number[] = [];
   const waiting = new Map<number, number[]>(); // scout index → the host's other indexes
   for (const idx of byHost.values()) {
-    const scout = idx.find((i) => PROTOCOLS[targets[i]!.type].transports.includes('tcp'));
+    const scout = idx.find((i) => transportOf(targets[i]!.type) === 'tcp');
     if (scout === undefined) { queue.push(...idx); continue; }
     queue.push(scout);
     waiting.set(scout, idx.filter((i) => i !== scout));

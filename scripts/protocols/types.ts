@@ -8,8 +8,6 @@ import type { MihomoProxy } from './kit/mihomo.ts';
 import type { InboundContext, SingBoxInbound } from './kit/server.ts';
 import type { SingBoxOutbound } from './kit/singbox.ts';
 
-export type Transport = 'tcp' | 'udp';
-
 /**
  * - `tls-hello`: a TLS ClientHello for `serverName` must be answered (Reality hands it to
  *   the borrowed site);
@@ -24,8 +22,6 @@ export interface Protocol<T extends Inbound = Inbound> {
   type: T['type'];
   /** Name people see in apps: "Reality", "SS2022". */
   name: string;
-  /** Where its port listens (the firewall opens these, the probe and health check try them). */
-  transports: readonly Transport[];
   /** How the deployer checks it from outside after a restart. */
   health: Health<T>;
   /** How the probe reaches the proxy layer: the project's own client, or the sing-box binary. */

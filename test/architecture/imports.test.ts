@@ -22,7 +22,7 @@ const RANK: Record<string, number> = {
   github: 9,
   alert: 10,
   cli: 11,
-  fleet: 12, start: 12,
+  fleet: 12, start: 12, schemas: 12,
 };
 
 const IMPORT = /(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;

@@ -1,19 +1,18 @@
 // AnyTLS (sing-box 1.12+, mihomo 1.19+): a password per identity inside TLS, with the
 // padding scheme's defaults hiding TLS-in-TLS record patterns. TCP only; the certificate
 // is the node's (pinned when self-signed), like Trojan.
-import type { AnytlsInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { passwordOverTls } from '../kit/password-tls.ts';
 import type { Protocol } from '../types.ts';
 
-export const anytls: Protocol<AnytlsInbound> = {
+export const anytls: Protocol<InboundOf<'anytls'>> = {
   type: 'anytls',
   name: 'AnyTLS',
-  transports: ['tcp'],
   health: { kind: 'node-tls' },
   probe: 'sing-box',
-  ...passwordOverTls<AnytlsInbound>('anytls'),
+  ...passwordOverTls<InboundOf<'anytls'>>('anytls'),
   // anytls:// per anytls-go's docs/uri_scheme.md (mihomo's converter reads it).
   link: (ep) => {
     const tls = need(ep.tls, 'tls', ep);

@@ -2,7 +2,7 @@
 // node's derived password; a masquerade site answers plain HTTP/3 visitors. Bandwidth is
 // left out of client profiles and links: the node's capacity is not the user's line, and
 // a phone declaring 1000 Mbps upload makes Brutal congestion control flood its link.
-import type { Hysteria2Inbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin } from '../kit/mihomo.ts';
@@ -16,10 +16,9 @@ function masquerade(url: string): JsonObject {
   return { type: 'proxy', url, rewrite_host: true };
 }
 
-export const hysteria2: Protocol<Hysteria2Inbound> = {
+export const hysteria2: Protocol<InboundOf<'hysteria2'>> = {
   type: 'hysteria2',
   name: 'Hysteria2',
-  transports: ['udp'],
   health: { kind: 'udp-listening' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({

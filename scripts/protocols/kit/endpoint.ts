@@ -1,7 +1,7 @@
 // What a client needs to reach one inbound of one node as one identity (a user, or the
 // probe user): the single shape that client profiles, share links, the probe and the probe
 // manifest all read, so they can never disagree with each other.
-import type { Inbound, Node, SsMethod } from '../../model/types.ts';
+import type { Inbound, InboundOf, Node } from '../../model/types.ts';
 
 export interface Identity {
   name: string;
@@ -32,7 +32,7 @@ export interface Endpoint {
   uuid?: string;
   password?: string;
   flow?: 'xtls-rprx-vision';
-  shadowsocks?: { method: SsMethod; /** `<server key>:<user key>` for multi-user 2022. */ password: string };
+  shadowsocks?: { method: InboundOf<'shadowsocks'>['method']; /** `<server key>:<user key>` for multi-user 2022. */ password: string };
   hysteria2?: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
   tuic?: { congestion_control: string };
 }

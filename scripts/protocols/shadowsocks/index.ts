@@ -1,7 +1,7 @@
 // Shadowsocks 2022, multi-user: the node's server key (iPSK) plus one key per identity
 // (uPSK); clients send `<iPSK>:<uPSK>`. Only the AES methods support this, which is why
 // the model allows no other. TCP and UDP on the same port.
-import type { ShadowsocksInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort } from '../kit/links.ts';
 import { base } from '../kit/mihomo.ts';
@@ -9,10 +9,9 @@ import { listening } from '../kit/server.ts';
 import { dial } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
-export const shadowsocks: Protocol<ShadowsocksInbound> = {
+export const shadowsocks: Protocol<InboundOf<'shadowsocks'>> = {
   type: 'shadowsocks',
   name: 'SS2022',
-  transports: ['tcp', 'udp'],
   health: { kind: 'tcp' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({

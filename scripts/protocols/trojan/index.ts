@@ -1,17 +1,16 @@
 // Trojan over TLS: a password per identity.
-import type { TrojanInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { passwordOverTls } from '../kit/password-tls.ts';
 import type { Protocol } from '../types.ts';
 
-export const trojan: Protocol<TrojanInbound> = {
+export const trojan: Protocol<InboundOf<'trojan'>> = {
   type: 'trojan',
   name: 'Trojan',
-  transports: ['tcp'],
   health: { kind: 'node-tls' },
   probe: 'native',
-  ...passwordOverTls<TrojanInbound>('trojan'),
+  ...passwordOverTls<InboundOf<'trojan'>>('trojan'),
   // The password is the userinfo, so `@ : / ? # %` in it are percent-encoded.
   link: (ep) => {
     const tls = need(ep.tls, 'tls', ep);

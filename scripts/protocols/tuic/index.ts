@@ -1,6 +1,6 @@
 // TUIC v5 (QUIC): uuid + password per identity. ALPN h3 must be set on both ends because
 // sing-quic adds no default for TUIC.
-import type { TuicInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin } from '../kit/mihomo.ts';
@@ -8,10 +8,9 @@ import { listening } from '../kit/server.ts';
 import { dial, singboxTls } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
-export const tuic: Protocol<TuicInbound> = {
+export const tuic: Protocol<InboundOf<'tuic'>> = {
   type: 'tuic',
   name: 'TUIC',
-  transports: ['udp'],
   health: { kind: 'udp-listening' },
   probe: 'sing-box',
   server: (inbound, ctx) => ({

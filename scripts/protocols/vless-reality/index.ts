@@ -1,6 +1,6 @@
 // VLESS + XTLS-Vision over REALITY: no certificate of its own; unauthenticated visitors are
 // handed to the borrowed site (`handshake`), so the port looks like that site.
-import type { VlessRealityInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base } from '../kit/mihomo.ts';
@@ -8,10 +8,9 @@ import { listening } from '../kit/server.ts';
 import { dial, singboxTls } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
-export const vlessReality: Protocol<VlessRealityInbound> = {
+export const vlessReality: Protocol<InboundOf<'vless-reality'>> = {
   type: 'vless-reality',
   name: 'Reality',
-  transports: ['tcp'],
   health: { kind: 'tls-hello', serverName: (inbound) => inbound.handshake_server },
   probe: 'sing-box',
   server: (inbound, ctx) => ({

@@ -1,5 +1,5 @@
 // VLESS over WebSocket with TLS: the inbound a CDN can front (no Vision flow over WS).
-import type { WsInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
@@ -7,10 +7,9 @@ import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
-export const vlessWs: Protocol<WsInbound & { type: 'vless-ws' }> = {
+export const vlessWs: Protocol<InboundOf<'vless-ws'>> = {
   type: 'vless-ws',
   name: 'VLESS-WS',
-  transports: ['tcp'],
   health: { kind: 'node-tls' },
   probe: 'native',
   server: (inbound, ctx) => ({

@@ -1,15 +1,14 @@
 // VMess (AEAD) over WebSocket with TLS, for clients that lack VLESS.
-import type { WsInbound } from '../../model/types.ts';
+import type { InboundOf } from '../../model/types.ts';
 import { need, tlsOf } from '../kit/endpoint.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import type { Protocol } from '../types.ts';
 
-export const vmessWs: Protocol<WsInbound & { type: 'vmess-ws' }> = {
+export const vmessWs: Protocol<InboundOf<'vmess-ws'>> = {
   type: 'vmess-ws',
   name: 'VMess-WS',
-  transports: ['tcp'],
   health: { kind: 'node-tls' },
   probe: 'native',
   server: (inbound, ctx) => ({

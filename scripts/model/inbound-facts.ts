@@ -1,0 +1,22 @@
+// What the model needs to know about a protocol (its port space, whether it needs the
+// node's certificate), read from the composed node schema, where each protocol folder's
+// fragment put it: the model stays below the protocols and still has one truth.
+import { createRequire } from 'node:module';
+import { inboundFacts, type JsonSchema } from './schema/compose.ts';
+import type { InboundType } from './types.ts';
+
+const FACTS = inboundFacts(createRequire(import.meta.url)('./schema/node.schema.json') as JsonSchema);
+
+export type Transport = 'tcp' | 'udp';
+
+export const INBOUND_TYPES: readonly InboundType[] = [...FACTS.keys()] as InboundType[];
+
+/** Where the inbound's port listens: TCP 443 and UDP 443 are separate ports. */
+export function transportOf(type: InboundType): Transport {
+  return FACTS.get(type)!.transport;
+}
+
+/** Needs the node's `tls:` block (Reality brings its own handshake, Shadowsocks none). */
+export function needsNodeTls(type: InboundType): boolean {
+  return FACTS.get(type)!.node_tls;
+}

@@ -1,0 +1,276 @@
+// Generated from scripts/model/schema/*.schema.json by `npm run schemas`. Do not edit:
+// change the schema (or scripts/protocols/<type>/schema.json) and run it again.
+
+/** Fleet-wide settings of a boxfleet repository. */
+export interface FleetSettings {
+  /** Name of the fleet, used in titles and profile names. */
+  name: string;
+  /** Bump to rotate every derived credential of the fleet at once. */
+  epoch: number;
+  /** Node labels that nodes may carry and users may select, each with a description. */
+  labels: Record<string, string>;
+  /** Where and how the static subscription site is published, e.g. `site: { base_url: https://sub.example.com }`. */
+  site: {
+    /** Public URL the site is served from, e.g. https://sub.example.com */
+    base_url: string;
+    /** Where the static site is hosted; decides whether _headers is written. */
+    host: "github-pages" | "cloudflare" | "netlify" | "plain";
+    /** Default language of user pages. */
+    language: "en" | "zh-CN";
+    /** How users reach the operator, shown on pages (e.g. a Telegram handle). */
+    contact?: string;
+    title?: string;
+  };
+  /** The sing-box release the nodes run, e.g. `singbox: { version: 1.12.24 }`. */
+  singbox: {
+    /** sing-box release the nodes run (1.12.x or later). */
+    version: string;
+    /** SHA-256 of the release tarball per CPU architecture. */
+    sha256: {
+      amd64?: string;
+      arm64?: string;
+    };
+    /** Where bootstrap and deploy download the release tarball: a URL template with {version} and {arch} (a mirror for mainland China, or your own server). The SHA-256 pin is checked whatever the source. */
+    download_url: string;
+  };
+  users: {
+    /** How long the previous credentials keep working after a routine rotation. */
+    rotation_grace: string;
+  };
+  subscription: {
+    update_interval_hours: number;
+    url_test: {
+      url: string;
+      interval: string;
+      tolerance_ms: number;
+    };
+    /** global: everything proxied except private ranges; cn-direct: mainland China direct. Default: cn-direct when site.language is zh-CN, else global. */
+    routing: "global" | "cn-direct";
+    /** What the next publish does with nodes the probe found down. */
+    down_nodes: "demote" | "drop";
+    /** Where the cn-direct preset's clients download their rule sets (serve a mirror for mainland China here). */
+    rule_sets: {
+      "sing-box": {
+        "geosite-cn": string;
+        "geoip-cn": string;
+      };
+      mihomo: {
+        "cn-domain": string;
+        "cn-ip": string;
+      };
+    };
+  };
+  deploy: {
+    /** Node deployed first, alone. */
+    canary?: string;
+    parallel: number;
+    /** Stop the rollout when more than this share of nodes failed (like Ansible's max_fail_percentage). */
+    max_fail_percent: number;
+  };
+  probe: {
+    /** URL fetched through each node; the probe user can reach only this host. */
+    url: string;
+    interval: string;
+    timeout: string;
+    /** Bump to rotate the probe user's credentials. */
+    rev: number;
+    /** A Git branch name (letters, digits, . _ / -). */
+    status_branch: string;
+    vantages: Vantage[];
+    incident: {
+      open_after: string;
+      close_after: string;
+      max_new_issues_per_run: number;
+    };
+  };
+  alerts: {
+    github_labels: string[];
+    /** A numeric chat id (e.g. -1001234567890, in quotes) or a public @channel name. */
+    telegram_chat_id?: string;
+    /** An e-mail address such as ops@example.com. */
+    email?: string;
+    /** Whether public surfaces (status page, issues, Telegram) may show node addresses and ports. */
+    show_addresses: boolean;
+    thresholds: {
+      cpu_percent: number;
+      memory_percent: number;
+      disk_percent: number;
+      bandwidth_percent: number;
+      connections: number;
+      for: string;
+    };
+  };
+  monitoring?: {
+    /** Address nodes see the monitoring host scrape from (allowed through node firewalls). */
+    address: string;
+    ssh: SshTarget;
+  };
+}
+
+/** One proxy node (a VPS running sing-box). The file name must be <name>.yaml. */
+export interface NodeFile {
+  /** Node name; equals the file name without .yaml. */
+  name: string;
+  /** Name people see in apps, e.g. 'Tokyo 1'. Default: the name. */
+  title: string;
+  region: string;
+  /** ISO 3166-1 alpha-2 country code, e.g. JP. */
+  country: string;
+  /** Labels declared in fleet.yaml. */
+  labels: string[];
+  /** Bump to rotate this node's keys (Reality, Shadowsocks server key, obfs). */
+  rev: number;
+  arch: "amd64" | "arm64";
+  /** Public address clients connect to (IP or host name). */
+  address: string;
+  enabled: boolean;
+  /** Under maintenance: deployed and probed, but opens no incident. */
+  maintenance: boolean;
+  /** Link speed limit of the VPS in Mbit/s (alerts compare traffic against it). */
+  bandwidth_mbps?: number;
+  ssh: SshTarget;
+  tls?: NodeTls;
+  /** The proxy protocols this node serves, e.g. `- type: vless-reality` with `port: 443` and `handshake_server:`. */
+  inbounds: Inbound[];
+}
+
+/** One person who gets a subscription. The file name must be <name>.yaml. */
+export interface User {
+  /** User name; equals the file name without .yaml. Never shown publicly outside the user's own page. */
+  name: string;
+  enabled: boolean;
+  /** Last day of access (YYYY-MM-DD, UTC) or an ISO time; access ends at the end of that day. */
+  expires?: string;
+  /** Bump (with `fleet user rotate`) to rotate every credential and the subscription link. */
+  rev: number;
+  /** When rev was last bumped (ISO time, written by `fleet user rotate`). */
+  rotated_at?: string;
+  /** The last rotation was a revocation: the previous credentials stop at once, with no grace period. */
+  revoked: boolean;
+  /** Which nodes the user may use: label:<label> or node:<name> entries. Default: every node. */
+  nodes: string[];
+  /** Where the user lives: nodes in this region come first, latency from a vantage in it orders the rest. */
+  region?: string;
+  /** Monthly traffic quota in GB (shown to the user; informational until traffic accounting exists). */
+  quota_gb?: number;
+  /** Language of the user's page; default from fleet.yaml. */
+  language?: "en" | "zh-CN";
+  /** Free text for the operator; never published. */
+  note?: string;
+}
+
+export interface Vantage {
+  name: string;
+  region: string;
+  /** A self-hosted runner that holds only the probe manifest. */
+  self_hosted: boolean;
+}
+
+/** How deploys reach the node; at least `host_keys:` with the pinned SSH host key. */
+export interface SshTarget {
+  /** SSH address; default: the node's address. */
+  host: string;
+  port: number;
+  /** Deploy user created by bootstrap; its sudo allows only the node script. */
+  user: string;
+  /** Login used for the first bootstrap only. */
+  bootstrap_user: string;
+  /** Pinned host public keys, checked out of band (ssh-keyscan output without the host part). */
+  host_keys: string[];
+}
+
+export interface NodeTls {
+  mode: "acme" | "files" | "self-signed";
+  /** Name in the certificate and the SNI clients send. Default: the node's address. */
+  server_name: string;
+  acme?: {
+    /** An e-mail address for Let's Encrypt notices, e.g. ops@example.com. */
+    email: string;
+    challenge: "http-01" | "tls-alpn-01" | "dns";
+    /** With challenge: dns; its API token is read from the node's environment file, never from Git. */
+    dns_provider?: "cloudflare" | "alidns";
+    /** The ACME CA: letsencrypt, zerossl, or the https:// URL of another ACME directory (a private CA, or a test CA like Pebble). */
+    provider: string;
+  };
+  /** Absolute path of the PEM certificate on the node, e.g. /etc/ssl/boxfleet/node.crt. */
+  certificate_path?: string;
+  /** Absolute path of the PEM private key on the node, e.g. /etc/ssl/boxfleet/node.key. */
+  key_path?: string;
+  /** Self-signed certificate (public), written by `fleet node cert`. */
+  certificate?: string;
+}
+
+export type Inbound = VlessRealityInbound | VlessWsInbound | VmessWsInbound | TrojanInbound | ShadowsocksInbound | Hysteria2Inbound | TuicInbound | AnytlsInbound;
+
+export interface VlessRealityInbound {
+  type: "vless-reality";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  /** Real TLS 1.3 site whose handshake Reality borrows; also the SNI clients send. */
+  handshake_server: string;
+  handshake_port: number;
+  short_id_count: number;
+}
+
+export interface VlessWsInbound {
+  type: "vless-ws";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  /** WebSocket path. */
+  path: string;
+}
+
+export interface VmessWsInbound {
+  type: "vmess-ws";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  /** WebSocket path. */
+  path: string;
+}
+
+export interface TrojanInbound {
+  type: "trojan";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+}
+
+export interface ShadowsocksInbound {
+  type: "shadowsocks";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  /** Shadowsocks 2022 method (multi-user needs an AES method). */
+  method: "2022-blake3-aes-128-gcm" | "2022-blake3-aes-256-gcm";
+}
+
+export interface Hysteria2Inbound {
+  type: "hysteria2";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  /** Salamander obfuscation (password derived per node). */
+  obfs: boolean;
+  up_mbps?: number;
+  down_mbps?: number;
+  /** Site served to HTTP/3 visitors that are not clients. */
+  masquerade?: string;
+}
+
+export interface TuicInbound {
+  type: "tuic";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+  congestion_control: "cubic" | "new_reno" | "bbr";
+}
+
+export interface AnytlsInbound {
+  type: "anytls";
+  port: number;
+  public_host?: string;
+  public_port?: number;
+}
