@@ -4,15 +4,12 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { transportOf } from '../model/inbound-facts.ts';
-import { PROTOCOLS } from '../protocols/registry.ts';
+import { PROTOCOLS, type NativeClient } from '../protocols/registry.ts';
 import { fetchOver, type HttpResult } from './http.ts';
 import { tcpConnect, type ConnectFn } from './net.ts';
 import { singboxFetch, type SingBox } from './singbox.ts';
-import { codecDuplex, type Codec } from './stream.ts';
+import { codecDuplex } from './stream.ts';
 import { tlsHandshake } from './tls.ts';
-import { trojanCodec } from './trojan.ts';
-import { vlessCodec } from './vless.ts';
-import { vmessCodec } from './vmess.ts';
 import { wsCodec, wsUpgrade } from './websocket.ts';
 import { ProbeFailure, type EndpointResult, type Layer, type ProbeTarget } from './types.ts';
 import { clipText } from '../text/escape.ts';
@@ -54,8 +51,9 @@ export async function checkEndpoint(t: ProbeTarget, o: CheckOptions): Promise<En
       if (tls.note) r.detail = tls.note; else r.cert_days_left = tls.daysLeft;
     }
     let res: HttpResult;
-    if (protocol.probe === 'native') {
-      res = await timed(r, 'proxy', () => nativeFetch(t, stream!, o));
+    if (protocol.probe !== 'sing-box') {
+      const client = protocol.probe.native;
+      res = await timed(r, 'proxy', () => nativeFetch(t, stream!, o, client));
     } else if (o.singbox) {
       stream?.destroy(); sock?.destroy();
       res = await timed(r, 'proxy', () => singboxFetch(o.singbox!, t, o.url, o.timeoutMs, o.extraCa));
@@ -91,7 +89,7 @@ async function timed<T>(r: EndpointResult, layer: Exclude<Layer, 'none'>, fn: ()
 }
 
 /** The probe user's own protocol stack on the TLS stream, then the HTTP GET. */
-async function nativeFetch(t: ProbeTarget, tls: Duplex, o: CheckOptions): Promise<HttpResult> {
+async function nativeFetch(t: ProbeTarget, tls: Duplex, o: CheckOptions, client: NativeClient): Promise<HttpResult> {
   const host = o.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(o.url.port || (o.url.protocol === 'https:' ? 443 : 80));
   let carrier: Duplex = tls;
@@ -101,9 +99,5 @@ async function nativeFetch(t: ProbeTarget, tls: Duplex, o: CheckOptions): Promis
     if (early.length) tls.unshift(early);
     tls.resume();
   }
-  let codec: Codec;
-  if (t.type === 'trojan') codec = trojanCodec(t.password!, host, port);
-  else if (t.type === 'vless-ws') codec = vlessCodec(t.uuid!, host, port);
-  else codec = vmessCodec(t.uuid!, host, port);
-  return fetchOver(codecDuplex(carrier, codec), o.url, o.timeoutMs, o.extraCa);
+  return fetchOver(codecDuplex(carrier, client(t, host, port)), o.url, o.timeoutMs, o.extraCa);
 }

@@ -3,7 +3,7 @@
 // transport, which carries the proxy stream as binary messages.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { ByteQueue, type Codec } from './stream.ts';
+import { ByteQueue, type Codec } from '../protocols/kit/codec.ts';
 import { ProbeFailure } from './types.ts';
 
 const MAX_HEAD = 16 * 1024;

@@ -27,4 +27,4 @@ export function protocolOf<I extends Inbound>(inbound: I): Protocol<I> {
   return PROTOCOLS[inbound.type as InboundType] as unknown as Protocol<I>;
 }
 
-export type { Protocol } from './types.ts';
+export type { NativeClient, Protocol } from './types.ts';

@@ -3,6 +3,7 @@
 // of the pipeline asks the registry and stays protocol-agnostic.
 import type { Inbound, Node } from '../model/types.ts';
 import type { NodeCredentials } from '../secrets/index.ts';
+import type { Codec } from './kit/codec.ts';
 import type { Endpoint, EndpointFacts, Identity } from './kit/endpoint.ts';
 import type { MihomoProxy } from './kit/mihomo.ts';
 import type { InboundContext, SingBoxInbound } from './kit/server.ts';
@@ -18,14 +19,20 @@ import type { SingBoxOutbound } from './kit/singbox.ts';
  */
 export type Health<T> = { kind: 'tls-hello'; serverName(inbound: T): string } | { kind: 'node-tls' | 'tcp' | 'udp-listening' };
 
+/** A client for the probe user (`who`) asking the proxy to reach `host`:`port`. */
+export type NativeClient = (who: { uuid?: string; password?: string }, host: string, port: number) => Codec;
+
 export interface Protocol<T extends Inbound = Inbound> {
   type: T['type'];
   /** Name people see in apps: "Reality", "SS2022". */
   name: string;
   /** How the deployer checks it from outside after a restart. */
   health: Health<T>;
-  /** How the probe reaches the proxy layer: the project's own client, or the sing-box binary. */
-  probe: 'native' | 'sing-box';
+  /**
+   * How the probe reaches the proxy layer: the protocol's own client in this folder (runs
+   * without sing-box, over the TLS and WebSocket layers the probe opened), or the sing-box binary.
+   */
+  probe: 'sing-box' | { native: NativeClient };
   /** The node's sing-box inbound. */
   server(inbound: T, ctx: InboundContext): SingBoxInbound;
   /** What a client needs beyond server and port, for one identity. */

@@ -5,13 +5,14 @@ import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
+import { vlessCodec } from './client.ts';
 import type { Protocol } from '../types.ts';
 
 export const vlessWs: Protocol<InboundOf<'vless-ws'>> = {
   type: 'vless-ws',
   name: 'VLESS-WS',
   health: { kind: 'node-tls' },
-  probe: 'native',
+  probe: { native: (who, host, port) => vlessCodec(who.uuid!, host, port) },
   server: (inbound, ctx) => ({
     ...listening('vless', inbound),
     users: ctx.identities.map((id) => ({ name: id.name, uuid: id.uuid })),

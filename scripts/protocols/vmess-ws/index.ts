@@ -4,13 +4,14 @@ import { need, tlsOf } from '../kit/endpoint.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
+import { vmessCodec } from './client.ts';
 import type { Protocol } from '../types.ts';
 
 export const vmessWs: Protocol<InboundOf<'vmess-ws'>> = {
   type: 'vmess-ws',
   name: 'VMess-WS',
   health: { kind: 'node-tls' },
-  probe: 'native',
+  probe: { native: (who, host, port) => vmessCodec(who.uuid!, host, port) },
   server: (inbound, ctx) => ({
     ...listening('vmess', inbound),
     // Inbound users spell it `alterId` (outbounds: `alter_id`); 0 selects AEAD, anything

@@ -2,10 +2,9 @@
 // masking, no global padding, no authenticated length — which every VMess server accepts
 // and keeps this small; body security AES-128-GCM.
 import { createHash, randomBytes } from 'node:crypto';
-import { addressParts, ByteQueue, portBytes, type Codec } from './stream.ts';
-import { uuidBytes } from './vless.ts';
-import { cmdKey, fnv1a32, gcmOpen, gcmSeal, kdf, kdf16, sealHeader } from './vmess-aead.ts';
-import { ProbeFailure } from './types.ts';
+import { addressParts, BadResponse, ByteQueue, portBytes, type Codec } from '../kit/codec.ts';
+import { uuidBytes } from '../vless-ws/client.ts';
+import { cmdKey, fnv1a32, gcmOpen, gcmSeal, kdf, kdf16, sealHeader } from './aead.ts';
 
 const ATYP = { ipv4: 1, domain: 2, ipv6: 3 } as const;
 const OPTION_CHUNK_STREAM = 0x01;
@@ -46,7 +45,7 @@ export function vmessCodec(uuid: string, host: string, port: number, now: () => 
     return Buffer.concat([portBytes(sealed.length), sealed]);
   };
   const open = (sealed: Buffer, what: string, fn: () => Buffer): Buffer => {
-    try { return fn(); } catch { throw new ProbeFailure('bad-response', `VMess ${what} failed authentication (${sealed.length} bytes)`); }
+    try { return fn(); } catch { throw new BadResponse(`VMess ${what} failed authentication (${sealed.length} bytes)`); }
   };
 
   return {
@@ -69,7 +68,7 @@ export function vmessCodec(uuid: string, host: string, port: number, now: () => 
         const h = q.take(respHeaderLen + 16);
         if (!h) return { data: out };
         const plain = open(h, 'response header', () => gcmOpen(kdf16(respKey, 'AEAD Resp Header Key'), kdf(respIv, 'AEAD Resp Header IV').subarray(0, 12), h));
-        if (plain[0] !== respV) throw new ProbeFailure('bad-response', 'VMess response header does not echo the request');
+        if (plain[0] !== respV) throw new BadResponse('VMess response header does not echo the request');
         respHeaderDone = true;
       }
       for (let i = 0; i < 100_000; i++) {

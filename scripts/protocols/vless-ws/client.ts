@@ -1,8 +1,7 @@
 // VLESS request (version 0): version, 16-byte UUID, addons length 0, command 1 (TCP),
 // port (big-endian), address type (1 IPv4, 2 domain, 3 IPv6), address; then payload. The
 // response starts with version 0 and an addons block, then raw payload.
-import { addressParts, ByteQueue, headerFirst, portBytes, type Codec } from './stream.ts';
-import { ProbeFailure } from './types.ts';
+import { addressParts, BadResponse, ByteQueue, headerFirst, portBytes, type Codec } from '../kit/codec.ts';
 
 const ATYP = { ipv4: 1, domain: 2, ipv6: 3 } as const;
 
@@ -27,7 +26,7 @@ export function vlessCodec(uuid: string, host: string, port: number): Codec {
       q.push(data);
       const head = q.peek(2);
       if (!head) return { data: [] };
-      if (head[0] !== 0) throw new ProbeFailure('bad-response', `VLESS response version ${head[0]}, expected 0`);
+      if (head[0] !== 0) throw new BadResponse(`VLESS response version ${head[0]}, expected 0`);
       if (!q.take(2 + head[1]!)) return { data: [] };
       responseSeen = true;
       return { data: [q.rest()] };

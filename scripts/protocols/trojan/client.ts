@@ -2,7 +2,7 @@
 // like request (CMD 1 = CONNECT, ATYP 1/3/4, address, port) CRLF, then payload. The server
 // answers with raw payload only; a wrong password gets the fallback site or silence.
 import { createHash } from 'node:crypto';
-import { addressParts, headerFirst, portBytes, type Codec } from './stream.ts';
+import { addressParts, headerFirst, portBytes, type Codec } from '../kit/codec.ts';
 
 const ATYP = { ipv4: 1, domain: 3, ipv6: 4 } as const;
 
