@@ -24,8 +24,6 @@ import { leftovers, makeTestFleet, markTestHost, startCamouflage, TEST_SECRET, V
 import { loadFleet } from '../scripts/model/load.ts';
 import { renderNodeConfigs } from '../scripts/render/server/index.ts';
 import { CredentialStore } from '../scripts/secrets/index.ts';
-import { openSession, type Session } from '../scripts/deploy/ssh.ts';
-import { deployNode } from '../scripts/deploy/node-deploy.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const HERE = join(REPO, 'bench/deploy');
@@ -404,88 +402,6 @@ async function startupPhases(): Promise<{ startup: number; imports: number; load
   return { startup: m('startup'), imports: m('imports'), load: m('load'), render: m('render') };
 }
 
-/** What boxfleet's own Session (zx → ssh → bash -s → sudo → node script) costs per call, in this process. */
-async function sessionMicro(h: TestHost): Promise<string[]> {
-  const timeIt = async (n: number, f: () => Promise<unknown>): Promise<number> => {
-    const xs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await f();
-      xs.push(performance.now() - t0);
-    }
-    return median(xs);
-  };
-  const t0 = performance.now();
-  const s = await openSession({ host: h.ip, port: 22, user: 'boxfleet', hostKeys: [h.hostKey] }, { identityFile: hosts!.clientKeyPath, connectTimeoutSec: 5 });
-  const connect = performance.now() - t0;
-  try {
-    const run0 = await timeIt(9, () => s.run('true'));
-    const selfVersion = await timeIt(9, () => s.node(['self-version']));
-    const status = await timeIt(5, () => s.node(['status']));
-    const config = readFileSync(join(work, 'configs', `${h.name}.json`));
-    const upload = await timeIt(5, async () => {
-      const p = await s.upload(config);
-      await s.run(`rm -f '${p}'`);
-    });
-    const c0 = performance.now();
-    await s.close();
-    const close = performance.now() - c0;
-    return [
-      `boxfleet's Session in one process, to ${h.name}: connect (new ControlMaster) ${connect.toFixed(0)} ms; run('true') ${run0.toFixed(0)} ms; node self-version ${selfVersion.toFixed(0)} ms;`,
-      `  node status ${status.toFixed(0)} ms (runs the real \`sing-box version\`, plus python); upload + rm ${upload.toFixed(0)} ms; close ${close.toFixed(0)} ms`,
-    ];
-  } finally {
-    await s.close();
-  }
-}
-
-/**
- * boxfleet's own deployNode() for one node, in this process, with every Session call timed
- * (a Proxy around the session): the per-step cost without a fresh process or other nodes.
- */
-async function deployNodeTimeline(h: TestHost): Promise<string[]> {
-  addUser();
-  const configs = renderAll();
-  const fleet = loadFleet(tf!.dir, new Date(NOW)).fleet!;
-  const node = fleet.nodes.find((n) => n.name === h.name)!;
-  const config = configs.get(h.name)!;
-  const s = await openSession({ host: h.ip, port: 22, user: 'boxfleet', hostKeys: [h.hostKey] }, { identityFile: hosts!.clientKeyPath, connectTimeoutSec: 5 });
-  const events: { what: string; t0: number; t1: number }[] = [];
-  const timed = new Proxy(s, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const what = prop === 'node' ? `node ${(args[0] as string[])[0]}` : prop === 'hold' ? `hold ${(args[0] as string[])[0]} (until done)` : prop === 'run' ? 'run (remove upload)' : String(prop);
-        const ev = { what, t0: performance.now(), t1: NaN };
-        events.push(ev);
-        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
-        if (out instanceof Promise) return out.finally(() => (ev.t1 = performance.now()));
-        if (prop === 'hold') {
-          const held = out as { end(): Promise<unknown> };
-          const end = held.end.bind(held);
-          held.end = () => end().finally(() => (ev.t1 = performance.now()));
-        }
-        return out;
-      };
-    },
-  }) as Session;
-  let res;
-  const t0 = performance.now();
-  try {
-    res = await deployNode(timed, { node, config, sha256: sha256(config) }, { commit: COMMIT, now: new Date(NOW), redact: (x) => x });
-  } finally {
-    await s.close();
-  }
-  const total = performance.now() - t0;
-  const out = [`boxfleet's deployNode() for ${h.name} alone, in this process (no start-up, warm ControlMaster): ${res.outcome} in ${total.toFixed(0)} ms; Session calls:`];
-  for (const e of events) out.push(`  ${(e.t0 - t0).toFixed(0).padStart(5)} → ${(e.t1 - t0).toFixed(0).padStart(5)} ms  ${(e.t1 - e.t0).toFixed(0).padStart(4)} ms  ${e.what}`);
-  const ports = events.find((e) => e.what === 'node ports');
-  const marker = events.find((e) => e.what === 'node write-marker');
-  if (ports && marker) out.push(`  health checks from here (between ports and write-marker): ${(marker.t0 - ports.t1).toFixed(0)} ms`);
-  return out;
-}
-
 // ---- cleanup ------------------------------------------------------------------------------
 
 function closeControlMasters(): void {
@@ -543,8 +459,6 @@ async function main(): Promise<void> {
     startup.push(performance.now() - t0);
   }
   const phases = await startupPhases();
-  const sessionCosts = await sessionMicro(h1);
-  const timeline = await deployNodeTimeline(h1);
   // The other nodes did not get this change: bring them level before the profiled runs.
   await runBoxfleet();
   const prof = await profile();
@@ -593,8 +507,6 @@ async function main(): Promise<void> {
   lines.push(`boxfleet per-node deploy step (median of the change runs; ${hosts.hosts[0]!.name} is the canary, the others run after it): ${perNode}`);
   lines.push(`one ssh round trip over a warm ControlMaster: root \`true\` ${rtRoot.toFixed(0)} ms; deploy user \`bash -s\` + sudo + node script self-version ${rtNode.toFixed(0)} ms; sudo node script status ${rtStatus.toFixed(0)} ms`);
   lines.push(`fresh process before the first ssh call (median of 3): node + tsx start-up ${phases.startup.toFixed(0)} ms, importing the deploy, model and renderer modules ${phases.imports.toFixed(0)} ms, loading + validating the fleet ${phases.load.toFixed(0)} ms, rendering ${phases.render.toFixed(0)} ms`);
-  lines.push(...sessionCosts);
-  lines.push(...timeline);
   lines.push('', ...prof, '', ...cpu, '', ...trace, '');
   console.log(lines.join('\n'));
 }

@@ -1,11 +1,12 @@
 // Every file bootstrap puts on a node, as data: the node script writes each one only when
 // it differs, so a second bootstrap changes nothing. Machine-wide files (sysctl, units,
 // sshd drop-in, time sync) are written everywhere but applied only on real nodes.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Fleet, Node } from '../model/types.ts';
-import { transportOf } from '../model/inbound-facts.ts';
+import { transportsOf } from '../model/inbound-facts.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import type { NodeFile } from '../monitoring/node-files.ts';
 import { sudoersFile } from './privileges.ts';
@@ -16,10 +17,12 @@ export const PIN_PUB = '/etc/boxfleet/singbox-pin.pub';
 
 export type { NodeFile } from '../monitoring/node-files.ts';
 
-export const NODE_SCRIPT_SOURCE = fileURLToPath(new URL('./node-script/boxfleet-node', import.meta.url));
+/** The node script's source: parts kept small by topic, installed as one file. */
+export const NODE_SCRIPT_DIR = fileURLToPath(new URL('./node-script/', import.meta.url));
 
 export function nodeScript(): string {
-  return readFileSync(NODE_SCRIPT_SOURCE, 'utf8');
+  return readdirSync(NODE_SCRIPT_DIR).filter((f) => /^\d\d-[a-z-]+\.sh$/.test(f)).sort()
+    .map((f) => readFileSync(join(NODE_SCRIPT_DIR, f), 'utf8')).join('\n');
 }
 
 /** Settings a test host wrote for itself before bootstrap; kept so reruns change nothing. */
@@ -138,7 +141,7 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
     );
   }
   // The protocol's transports; the node script's config_ports derives the same from the config.
-  const ports = [...new Set(node.inbounds.flatMap((i) => [`${transportOf(i.type)} ${i.port}`]))].sort();
+  const ports = [...new Set(node.inbounds.flatMap((i) => transportsOf(i.type).map((t) => `${t} ${i.port}`)))].sort();
   return {
     deploy_user: node.ssh.user,
     authorized_key: authorizedKey,

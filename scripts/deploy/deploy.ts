@@ -5,19 +5,20 @@
 import { execFileSync } from 'node:child_process';
 import { intOption, listOption } from '../core/args.ts';
 import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
-import { loadInputs, probeNode, selectTargets, sessionOptions, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
+import { DeployChannel } from './channel.ts';
+import { SshError } from './ssh.ts';
+import { loadInputs, selectTargets, sessionOptions, sshTarget, unreachableReason, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';
 import { printReport, progressLine } from './report.ts';
-import type { Session } from './ssh.ts';
 
 interface Candidate {
   r: Rendered;
-  session: Session;
+  /** The node's held session: its lock stays taken from the plan to the verdict. */
+  channel: DeployChannel;
   reason: string;
   /** The node runs another sing-box than fleet.yaml pins. */
   binary: boolean;
-  configChanged: boolean;
 }
 
 /** Why a node needs a deploy, or undefined when it runs exactly the rendered config. */
@@ -55,6 +56,9 @@ async function pool<T>(items: T[], limit: number, stop: () => boolean, fn: (x: T
   return notStarted;
 }
 
+/** What sudo or an old node script says when asked for a `session` it does not know. */
+const outdated = (e: unknown): boolean => /a password is required|not allowed to execute|usage: boxfleet-node/.test((e as Error).message);
+
 export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: RenderAll): Promise<number> {
   const parallelOpt = intOption(args, 'parallel', 1, 64);
   const names = listOption(args, 'nodes');
@@ -72,22 +76,27 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     ctx.io.err(progressLine(res));
   };
 
-  // Plan: what does every node run now? Sessions stay open for the rollout.
+  // Plan: what does every node run now? One held session each; the changed ones stay open
+  // (and locked) for the rollout, the others end at once.
   const candidates: Candidate[] = [];
-  await pool(targets, Math.max(parallel, 8), () => false, async (r) => {
+  await pool(targets, Math.max(parallel, 16), () => false, async (r) => {
     const t0 = Date.now();
-    const p = await probeNode(r, opts, redact);
-    if (!p.session || !p.status) return finish({ node: r.node.name, outcome: 'unreachable', detail: p.error ?? 'unreachable', ms: Date.now() - t0 });
-    const reason = changeReason(r, p.status, fleet.settings.singbox.version);
+    let opened: { channel: DeployChannel; status: NodeStatus };
+    try {
+      opened = await DeployChannel.open(sshTarget(r.node), opts);
+    } catch (e) {
+      // Reached, but the session refused (another deploy's lock, a node script without it).
+      const outcome = e instanceof SshError ? 'unreachable' : 'failed';
+      const detail = e instanceof SshError ? unreachableReason(e, redact) : `not deployed: ${redact((e as Error).message)}${outdated(e) ? ` — this node's script or sudoers predates held sessions: npm run fleet -- bootstrap ${r.node.name} --as-root` : ''}`;
+      return finish({ node: r.node.name, outcome, detail, ms: Date.now() - t0 });
+    }
+    const { channel, status } = opened;
+    const reason = changeReason(r, status, fleet.settings.singbox.version);
     if (!reason) {
-      await p.session.close();
+      await channel.bye();
       return finish({ node: r.node.name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
     }
-    candidates.push({
-      r, session: p.session, reason,
-      binary: p.status.singbox_version !== fleet.settings.singbox.version,
-      configChanged: changeReason(r, p.status) !== undefined,
-    });
+    candidates.push({ r, channel, reason, binary: status.singbox_version !== fleet.settings.singbox.version });
   });
   candidates.sort((a, b) => a.r.node.name.localeCompare(b.r.node.name));
 
@@ -98,7 +107,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
       await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish, binaryChange(inputs));
     }
   } finally {
-    await Promise.all(candidates.map((c) => c.session.close()));
+    for (const c of candidates) c.channel.close();
   }
 
   const ordered = targets.map((t) => results.get(t.node.name)!).filter(Boolean);
@@ -143,7 +152,7 @@ async function rollout(
   let failed = 0;
   const one = async (c: Candidate): Promise<boolean> => {
     const t0 = Date.now();
-    const res = await deployNode(c.session, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name), binary: binary(c), configChanged: c.configChanged });
+    const res = await deployNode(c.channel, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name), binary: binary(c) });
     const ok = res.outcome === 'deployed';
     if (!ok) failed++;
     finish({ ...res, detail: res.outcome === 'deployed' ? `${c.reason}; deployed` : res.detail, ms: Date.now() - t0 });

@@ -1,14 +1,15 @@
-// One node's deploy, in the order that keeps the old config running unless the new one is
-// proven healthy: lock → [a new sing-box: upload the pinned release, install it with the
-// signed pin (the node checks the live config with it, keeps the previous binary, restarts
-// and verifies, and restores the binary itself if that fails)] → upload (hash-checked) →
-// apply on the node (check a root-owned copy, keep previous, atomic rename, firewall,
-// restart, new main PID that binds every port and stays up; the node rolls itself back if
-// that fails) → health from here → rollback of config and binary if unhealthy → marker
-// only after success → unlock.
-import { checkHealth, udpPortsOf } from './health.ts';
+// One node's deploy over its held session (channel.ts ↔ node-script/40-session.sh), in the
+// order that keeps the old config running unless the new one is proven healthy:
+// the lock is already held → [a new sing-box: sent with its signed pin; the node checks
+// the live config with it, keeps the previous binary and restarts on it] → the config,
+// hash-checked on arrival → on the node: policy and `sing-box check` of a root-owned copy,
+// keep previous, atomic rename, firewall, restart, a new main PID that binds every port
+// and stays up for the settle time (the node rolls itself back if not) → health from here
+// → commit (the marker) or rollback of config and binary → the session ends, unlocked.
+import type { DeployChannel, ReleaseUpload } from './channel.ts';
+import { checkHealth } from './health.ts';
 import type { Rendered } from './inputs.ts';
-import { sq, SshError, type Session } from './ssh.ts';
+import { SshError } from './ssh.ts';
 
 export type Outcome = 'unchanged' | 'deployed' | 'rolled back' | 'failed' | 'unreachable' | 'skipped' | 'would deploy';
 
@@ -23,7 +24,7 @@ export interface NodeResult {
 /** A sing-box upgrade (or downgrade) to roll out with the config. */
 export interface BinaryChange {
   version: string;
-  /** install-singbox's VERSION ARCH SHA256 SIGNATURE. */
+  /** The signed pin: VERSION ARCH SHA256 SIGNATURE. */
   pin: string[];
   tarball(): Promise<Buffer>;
 }
@@ -32,82 +33,59 @@ export interface NodeDeployOptions {
   commit: string;
   /** Set when the node runs another sing-box version than fleet.yaml pins. */
   binary?: BinaryChange;
-  /** False when only the binary changes (the node already runs the rendered config). */
-  configChanged?: boolean;
   now: Date;
   redact(text: string): string;
-  /** Fault injection for tests: upload only half of the bytes to these nodes. */
+  /** Fault injection for tests: send only half of the config's bytes, as a dropped transfer would. */
   truncateUpload?: boolean;
   healthTimeoutMs?: number;
 }
 
-const lastLine = (text: string): string => text.trim().split('\n').filter(Boolean).pop() ?? '';
-
-export async function deployNode(session: Session, r: Rendered, opts: NodeDeployOptions): Promise<Omit<NodeResult, 'ms'>> {
+export async function deployNode(channel: DeployChannel, r: Rendered, opts: NodeDeployOptions): Promise<Omit<NodeResult, 'ms'>> {
   const node = r.node.name;
   const fail = (outcome: Outcome, detail: string): Omit<NodeResult, 'ms'> => ({ node, outcome, detail: opts.redact(detail) });
-  const lock = session.hold(['lock']);
-  let step = 'lock';
-  const uploads: string[] = [];
-  let installed = false;
+  let step = 'upload';
   try {
-    const m = await lock.waitFor(/^locked ([0-9a-f]{32})$/m);
-    if (!m) {
-      const end = await lock.end();
-      return fail('failed', `not deployed: ${lastLine(end.stderr) || 'could not take the deploy lock'}`);
-    }
-    const token = m[1]!;
-    // After a new binary went in, any failure also brings the previous binary back.
-    const undoBinary = async (why: string, outcome: Outcome = 'failed'): Promise<Omit<NodeResult, 'ms'>> => {
-      if (!installed) return fail(outcome, why);
-      const rb = await session.node(['rollback-singbox', '--token', token]);
-      return rb.code === 0 ? fail('rolled back', `${why}; previous sing-box restored`) : fail('failed', `${why}; restoring the previous sing-box failed too: ${lastLine(rb.stderr)}`);
-    };
-    if (opts.binary) {
-      step = 'upload of sing-box';
-      const tb = await session.upload(await opts.binary.tarball());
-      uploads.push(tb);
-      step = 'install of sing-box';
-      const inst = await session.node(['install-singbox', tb, ...opts.binary.pin, '--token', token]);
-      if (inst.code === 10) return fail('failed', `the live config does not pass sing-box ${opts.binary.version} check, nothing changed: ${lastLine(inst.stderr)}`);
-      if (inst.code === 11) return fail('rolled back', `sing-box ${opts.binary.version} did not start (${lastLine(inst.stderr.replace(/.*restoring the previous binary\n?/, ''))}); previous binary running`);
-      if (inst.code !== 0) return fail('failed', `installing sing-box ${opts.binary.version} failed (exit ${inst.code}): ${lastLine(inst.stderr)}`);
-      installed = true;
-    }
-    if (opts.configChanged !== false) {
-      step = 'upload';
-      const bytes = Buffer.from(r.config, 'utf8');
-      const uploaded = await session.upload(bytes, undefined, opts.truncateUpload ? { sendOnly: Math.floor(bytes.length / 2) } : {});
-      uploads.push(uploaded);
-      step = 'apply';
-      const apply = await session.node(['apply', uploaded, '--sha256', r.sha256, '--token', token]);
-      if (apply.code === 10) return undoBinary(`sing-box check failed, nothing swapped: ${lastLine(apply.stderr)}`);
-      if (apply.code === 11) return undoBinary(`new config did not start (${lastLine(apply.stderr.replace(/.*rolling back\n?/, '')) || 'see the node log'}); rolled back, old config running`, 'rolled back');
-      if (apply.code !== 0) return undoBinary(`apply failed (exit ${apply.code}): ${lastLine(apply.stderr)}`);
-    }
+    const release = opts.binary ? await releaseUpload(opts.binary) : undefined;
+    const config = Buffer.from(r.config, 'utf8');
+    step = 'apply';
+    const applied = await channel.apply(config, r.sha256, release, opts.truncateUpload ? { sendOnly: Math.floor(config.length / 2) } : {});
+    if (applied.kind === 'ended') return fail(...endedOutcome(applied.code, applied.why, opts.binary?.version));
     step = 'health';
-    const ports = await session.node(['ports']);
-    const problems = await checkHealth(r.node, udpPortsOf(ports.stdout), opts.healthTimeoutMs);
+    const problems = await checkHealth(r.node, applied.started.udp, opts.healthTimeoutMs);
     if (problems.length > 0) {
       const what = problems.map((p) => `${p.inbound}: ${p.problem}`).join('; ');
       step = 'rollback';
-      if (opts.configChanged !== false) {
-        const rb = await session.node(['rollback', '--token', token]);
-        if (rb.code !== 0) return fail('failed', `unhealthy after restart (${what}); rollback failed too: ${lastLine(rb.stderr)}`);
-      }
-      if (installed) return undoBinary(`unhealthy after restart (${what}); config rolled back`, 'rolled back');
-      return fail('rolled back', `unhealthy after restart (${what}); rolled back, old config running`);
+      const rb = await channel.rollback();
+      if (!rb.ok) return fail('failed', `unhealthy after restart (${what}); rollback failed too: ${rb.why}`);
+      return fail('rolled back', `unhealthy after restart (${what}); rolled back, old ${release ? 'sing-box and ' : ''}config running`);
     }
     step = 'marker';
-    const w = await session.node(['write-marker', '--sha256', r.sha256, '--commit', opts.commit, '--deployed-at', opts.now.toISOString(), '--token', token]);
-    if (w.code !== 0) return fail('failed', `deployed but the marker was not written: ${lastLine(w.stderr)}`);
+    const done = await channel.commit(opts.commit, opts.now.toISOString());
+    if (!done.ok) return fail('failed', `deployed but the marker was not written: ${done.why}`);
     return { node, outcome: 'deployed', detail: 'deployed' };
   } catch (e) {
     const msg = e instanceof SshError ? `connection lost during ${step}: ${e.message}` : `${step} failed: ${(e as Error).message}`;
-    // Before apply nothing on the node changed; during apply the node finishes or rolls back by itself.
-    return fail('failed', step === 'upload' || step === 'lock' ? `${msg}; nothing swapped` : msg);
-  } finally {
-    if (uploads.length) await session.run(`rm -f ${uploads.map(sq).join(' ')}`).catch(() => undefined);
-    await lock.end().catch(() => undefined);
+    // Without a verdict the node rolls back by itself: nothing unproven stays running.
+    return fail('failed', step === 'upload' ? `${msg}; nothing swapped` : `${msg}; the node rolls back what it had not committed`);
+  }
+}
+
+async function releaseUpload(b: BinaryChange): Promise<ReleaseUpload> {
+  const [version, arch, sha256, signature] = b.pin as [string, string, string, string];
+  return { bytes: await b.tarball(), version, arch, sha256, signature };
+}
+
+/** The session's exit code after a config or release was sent, as outcome and words. */
+function endedOutcome(code: number, why: string, version?: string): ['failed' | 'rolled back', string] {
+  const said = why || 'see the node log';
+  switch (code) {
+    case 10: return ['failed', `sing-box check failed, nothing swapped: ${said}`];
+    case 11: return /restoring the previous binary/.test(said)
+      ? ['rolled back', `sing-box ${version} did not start (${said}); previous binary running`]
+      : ['rolled back', `new config did not start (${said.replace(/;? ?rolling back$/, '')}); rolled back, old ${version ? 'sing-box and ' : ''}config running`];
+    case 12: return ['failed', `failed and the rollback failed too: ${said}`];
+    case 14: return ['failed', `${said}; nothing swapped`];
+    case 15: return ['failed', `${said}`];
+    default: return ['failed', `session failed (exit ${code}), nothing swapped: ${said}`];
   }
 }

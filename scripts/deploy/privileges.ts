@@ -21,6 +21,7 @@ export interface Privilege {
 
 export const DEPLOY_USER_PRIVILEGES: readonly Privilege[] = [
   { purpose: 'read what the node runs', args: '(status|version|self-version|hash|marker|is-active|main-pid|ports)' },
+  { purpose: 'deploy in one held session: lock, release, config, verdict (read from stdin, no paths)', args: 'session' },
   { purpose: 'hold the deploy lock for one deploy', args: 'lock' },
   { purpose: 'check an uploaded config', args: `check ${UPLOAD}` },
   { purpose: 'check, swap and start an uploaded config', args: `apply ${UPLOAD} --sha256 ${HEX64} ${TOKEN}` },

@@ -1,5 +1,5 @@
-// SSH sessions over the system OpenSSH client, driven by zx with array arguments (no local
-// shell interpolation). One ControlMaster per session makes every later command a cheap
+// SSH sessions over the system OpenSSH client, spawned with array arguments (no local
+// shell, so nothing is interpolated twice and no bash start-up is paid per call). One ControlMaster per session makes every later command a cheap
 // channel on one authenticated connection. Host keys come only from the node's YAML: the
 // private known_hosts file holds exactly those, and StrictHostKeyChecking=yes refuses
 // anything else (never trust on first use). Remote work is sent as a bash script on stdin,
@@ -8,15 +8,75 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { $, type ProcessPromise } from 'zx';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+/** ssh itself, with array arguments; `input` goes to its stdin (and ends it). */
+export function spawnSsh(args: readonly string[]): ChildProcessWithoutNullStreams {
+  const child = spawn('ssh', args, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => undefined); // the remote side may end before reading it all
+  return child;
+}
+
+/** Runs ssh to completion (killed after timeoutMs); exit 255 is ssh's own failure. */
+export function runSsh(args: readonly string[], input: string | Buffer, timeoutMs: number): Promise<RemoteResult> {
+  return new Promise((resolve) => {
+    const child = spawnSsh(args);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let settled = false;
+    const finish = (code: number, extra = ''): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + extra });
+    };
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.once('error', (e) => finish(255, `ssh could not be started: ${e.message}`));
+    child.once('close', (code) => finish(code ?? 255));
+    child.stdin.end(input);
+  });
+}
 
 /**
- * zx runs each command through `bash -c` with a socket as stdin; a bash that sees no
- * SHLVL then takes itself for an rshd-started shell and sources ~/.bashrc (measured:
- * 130–370 ms per call where root's bashrc runs pyenv). SHLVL ≥ 1 keeps it a plain shell.
+ * The options every connection to a node uses. Host keys come only from the node's YAML
+ * (the private known_hosts in `dir`); `-F /dev/null`: the machine's ~/.ssh/config must not
+ * change what a deploy does.
  */
-function localEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, LC_ALL: 'C', SHLVL: String(Math.max(1, Number(process.env.SHLVL) || 0)) };
+export function sshArgs(target: SshTarget, opts: SessionOptions, dir: string, control: boolean): string[] {
+  const identity = opts.identityFile ?? (opts.env ?? process.env).SSH_PRIVATE_KEY_FILE;
+  const o = [
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    'GlobalKnownHostsFile=/dev/null',
+    'StrictHostKeyChecking=yes',
+    'CheckHostIP=no',
+    'UpdateHostKeys=no',
+    'BatchMode=yes',
+    'PasswordAuthentication=no',
+    ...(identity ? ['IdentitiesOnly=yes', `IdentityFile=${identity}`] : []),
+    `ConnectTimeout=${opts.connectTimeoutSec ?? 10}`,
+    'ServerAliveInterval=5',
+    'ServerAliveCountMax=3',
+    ...(control ? ['ControlMaster=auto', `ControlPath=${join(dir, 'cm')}`, 'ControlPersist=120'] : ['ControlMaster=no', 'ControlPath=none']),
+    'LogLevel=ERROR',
+    ...(opts.extraOptions ?? []),
+  ];
+  return ['-F', '/dev/null', ...o.flatMap((x) => ['-o', x]), '-p', String(target.port)];
+}
+
+/** A private directory holding exactly the target's pinned host keys. */
+export function knownHostsDir(target: SshTarget): string {
+  if (target.hostKeys.length === 0) throw new SshError('host-key', `no pinned host key for ${target.host}`);
+  const dir = mkdtempSync(join(tmpdir(), SESSION_DIR_PREFIX));
+  writeFileSync(join(dir, 'known_hosts'), knownHostsLines(target), { mode: 0o600 });
+  return dir;
+}
+
+/** ssh's exit 255 as the SshError it means. */
+export function sshFailure(stderr: string): SshError {
+  const text = stderr.trim();
+  return new SshError(classifySshFailure(text), text.split('\n').slice(-3).join(' ') || 'ssh failed (exit 255)');
 }
 
 export interface SshTarget {
@@ -80,43 +140,17 @@ export class Session {
   #closed = false;
 
   constructor(readonly target: SshTarget, opts: SessionOptions = {}) {
-    if (target.hostKeys.length === 0) throw new SshError('host-key', `no pinned host key for ${target.host}`);
-    this.#dir = mkdtempSync(join(tmpdir(), SESSION_DIR_PREFIX));
-    writeFileSync(join(this.#dir, 'known_hosts'), knownHostsLines(target), { mode: 0o600 });
-    const identity = opts.identityFile ?? (opts.env ?? process.env).SSH_PRIVATE_KEY_FILE;
-    const o = [
-      `UserKnownHostsFile=${join(this.#dir, 'known_hosts')}`,
-      'GlobalKnownHostsFile=/dev/null',
-      'StrictHostKeyChecking=yes',
-      'CheckHostIP=no',
-      'UpdateHostKeys=no',
-      'BatchMode=yes',
-      'PasswordAuthentication=no',
-      ...(identity ? ['IdentitiesOnly=yes', `IdentityFile=${identity}`] : []),
-      `ConnectTimeout=${opts.connectTimeoutSec ?? 10}`,
-      'ServerAliveInterval=5',
-      'ServerAliveCountMax=3',
-      'ControlMaster=auto',
-      `ControlPath=${join(this.#dir, 'cm')}`,
-      'ControlPersist=120',
-      'LogLevel=ERROR',
-      ...(opts.extraOptions ?? []),
-    ];
-    // -F /dev/null: the machine's ~/.ssh/config must not change what a deploy does.
-    this.#args = ['-F', '/dev/null', ...o.flatMap((x) => ['-o', x]), '-p', String(target.port)];
+    this.#dir = knownHostsDir(target);
+    this.#args = sshArgs(target, opts, this.#dir, true);
     this.#dest = `${target.user}@${target.host}`;
   }
 
   /** Runs a remote command line; rejects with SshError when the connection fails. */
   async #ssh(remote: string, input: string | Buffer, timeoutMs = 120_000): Promise<RemoteResult> {
     if (this.#closed) throw new Error('ssh session is closed');
-    const out = await $({ input, nothrow: true, quiet: true, timeout: timeoutMs, env: localEnv() })`ssh ${this.#args} ${this.#dest} ${remote}`;
-    const code = out.exitCode ?? 255;
-    if (code === 255) {
-      const stderr = out.stderr.trim();
-      throw new SshError(classifySshFailure(stderr), stderr.split('\n').slice(-3).join(' ') || 'ssh failed (exit 255)');
-    }
-    return { code, stdout: out.stdout, stderr: out.stderr };
+    const out = await runSsh([...this.#args, this.#dest, remote], input, timeoutMs);
+    if (out.code === 255) throw sshFailure(out.stderr);
+    return out;
   }
 
   /** Connects (starting the ControlMaster) and proves the host key and login work. */
@@ -159,20 +193,18 @@ export class Session {
   /** Starts a long-running remote command (e.g. the deploy lock) and returns its handle. */
   hold(args: readonly string[], sudo = this.target.user !== 'root'): HeldCommand {
     const remote = `${sudo ? 'sudo -n ' : ''}${NODE_SCRIPT} ${args.map(sq).join(' ')}`;
-    const p = $({ nothrow: true, quiet: true, env: localEnv() })`ssh ${this.#args} ${this.#dest} ${remote}`;
-    return new HeldCommand(p);
+    return new HeldCommand(spawnSsh([...this.#args, this.#dest, remote]));
   }
 
   /** Closes the ControlMaster (it would otherwise outlive us) and the private directory. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const opts = { nothrow: true, quiet: true, timeout: 10_000, env: localEnv() };
     // `-O exit` returns before the master has gone; on a loaded machine it lingers a while.
     // Wait for it (bounded), so that when close() returns nothing of the session is left.
-    const check = await $(opts)`ssh ${this.#args} -O check ${this.#dest}`;
+    const check = await runSsh([...this.#args, '-O', 'check', this.#dest], '', 10_000);
     const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1] ?? 0);
-    await $(opts)`ssh ${this.#args} -O exit ${this.#dest}`;
+    await runSsh([...this.#args, '-O', 'exit', this.#dest], '', 10_000);
     if (pid > 0) await waitGone(pid, 5_000);
     rmSync(this.#dir, { recursive: true, force: true });
   }
@@ -181,15 +213,22 @@ export class Session {
 /** A remote command that runs until we close its stdin. */
 export class HeldCommand {
   #stdout = '';
-  constructor(readonly process: ProcessPromise) {
+  #stderr = '';
+  readonly #ended: Promise<number>;
+  constructor(readonly process: ChildProcessWithoutNullStreams) {
     process.stdout.on('data', (b: Buffer) => (this.#stdout += b.toString('utf8')));
+    process.stderr.on('data', (b: Buffer) => (this.#stderr += b.toString('utf8')));
+    this.#ended = new Promise((resolve) => {
+      process.once('error', () => resolve(255));
+      process.once('close', (code) => resolve(code ?? 255));
+    });
   }
 
   /** Waits for a line matching re on stdout; undefined when the command ended first. */
   async waitFor(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray | undefined> {
     const deadline = Date.now() + timeoutMs;
     let ended = false;
-    void this.process.then(() => (ended = true));
+    void this.#ended.then(() => (ended = true));
     while (Date.now() < deadline) {
       const m = this.#stdout.match(re);
       if (m) return m;
@@ -202,8 +241,8 @@ export class HeldCommand {
   /** Closes stdin (the remote side sees EOF) and waits for the command to end. */
   async end(): Promise<RemoteResult> {
     this.process.stdin.end();
-    const out = await this.process;
-    return { code: out.exitCode ?? 255, stdout: out.stdout, stderr: out.stderr };
+    const code = await this.#ended;
+    return { code, stdout: this.#stdout, stderr: this.#stderr };
   }
 }
 

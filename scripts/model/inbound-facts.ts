@@ -11,9 +11,17 @@ export type Transport = 'tcp' | 'udp';
 
 export const INBOUND_TYPES: readonly InboundType[] = [...FACTS.keys()] as InboundType[];
 
-/** Where the inbound's port listens: TCP 443 and UDP 443 are separate ports. */
+/** Where the inbound's port listens (the firewall opens these): TCP 443 and UDP 443 are separate ports. */
+export function transportsOf(type: InboundType): readonly Transport[] {
+  return FACTS.get(type)!.transports;
+}
+
+/**
+ * The port space an inbound is checked in and monitored by: TCP when it listens on TCP at
+ * all, else UDP (Hysteria2, TUIC). Shadowsocks' UDP relay shares its TCP port number.
+ */
 export function transportOf(type: InboundType): Transport {
-  return FACTS.get(type)!.transport;
+  return transportsOf(type).includes('tcp') ? 'tcp' : 'udp';
 }
 
 /** Needs the node's `tls:` block (Reality brings its own handshake, Shadowsocks none). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeNodeSchema, inboundFacts } from '../../scripts/model/schema/compose.ts';
 import { emitTypes } from '../../scripts/model/schema/emit-types.ts';
-import { INBOUND_TYPES, needsNodeTls, transportOf } from '../../scripts/model/inbound-facts.ts';
+import { INBOUND_TYPES, needsNodeTls, transportOf, transportsOf } from '../../scripts/model/inbound-facts.ts';
 import { PROTOCOLS } from '../../scripts/protocols/registry.ts';
 import { generatedFiles, staleFiles } from '../../scripts/schemas.ts';
 
@@ -24,11 +24,11 @@ describe('schemas and types from one source', () => {
 
   it('a fragment edit reaches both the node schema and the types', () => {
     const base = { definitions: { port: { type: 'integer' } }, properties: {} };
-    const fragment = { 'x-boxfleet': { transport: 'udp', node_tls: true }, additionalProperties: false,
+    const fragment = { 'x-boxfleet': { transports: ['udp'], node_tls: true }, additionalProperties: false,
       properties: { type: { const: 'wireguard' }, port: { $ref: '#/definitions/port' }, mtu: { type: 'integer', default: 1420 }, peer: { type: 'string' } } };
     const node = composeNodeSchema({ ...base, 'x-ts': 'NodeFile' }, [{ type: 'wireguard', file: 'x/schema.json', schema: fragment }]);
     expect((node.definitions as any).inbound.properties.type.enum).toEqual(['wireguard']);
-    expect(inboundFacts(node).get('wireguard')).toEqual({ transport: 'udp', node_tls: true });
+    expect(inboundFacts(node).get('wireguard')).toEqual({ transports: ['udp'], node_tls: true });
     const ts = emitTypes([{ name: 'node.schema.json', schema: { ...node, properties: { inbounds: { type: 'array', items: { $ref: '#/definitions/inbound' } } } } }]);
     // A default means "present after loading"; the union's `required` holds in its branch.
     expect(ts).toContain('export interface WireguardInbound {\n  type: "wireguard";\n  port: number;\n  mtu: number;\n  peer?: string;\n}');
@@ -43,6 +43,7 @@ describe('schemas and types from one source', () => {
   it('the model reads each protocol\'s port space and TLS need from its fragment, in registry order', () => {
     expect(INBOUND_TYPES).toEqual(Object.keys(PROTOCOLS));
     expect(INBOUND_TYPES.filter((t) => transportOf(t) === 'udp')).toEqual(['hysteria2', 'tuic']);
+    expect(INBOUND_TYPES.filter((t) => transportsOf(t).length > 1)).toEqual(['shadowsocks']);
     expect(INBOUND_TYPES.filter((t) => !needsNodeTls(t))).toEqual(['vless-reality', 'shadowsocks']);
   });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, useHosts, waitForPort, tcpProbe } from '../harness/index.ts';
 import { singboxBin, TOOL_VERSIONS } from '../tools/index.ts';
+import { nodeScript } from '../../scripts/deploy/bootstrap-files.ts';
 import { nodeMonitoringFiles } from '../../scripts/monitoring/node-files.ts';
 import { fleetDashboard, dashboardExpressions } from '../../scripts/monitoring/dashboard.ts';
 import { fillYamlSecrets } from '../../scripts/monitoring/secrets.ts';
@@ -39,7 +40,6 @@ const SINGBOX_CONFIG = JSON.stringify({
   outbounds: [{ type: 'direct', tag: 'direct' }],
   experimental: { clash_api: { external_controller: '127.0.0.1:9090', secret: 'clash-secret' } },
 });
-const NODE_SCRIPT = new URL('../../scripts/deploy/node-script/boxfleet-node', import.meta.url).pathname;
 
 function metrics(text: string): Map<string, number> {
   const m = new Map<string, number>();
@@ -77,7 +77,7 @@ describe('node metrics and the alert path, live', () => {
     }
     await h.exec(['sh', '-c', `mkdir -p /etc/sing-box /var/lib/boxfleet /var/lib/prometheus/node-exporter && cat > /etc/sing-box/config.json && echo "{\\"config_sha256\\": \\"$(sha256sum /etc/sing-box/config.json | cut -d' ' -f1)\\", \\"commit\\": \\"abc123\\"}" > /var/lib/boxfleet/deployed.json`], { input: SINGBOX_CONFIG, check: true });
     // The real node script (is-active through its PID-file service manager) and sing-box.
-    await h.exec(['sh', '-c', 'cat > /usr/local/sbin/boxfleet-node && chmod 755 /usr/local/sbin/boxfleet-node'], { input: readFileSync(NODE_SCRIPT), check: true });
+    await h.exec(['sh', '-c', 'cat > /usr/local/sbin/boxfleet-node && chmod 755 /usr/local/sbin/boxfleet-node'], { input: nodeScript(), check: true });
     await h.exec(['sh', '-c', 'mkdir -p /etc/boxfleet && printf "BOXFLEET_TEST_HOST=1\\nBOXFLEET_SERVICE_MANAGER=pidfile\\n" > /etc/boxfleet/node.env'], { check: true });
     await h.exec(['sh', '-c', 'cat > /usr/local/bin/sing-box && chmod 755 /usr/local/bin/sing-box'], { input: readFileSync(singboxBin()), check: true });
     await startSingbox();

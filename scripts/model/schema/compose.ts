@@ -15,7 +15,8 @@ export interface Fragment {
 
 /** What a fragment says about its protocol beyond the YAML shape (read by the model). */
 export interface InboundFacts {
-  transport: 'tcp' | 'udp';
+  /** Where its port listens: Shadowsocks on both TCP and UDP, QUIC protocols on UDP only. */
+  transports: ('tcp' | 'udp')[];
   /** Needs the node's `tls:` block (its certificate); Reality brings its own handshake. */
   node_tls: boolean;
 }

@@ -1,0 +1,176 @@
+// The deployer's end of `boxfleet-node session` (node-script/40-session.sh): one SSH
+// connection per node that holds the deploy lock from the first status to the verdict. It
+// costs one round trip to learn what a node runs, one to send a release and config and
+// hear that the new process holds its ports, and one to commit or roll back.
+import { clipText } from '../text/escape.ts';
+import { parseNodeStatus, type NodeStatus } from './node-status.ts';
+import {
+  knownHostsDir, NODE_SCRIPT, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
+} from './ssh.ts';
+import { rmSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+
+/** Longest line the node may send; more is hostile or broken. */
+const MAX_LINE = 64 * 1024;
+/** stderr kept for the report: the tail is what explains a failure. */
+const MAX_STDERR = 16 * 1024;
+
+export interface Started { oldPid: number; newPid: number; udp: Set<number> }
+
+export type ApplyResult =
+  | { kind: 'started'; started: Started }
+  /** The session ended: exit 10 check failed, 11 rolled back, 12 rollback failed, 14 bad pin or bytes, 15 needs root. */
+  | { kind: 'ended'; code: number; why: string };
+
+export interface ReleaseUpload { bytes: Buffer; version: string; arch: string; sha256: string; signature: string }
+
+export class DeployChannel {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #dir: string;
+  readonly #lines: string[] = [];
+  #partial = '';
+  #stderr = '';
+  #exit: number | undefined;
+  #wake: (() => void) | undefined;
+  #tooLong = false;
+
+  private constructor(target: SshTarget, opts: SessionOptions) {
+    this.#dir = knownHostsDir(target);
+    const sudo = target.user !== 'root' ? ['sudo', '-n'] : [];
+    this.#child = spawnSsh([...sshArgs(target, opts, this.#dir, false), `${target.user}@${target.host}`, [...sudo, NODE_SCRIPT, 'session'].join(' ')]);
+    this.#child.stdout.on('data', (b: Buffer) => this.#onData(b.toString('utf8')));
+    this.#child.stderr.on('data', (b: Buffer) => { this.#stderr = (this.#stderr + b.toString('utf8')).slice(-MAX_STDERR); });
+    this.#child.once('error', (e) => { this.#stderr += `ssh could not be started: ${e.message}`; this.#ended(255); });
+    this.#child.once('close', (code) => this.#ended(code ?? 255));
+  }
+
+  /** Connects, takes the node's lock and reads its status; throws SshError or a plain Error. */
+  static async open(target: SshTarget, opts: SessionOptions, timeoutMs = 60_000): Promise<{ channel: DeployChannel; status: NodeStatus }> {
+    const channel = new DeployChannel(target, opts);
+    try {
+      const line = await channel.#next(/^status /, timeoutMs);
+      return { channel, status: parseNodeStatus(line.slice('status '.length)) };
+    } catch (e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Nothing to deploy: the node unlocks and the connection ends. */
+  async bye(): Promise<void> {
+    this.#send('bye\n');
+    this.#child.stdin.end();
+    await this.#waitExit(10_000);
+    this.close();
+  }
+
+  /** Sends the release (when one changes) and the config; resolves when the node says how it went. */
+  async apply(config: Buffer, sha256: string, release?: ReleaseUpload, o: { sendOnly?: number; timeoutMs?: number } = {}): Promise<ApplyResult> {
+    if (release) {
+      this.#send(`binary ${release.bytes.length} ${release.version} ${release.arch} ${release.sha256} ${release.signature}\n`);
+      this.#send(release.bytes);
+    }
+    this.#send(`config ${config.length} ${sha256}\n`);
+    if (o.sendOnly === undefined) this.#send(config);
+    else {
+      // A transfer that drops half-way: the node must see the short count and swap nothing.
+      this.#send(config.subarray(0, o.sendOnly));
+      this.#child.stdin.end();
+    }
+    const timeoutMs = o.timeoutMs ?? 300_000;
+    try {
+      const line = await this.#next(/^started /, timeoutMs);
+      return { kind: 'started', started: parseStarted(line) };
+    } catch (e) {
+      if (this.#exit === undefined) throw e;
+      return { kind: 'ended', code: this.#exit, why: this.lastError() };
+    }
+  }
+
+  /** The deployer's health check passed: the node writes the marker. */
+  async commit(commit: string, deployedAt: string, timeoutMs = 30_000): Promise<{ ok: boolean; why: string }> {
+    this.#send(`commit ${commit} ${deployedAt}\n`);
+    try {
+      await this.#next(/^committed$/, timeoutMs);
+      return { ok: true, why: '' };
+    } catch {
+      return { ok: false, why: this.lastError() || `the node did not confirm the marker (exit ${this.#exit ?? 'none'})` };
+    }
+  }
+
+  /** The health check failed: the node restores the previous config (and release). */
+  async rollback(timeoutMs = 120_000): Promise<{ ok: boolean; why: string }> {
+    this.#send('rollback\n');
+    this.#child.stdin.end();
+    const code = await this.#waitExit(timeoutMs);
+    return { ok: code === 11, why: this.lastError() };
+  }
+
+  /** The last line the node wrote to stderr, cut to a sentence's length. */
+  lastError(): string {
+    return clipText(this.#stderr.trim().split('\n').filter(Boolean).pop() ?? '', 300);
+  }
+
+  /** Ends the connection (the node rolls back anything not committed) and removes our files. */
+  close(): void {
+    if (this.#exit === undefined) this.#child.kill('SIGTERM');
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  /** Resolves when the ssh process has exited (it is killed after timeoutMs). */
+  async #waitExit(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#exit === undefined && Date.now() < deadline) await this.#sleep(deadline - Date.now());
+    if (this.#exit === undefined) this.#child.kill('SIGKILL');
+    while (this.#exit === undefined) await this.#sleep(1_000);
+    return this.#exit;
+  }
+
+  #send(data: string | Buffer): void {
+    if (this.#exit === undefined && this.#child.stdin.writable) this.#child.stdin.write(data);
+  }
+
+  #onData(text: string): void {
+    this.#partial += text;
+    if (this.#partial.length > MAX_LINE && !this.#partial.includes('\n')) this.#tooLong = true;
+    const parts = this.#partial.split('\n');
+    this.#partial = parts.pop()!;
+    this.#lines.push(...parts);
+    this.#wake?.();
+  }
+
+  #ended(code: number): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = code;
+    this.#wake?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done(): void { clearTimeout(timer); resolve(); }
+      this.#wake = done;
+    });
+  }
+
+  /** The next line matching `re` (earlier lines are progress and skipped). */
+  async #next(re: RegExp, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.#tooLong) throw new Error('the node sent a line longer than 64 KiB');
+      const i = this.#lines.findIndex((l) => re.test(l));
+      if (i >= 0) return this.#lines.splice(0, i + 1).pop()!;
+      if (this.#exit === 255) throw sshFailure(this.#stderr);
+      if (this.#exit !== undefined) throw new Error(this.lastError() || `boxfleet-node session ended (exit ${this.#exit})`);
+      if (Date.now() >= deadline) throw new SshError('unreachable', `no answer from the node within ${Math.round(timeoutMs / 1000)} s`);
+      await this.#sleep(deadline - Date.now());
+    }
+  }
+}
+
+function parseStarted(line: string): Started {
+  const m = /^started old_pid=(\d+) new_pid=(\d+) udp=([0-9,]+|none)$/.exec(line);
+  if (!m) throw new Error(`the node's start report is not valid: ${clipText(line, 120)}`);
+  const udp = new Set(m[3] === 'none' ? [] : m[3]!.split(',').map(Number).filter((p) => p > 0 && p < 65536));
+  return { oldPid: Number(m[1]), newPid: Number(m[2]), udp };
+}

@@ -1,0 +1,40 @@
+# ---- firewall: the boxfleet-owned table, replaced in one nft transaction ---------------
+firewall_ruleset() {
+  local tcp udp extra=""
+  tcp=$( { echo "$BOXFLEET_SSH_PORT"; tr ',' '\n' <<< "$BOXFLEET_EXTRA_TCP_PORTS"; printf '%s\n' "$@" | awk '$1 == "tcp" { print $2 }'; } | grep -E '^[0-9]+$' | sort -nu | paste -sd, -)
+  udp=$(printf '%s\n' "$@" | awk '$1 == "udp" { print $2 }' | sort -nu | paste -sd, -)
+  # Built outside the here-document: a "}" inside ${var:+...} would end the expansion.
+  [[ -n $udp ]] && extra+=$'\n'"    udp dport { $udp } accept"
+  if [[ -n $BOXFLEET_MONITOR_ADDR ]]; then
+    if [[ $BOXFLEET_MONITOR_ADDR == *:* ]]; then extra+=$'\n'"    ip6 saddr $BOXFLEET_MONITOR_ADDR accept"
+    else extra+=$'\n'"    ip saddr $BOXFLEET_MONITOR_ADDR accept"; fi
+  fi
+  cat <<EOF
+table inet boxfleet {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif "lo" accept
+    ct state established,related accept
+    ct state invalid drop
+    meta l4proto { icmp, ipv6-icmp } accept
+    tcp dport { $tcp } accept$extra
+  }
+}
+EOF
+}
+
+# Brings the open ports in line with the live config (or, before the first deploy, with
+# the "tcp 443"-style specs given). Prints "firewall changed" / "firewall unchanged".
+firewall_apply() {
+  [[ $BOXFLEET_FIREWALL == nftables ]] || { say "firewall skipped (BOXFLEET_FIREWALL=$BOXFLEET_FIREWALL)"; return 0; }
+  local specs=() rules
+  if [[ $# -gt 0 ]]; then specs=("$@"); else mapfile -t specs < <(config_ports "$CONFIG"); fi
+  rules=$(firewall_ruleset "${specs[@]}")
+  if [[ -f $FW_STATE && $(cat "$FW_STATE") == "$rules" ]] && nft list table inet boxfleet > /dev/null 2>&1; then
+    say "firewall unchanged"; return 0
+  fi
+  printf 'table inet boxfleet\ndelete table inet boxfleet\n%s\n' "$rules" | nft -f - || { err "nft rejected the ruleset"; return 1; }
+  mkdir -p "$STATE_DIR"
+  printf '%s\n' "$rules" > "$FW_STATE.tmp" && mv -f "$FW_STATE.tmp" "$FW_STATE"
+  say "firewall changed"
+}

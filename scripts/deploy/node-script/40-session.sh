@@ -1,0 +1,116 @@
+# ---- the held deploy session -------------------------------------------------------------
+# One SSH channel per node for a whole deploy (scripts/deploy/channel.ts is the other end).
+# It takes the lock, says what the node runs, and then reads at most a sing-box release and
+# one config from stdin, in a fixed line protocol that names no paths:
+#
+#   node     status {JSON}                              (what `status` prints)
+#   deployer bye                                        nothing to do: unlock and end
+#         or [binary BYTES VERSION ARCH SHA256 SIGNATURE + BYTES of the release tarball]
+#            config BYTES SHA256 + BYTES of the config
+#   node     progress lines, then `started old_pid=… new_pid=… udp=PORT,…` (the new config
+#            runs and has held every port for the settle time) or a `result=…` line and exit
+#   deployer commit COMMIT DEPLOYED-AT                  (its own health check passed)
+#         or rollback                                   (it did not)
+#   node     `committed` (marker written), or `result=rolled-back` / `result=rollback-failed`
+#
+# The deployer's silence is a verdict too: when stdin ends or BOXFLEET_VERDICT_SEC pass
+# without `commit`, the node rolls back by itself, so a deployer that dies mid-way never
+# leaves an unproven config running. Exit codes as for apply (10, 11, 12, 14).
+readonly RE_BYTES='^[0-9]{1,10}$'
+
+# Reads exactly $1 bytes of stdin into $2 (GNU head never reads past its count); a
+# transfer that ends early is refused with exit 14 before anything is swapped.
+read_exactly() {
+  local n=$1 dest=$2 got
+  head -c "$n" > "$dest"
+  got=$(stat -c %s "$dest")
+  [[ $got == "$n" ]] || die 14 "the $3 arrived incomplete ($got of $n bytes)"
+}
+
+# A reply line from the deployer within the time allowed; empty when it said nothing.
+read_reply() {
+  local line=""
+  IFS= read -r -t "${1:-60}" line || true
+  printf '%s' "$line"
+}
+
+session_binary() {
+  local words
+  read -r -a words <<< "$1"
+  [[ ${#words[@]} -eq 6 ]] || die 2 "bad binary line"
+  local bytes=${words[1]} version=${words[2]} arch=${words[3]} want=${words[4]} sig=${words[5]}
+  need bytes "$bytes" "$RE_BYTES"; need version "$version" "$RE_VERSION"; need arch "$arch" "$RE_ARCH"
+  need sha256 "$want" "$RE_HEX64"; need signature "$sig" "$RE_SIG"
+  (( bytes <= MAX_RELEASE_BYTES )) || die 14 "release tarball larger than $MAX_RELEASE_BYTES bytes"
+  read_exactly "$bytes" "$WORK/release.tar.gz" release
+  install_release "$version" "$arch" "$want" "$sig"
+  SESSION_BINARY=1
+}
+
+# Everything after the swap: undo the config and, when this session installed one, the binary.
+session_undo() {
+  local ok=0
+  restore_previous || ok=1
+  if [[ $ok == 0 && ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || ok=1; fi
+  if [[ $ok == 0 ]]; then say "result=rolled-back"; exit 11; fi
+  say "result=rollback-failed"; exit 12
+}
+
+cmd_session() {
+  exec 9>>"$LOCK"
+  flock -n 9 || die 13 "another deploy holds the lock on this node"
+  WORK=$(mktemp -d /run/boxfleet-session.XXXXXXXX)
+  trap 'rm -rf "$WORK"' EXIT
+  say "status $(cmd_status)"
+  local line
+  line=$(read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}")
+  if [[ $line == binary\ * ]]; then
+    session_binary "$line"
+    line=$(read_reply 60)
+  fi
+  case $line in
+    bye|"") return 0 ;;
+    config\ *) ;;
+    *) die 2 "expected config, binary or bye" ;;
+  esac
+  local words
+  read -r -a words <<< "$line"
+  [[ ${#words[@]} -eq 3 ]] || die 2 "bad config line"
+  local bytes=${words[1]} want=${words[2]} old
+  need bytes "$bytes" "$RE_BYTES"; need sha256 "$want" "$RE_HEX64"
+  (( bytes <= MAX_CONFIG_BYTES )) || die 14 "config larger than $MAX_CONFIG_BYTES bytes"
+  mkdir -p "$CONFIG_DIR" "$STATE_DIR"
+  read_exactly "$bytes" "$WORK/config.json" config
+  [[ $(sha_of "$WORK/config.json") == "$want" ]] || die 14 "the config does not have sha256 $want"
+  # From here on a dropped SSH connection must not stop us half-way.
+  trap '' HUP PIPE
+  config_policy "$WORK/config.json" && singbox_check "$WORK/config.json" || {
+    say "result=check-failed"
+    if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
+    exit 10
+  }
+  install -m 0640 "$WORK/config.json" "$NEW"
+  old=$(svc_pid)
+  [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
+  mv -f "$NEW" "$CONFIG"
+  if ! { firewall_apply && svc_restart && verify_started "$old"; }; then
+    err "the new config failed; rolling back"
+    session_undo
+  fi
+  local pid udp
+  pid=$(svc_pid)
+  udp=$(pid_ports "$pid" | awk '$1 == "udp" { print $2 }' | sort -nu | paste -sd, -)
+  say "started old_pid=$old new_pid=$pid udp=${udp:-none}"
+  local verdict
+  verdict=$(read_reply "${BOXFLEET_VERDICT_SEC:-60}")
+  local v
+  read -r -a v <<< "$verdict"
+  if [[ ${v[0]:-} == commit && ${#v[@]} -eq 3 ]]; then
+    need commit "${v[1]}" '^[0-9A-Za-z._-]{1,64}$'; need deployed-at "${v[2]}" '^[0-9T:.+Z-]{1,40}$'
+    write_marker "$want" "${v[1]}" "${v[2]}" || exit 1
+    say "committed"
+    return 0
+  fi
+  [[ ${v[0]:-} == rollback ]] || err "no verdict from the deployer (${verdict:-stdin ended}); rolling back"
+  session_undo
+}

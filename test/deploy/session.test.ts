@@ -1,0 +1,133 @@
+// #14: a whole deploy over one held session (`boxfleet-node session`), run as the deploy
+// user over real SSH against a harness host bootstrapped by the real CLI, with the real
+// sudo, node script and sing-box. The session is a privileged interface: each test is an
+// attack on it or a failure of the deployer, and the node must end up running a proven
+// config either way.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useHosts, type TestHost } from '../harness/index.ts';
+import { hostState, makeTestFleet, markTestHost, sh, sha256, startCamouflage, type TestFleet } from './helpers.ts';
+import { DeployChannel } from '../../scripts/deploy/channel.ts';
+
+const NODE = '/usr/local/sbin/boxfleet-node';
+
+describe('the held deploy session', () => {
+  const hosts = useHosts(1);
+  let tf: TestFleet;
+  let h: TestHost;
+  let live = '';
+  /** The session as the deploy user, with `input` as everything the deployer says. */
+  const session = (input: string | Buffer) => h.ssh(`sudo -n ${NODE} session; echo "rc=$?" >&2`, { user: 'boxfleet', input, timeoutMs: 60_000 });
+  const rc = (stderr: string) => Number(/rc=(\d+)/.exec(stderr)?.[1] ?? -1);
+  const channel = () => DeployChannel.open({ host: h.ip, port: 22, user: 'boxfleet', hostKeys: [h.hostKey] }, { identityFile: hosts().clientKeyPath, connectTimeoutSec: 5 });
+  /** The live config with one harmless difference, so that applying it changes the hash. */
+  const variant = (tag: string) => {
+    const cfg = JSON.parse(live) as { log?: Record<string, unknown> };
+    cfg.log = { ...(cfg.log ?? {}), level: tag };
+    return Buffer.from(JSON.stringify(cfg, null, 2));
+  };
+
+  beforeAll(async () => {
+    tf = await makeTestFleet(hosts());
+    h = hosts().hosts[0]!;
+    await markTestHost(h);
+    await startCamouflage(h);
+    const b = await tf.cli(['bootstrap', 'h1', '--identity', hosts().clientKeyPath]);
+    expect(b.code, b.err).toBe(0);
+    const d = await tf.cli(['deploy', '--identity', hosts().clientKeyPath]);
+    expect(d.code, d.err + d.out).toBe(0);
+    live = await sh(h, 'cat /etc/sing-box/config.json');
+  }, 180_000);
+  afterAll(async () => tf?.cleanup());
+
+  it('says what the node runs first, and `bye` ends it with nothing changed', async () => {
+    const before = await hostState(h);
+    const r = await session('bye\n');
+    expect(rc(r.stderr)).toBe(0);
+    const status = JSON.parse(r.stdout.replace(/^status /, '')) as { config_sha256: string; active: boolean; marker: { config_sha256: string } };
+    expect(status.config_sha256).toBe(before.hash);
+    expect(status.active).toBe(true);
+    expect(status.marker.config_sha256).toBe(before.hash);
+    expect(await hostState(h)).toEqual(before);
+  });
+
+  it('a deployer that dies after the restart, without a verdict, leaves the old config running', async () => {
+    const before = await hostState(h);
+    const { channel: c } = await channel();
+    const next = variant('warn');
+    const applied = await c.apply(next, sha256(next.toString()));
+    expect(applied.kind).toBe('started');
+    expect((await hostState(h)).hash).toBe(sha256(next.toString()));
+    c.close(); // the deployer is gone: no commit, no rollback
+    // The node rolls back by itself and then lets go of the lock (bounded wait).
+    for (let i = 0; i < 150 && (await h.exec(['flock', '-n', '/run/boxfleet.lock', 'true'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const after = await hostState(h);
+    expect(after.hash).toBe(before.hash);
+    expect(after.alive).toBe(true);
+    expect(after.marker).toBe(before.marker);
+  });
+
+  it('a config whose bytes do not have the announced hash is refused before anything is swapped', async () => {
+    const before = await hostState(h);
+    const next = variant('error');
+    const r = await session(Buffer.concat([Buffer.from(`config ${next.length} ${'a'.repeat(64)}\n`), next]));
+    expect(rc(r.stderr)).toBe(14);
+    expect(r.stderr).toMatch(/does not have sha256/);
+    expect(await hostState(h)).toEqual(before);
+  });
+
+  it('announced sizes past the cap, paths and extra words are refused: the protocol names no files', async () => {
+    const before = await hostState(h);
+    const attacks: [string, number, RegExp][] = [
+      [`config 99999999 ${'a'.repeat(64)}\n`, 14, /larger than/],
+      [`config /etc/shadow ${'a'.repeat(64)}\n`, 2, /bad bytes/],
+      [`config 10 ${'a'.repeat(64)} /etc/shadow\n`, 2, /bad config line/],
+      ['binary 10 1.12.25 amd64 /etc/shadow x\n', 2, /bad binary line|bad sha256/],
+      ['sh -c id\n', 2, /expected config, binary or bye/],
+    ];
+    for (const [input, code, why] of attacks) {
+      const r = await session(input);
+      expect(rc(r.stderr), input).toBe(code);
+      expect(r.stderr, input).toMatch(why);
+    }
+    // sudo allows `session` alone: an argument is refused before the script runs.
+    const extra = await h.ssh(`sudo -n ${NODE} session /etc/shadow 2>&1; echo "rc=$?"`, { user: 'boxfleet' });
+    expect(extra.stdout).toMatch(/a password is required|not allowed/);
+    expect(await hostState(h)).toEqual(before);
+  });
+
+  it('a config that makes sing-box write outside its state directory fails its check, nothing swapped', async () => {
+    const before = await hostState(h);
+    const cfg = JSON.parse(live) as { log?: Record<string, unknown> };
+    cfg.log = { ...(cfg.log ?? {}), output: '/etc/cron.d/evil' };
+    const bad = Buffer.from(JSON.stringify(cfg));
+    const r = await session(Buffer.concat([Buffer.from(`config ${bad.length} ${sha256(bad.toString())}\n`), bad]));
+    expect(rc(r.stderr)).toBe(10);
+    expect(r.stderr).toContain('makes sing-box write outside /var/lib/sing-box: .log.output');
+    expect(await hostState(h)).toEqual(before);
+  });
+
+  it('a second session waits for nobody: it is refused while the first holds the lock', async () => {
+    const { channel: first } = await channel();
+    try {
+      const r = await session('bye\n');
+      expect(rc(r.stderr)).toBe(13);
+      expect(r.stderr).toMatch(/another deploy holds the lock/);
+    } finally {
+      await first.bye();
+    }
+  });
+
+  it('commit writes the marker for the config it proved, and the next status says so', async () => {
+    const { channel: c } = await channel();
+    const next = variant('info');
+    const applied = await c.apply(next, sha256(next.toString()));
+    expect(applied.kind).toBe('started');
+    const done = await c.commit('abc123', '2026-06-01T00:00:00Z');
+    expect(done).toEqual({ ok: true, why: '' });
+    c.close();
+    const { channel: again, status } = await channel();
+    await again.bye();
+    expect(status.config_sha256).toBe(sha256(next.toString()));
+    expect(status.marker).toMatchObject({ config_sha256: sha256(next.toString()), commit: 'abc123', deployed_at: '2026-06-01T00:00:00Z' });
+  });
+});
