@@ -4,12 +4,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Fleet, Node } from '../model/types.ts';
 import { transportsOf } from '../model/inbound-facts.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import type { NodeFile } from '../monitoring/node-files.ts';
 import { sudoersFile } from './privileges.ts';
+import { projectPath } from '../core/paths.ts';
 import { NODE_SCRIPT } from './ssh.ts';
 
 /** Where the node keeps the public key that verifies sing-box pins (root-owned). */
@@ -18,7 +18,7 @@ export const PIN_PUB = '/etc/boxfleet/singbox-pin.pub';
 export type { NodeFile } from '../monitoring/node-files.ts';
 
 /** The node script's source: parts kept small by topic, installed as one file. */
-export const NODE_SCRIPT_DIR = fileURLToPath(new URL('./node-script/', import.meta.url));
+export const NODE_SCRIPT_DIR = projectPath('scripts/deploy/node-script');
 
 export function nodeScript(): string {
   return readdirSync(NODE_SCRIPT_DIR).filter((f) => /^\d\d-[a-z-]+\.sh$/.test(f)).sort()

@@ -1,11 +1,11 @@
 // What the model needs to know about a protocol (its port space, whether it needs the
 // node's certificate), read from the composed node schema, where each protocol folder's
 // fragment put it: the model stays below the protocols and still has one truth.
-import { createRequire } from 'node:module';
+import { readProjectJson } from '../core/paths.ts';
 import { inboundFacts, type JsonSchema } from './schema/compose.ts';
 import type { InboundType } from './types.ts';
 
-const FACTS = inboundFacts(createRequire(import.meta.url)('./schema/node.schema.json') as JsonSchema);
+const FACTS = inboundFacts(readProjectJson('scripts/model/schema/node.schema.json') as JsonSchema);
 
 export type Transport = 'tcp' | 'udp';
 

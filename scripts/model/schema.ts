@@ -1,19 +1,18 @@
 // The JSON Schemas are the contract; this turns ajv's findings into positioned,
 // human sentences with a suggestion, and applies the schema's defaults.
-import { createRequire } from 'node:module';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { readProjectJson } from '../core/paths.ts';
 import { nearest, type Diagnostic } from './diagnostics.ts';
 import { positionOf, type ParsedFile } from './parse.ts';
 
-const require = createRequire(import.meta.url);
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 
 export type FileKind = 'fleet' | 'node' | 'user';
 
 const SCHEMAS = {
-  fleet: require('./schema/fleet.schema.json'),
-  node: require('./schema/node.schema.json'),
-  user: require('./schema/user.schema.json'),
+  fleet: readProjectJson('scripts/model/schema/fleet.schema.json') as { $id: string },
+  node: readProjectJson('scripts/model/schema/node.schema.json') as { $id: string },
+  user: readProjectJson('scripts/model/schema/user.schema.json') as { $id: string },
 } as const;
 
 export const SCHEMA_FILES: Record<FileKind, string> = {

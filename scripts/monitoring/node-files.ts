@@ -1,6 +1,7 @@
 // Files the monitoring needs on each node; `fleet bootstrap` (deploy stage) installs
 // them. The metrics script is a static asset next to this module; only its config
 // depends on the node.
+import { projectPath } from '../core/paths.ts';
 import { readFileSync } from 'node:fs';
 import { transportOf } from '../model/inbound-facts.ts';
 import type { Fleet, Node } from '../model/types.ts';
@@ -12,7 +13,7 @@ export const METRICS_SCRIPT_PATH = '/usr/local/sbin/boxfleet-metrics';
 export const METRICS_CONF_PATH = '/etc/boxfleet/metrics.conf';
 export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
 
-const SCRIPT = readFileSync(new URL('./node/boxfleet-metrics', import.meta.url), 'utf8');
+const SCRIPT = readFileSync(projectPath('scripts/monitoring/node/boxfleet-metrics'), 'utf8');
 
 /** The script's config: the inbounds to count and who may scrape node_exporter. */
 export function metricsConf(fleet: Fleet, node: Node): string {

@@ -1,11 +1,11 @@
 // Handlebars templates and language strings from site/: the look of the site is edited
 // there, not here. Compiled once per build; Handlebars escapes every value by default.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { projectPath } from '../core/paths.ts';
 
-export const SITE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'site');
+export const SITE_DIR = projectPath('site');
 
 export type Lang = 'en' | 'zh-CN';
 export const LANGS: readonly Lang[] = ['en', 'zh-CN'];

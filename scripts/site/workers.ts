@@ -32,10 +32,18 @@ function tsxApiUrl(): string {
   return pathToFileURL(pkg.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
 }
 
-export async function writeFoldersInWorkers(init: WorkerInit, threads: number): Promise<{ results: FolderResult[]; files: number; bytes: number }> {
+/**
+ * Bundled by `npm run build`, this code sits beside `user-worker.mjs` and the worker starts
+ * from it directly; from the TypeScript source, through tsx's loader.
+ */
+function startWorker(init: WorkerInit): Worker {
+  if (import.meta.url.endsWith('.mjs')) return new Worker(new URL('./user-worker.mjs', import.meta.url), { workerData: init });
   const entry = new URL('./user-worker.ts', import.meta.url).href;
-  const workers = Array.from({ length: threads }, () =>
-    new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsxApi: tsxApiUrl(), entry } }));
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsxApi: tsxApiUrl(), entry } });
+}
+
+export async function writeFoldersInWorkers(init: WorkerInit, threads: number): Promise<{ results: FolderResult[]; files: number; bytes: number }> {
+  const workers = Array.from({ length: threads }, () => startWorker(init));
   const results: FolderResult[] = new Array(init.fleet.users.length);
   let files = 0;
   let bytes = 0;

@@ -1,11 +1,10 @@
 // Schema validation of every status file, with errors that name the file and the field:
 // a reader must never act on a half-written or hand-edited file without saying so.
-import { createRequire } from 'node:module';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { readProjectJson } from '../core/paths.ts';
 import type { HistoryFile, LatestFile, ProbeRun } from './types.ts';
 
-const require = createRequire(import.meta.url);
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
@@ -25,9 +24,9 @@ let validators: Record<StatusKind, ValidateFunction> | undefined;
 function compile(): Record<StatusKind, ValidateFunction> {
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
-  const run = require('./schema/run.schema.json');
-  const latest = require('./schema/latest.schema.json');
-  const history = require('./schema/history.schema.json');
+  const run = readProjectJson('scripts/status/schema/run.schema.json') as { $id: string };
+  const latest = readProjectJson('scripts/status/schema/latest.schema.json') as { $id: string };
+  const history = readProjectJson('scripts/status/schema/history.schema.json') as { $id: string };
   for (const s of [run, latest, history]) ajv.addSchema(s);
   return { run: ajv.getSchema(run.$id)!, latest: ajv.getSchema(latest.$id)!, history: ajv.getSchema(history.$id)! };
 }

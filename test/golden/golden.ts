@@ -12,7 +12,7 @@ export const REPO = resolve(import.meta.dirname, '../..');
 export const FIXTURE = join(REPO, 'test', 'golden', 'demo-fleet.sha256.json');
 const NOW = '2026-11-26T12:00:00Z';
 
-function hashes(dir: string): Record<string, string> {
+export function hashTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!e.isFile()) continue;
@@ -23,15 +23,15 @@ function hashes(dir: string): Record<string, string> {
 }
 
 /** Renders and builds the demo fleet (demo secret, pinned clock) and hashes every file. */
-export async function demoOutputs(): Promise<Record<string, Record<string, string>>> {
+export async function demoOutputs(run: typeof main = main): Promise<Record<string, Record<string, string>>> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-golden-'));
   try {
     const io = { out: () => {}, err: () => {} };
     for (const argv of [['render', '--out', join(dir, 'build')], ['site', '--out', join(dir, 'site')]]) {
-      const code = await main([...argv, '--root', REPO, '--now', NOW], io, {});
+      const code = await run([...argv, '--root', REPO, '--now', NOW], io, {});
       if (code !== 0) throw new Error(`fleet ${argv[0]} exited ${code}`);
     }
-    return { build: hashes(join(dir, 'build')), site: hashes(join(dir, 'site')) };
+    return { build: hashTree(join(dir, 'build')), site: hashTree(join(dir, 'site')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

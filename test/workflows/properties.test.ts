@@ -216,6 +216,14 @@ describe('workflows: secrets', () => {
     }
   });
 
+  it.each(FILES)('%s: every npm ci is followed by npm run build (the CLI starts from its bundle, not tsx)', (f) => {
+    for (const [name, j] of Object.entries(workflow(f).jobs)) {
+      for (const x of steps(j)) {
+        if (/^npm ci\b/.test(x.run ?? '')) expect(x.run, `${f} ${name}`).toMatch(/^npm ci [^\n]*&& npm run build$/);
+      }
+    }
+  });
+
   it('FLEET_SECRET goes only to commands that need it; SSH keys only to the key-writing steps in production', async () => {
     const commands = await loadCommands();
     for (const w of all) {

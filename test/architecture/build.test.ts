@@ -1,0 +1,86 @@
+// #14: `npm run build` bundles the CLI so a run starts without compiling TypeScript. The
+// bundle must be the same program: it renders the demo fleet to the golden bytes, finds
+// its data files from where it lies, and `npm run fleet` uses it only while it is current.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoOutputs, FIXTURE, hashTree, REPO } from '../golden/golden.ts';
+import { main } from '../../scripts/fleet.ts';
+import { readFileSync } from 'node:fs';
+
+describe('the bundled CLI', () => {
+  let out = '';
+  beforeAll(() => {
+    out = mkdtempSync(join(REPO, '.build-test-'));
+    execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', out], { cwd: REPO, stdio: 'pipe' });
+  }, 120_000);
+  afterAll(() => { if (out) rmSync(out, { recursive: true, force: true }); });
+
+  it('renders and builds the demo fleet to the golden bytes', async () => {
+    const { main: bundled } = (await import(pathToFileURL(join(out, 'fleet.mjs')).href)) as { main: typeof main };
+    expect(await demoOutputs(bundled)).toEqual(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+  }, 120_000);
+
+  it('builds a 200-user site in worker threads started from the bundle, byte for byte as from the source', async () => {
+    const fleet = mkdtempSync(join(tmpdir(), 'boxfleet-bundle-fleet-'));
+    try {
+      cpSync(join(REPO, 'fleet.yaml'), join(fleet, 'fleet.yaml'));
+      cpSync(join(REPO, 'nodes'), join(fleet, 'nodes'), { recursive: true });
+      mkdirSync(join(fleet, 'users'));
+      for (let i = 0; i < 200; i++) writeFileSync(join(fleet, 'users', `u${i}.yaml`), `name: u${i}\n`);
+      const { main: bundled } = (await import(pathToFileURL(join(out, 'fleet.mjs')).href)) as { main: typeof main };
+      const io = { out: () => {}, err: () => {} };
+      const site = async (run: typeof main, dir: string) => {
+        expect(await run(['site', '--root', fleet, '--out', join(fleet, dir), '--now', '2026-11-26T12:00:00Z'], io, {})).toBe(0);
+        return hashTree(join(fleet, dir));
+      };
+      const fromBundle = await site(bundled, 'site-bundle');
+      expect(Object.keys(fromBundle).length).toBeGreaterThan(800);
+      expect(fromBundle).toEqual(await site(main, 'site-source'));
+    } finally {
+      rmSync(fleet, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('runs as its own process, without tsx', () => {
+    const text = execFileSync(process.execPath, [join(out, 'fleet.mjs'), 'validate', '--root', REPO], { cwd: '/', encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(text).toMatch(/^fleet demo: 3 nodes, .* 0 errors/);
+  });
+
+  it('refuses an output folder outside the project (it could not find the project from there)', () => {
+    const tmp = mkdtempSync('/tmp/boxfleet-build-');
+    try {
+      expect(() => execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', tmp], { cwd: REPO, stdio: 'pipe' })).toThrow(/must be inside/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run fleet (scripts/launch.mjs)', () => {
+  /** What the launcher ran, as it says on stderr when asked (BOXFLEET_LAUNCH_SAY=1). */
+  const used = (): string => {
+    const r = spawnSync(process.execPath, ['scripts/launch.mjs', 'validate'], { cwd: REPO, encoding: 'utf8', env: { PATH: process.env.PATH!, BOXFLEET_LAUNCH_SAY: '1' } });
+    expect(r.stdout).toMatch(/0 errors/);
+    return r.stderr;
+  };
+
+  it('uses .build/fleet.mjs while it is newer than every source file, tsx otherwise', () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
+    expect(used()).toBe('launch: .build/fleet.mjs\n');
+    // A source file edited after the build: the bundle is stale and tsx runs the source.
+    const src = join(REPO, 'scripts', 'core', 'paths.ts');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(src, later, later);
+    try {
+      expect(used()).toBe('launch: tsx (.build/fleet.mjs is missing or older than scripts/)\n');
+    } finally {
+      const now = new Date();
+      utimesSync(src, now, now);
+      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
+    }
+  }, 120_000);
+});
