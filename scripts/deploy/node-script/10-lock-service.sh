@@ -56,7 +56,7 @@ pidfile_stop() {
   pid=$(svc_pid)
   if [[ $pid != 0 ]]; then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do pid_alive "$pid" || break; sleep 0.05; done
+    for ((i = 0; i < 250; i++)); do pid_alive "$pid" || break; sleep 0.02; done
     pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$PIDFILE"
@@ -93,14 +93,14 @@ pid_ports() {
 # After a restart: a new main PID that binds every declared port and then stays up.
 verify_started() {
   local old=$1 pid="" want have i
-  for ((i = 0; i < 40; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.05; done
+  for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
   [[ $pid != 0 && $pid != "$old" ]] || { err "sing-box did not start (main PID ${pid:-0}, before $old)"; return 1; }
   want=$(config_ports "$CONFIG" | sort -u)
-  for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 20; i++)); do
+  for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 50; i++)); do
     pid_alive "$pid" || { err "sing-box (PID $pid) exited during start-up"; return 1; }
     have=$(pid_ports "$pid")
     [[ -z $(comm -23 <(echo "$want") <(echo "$have")) ]] && break
-    sleep 0.05
+    sleep 0.02
   done
   [[ -z $(comm -23 <(echo "$want") <(echo "$have")) ]] || { err "sing-box does not listen on: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')"; return 1; }
   sleep "$BOXFLEET_SETTLE_SEC"

@@ -1,0 +1,111 @@
+// The service gap of a rollout, seen from a client: every 20 ms each TCP inbound gets a TCP
+// connect plus a TLS handshake (for Reality, with the borrowed site's name, which Reality
+// relays), and each UDP inbound a QUIC Initial that must be answered. A node's gap in one
+// rollout is its longest stretch without an answer on any inbound: from the last answer
+// before the failures to the first one after. Connections cut: idle TCP connections held
+// open to each node across the rollout, counted when they end.
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { quicAnswers } from './quic.ts';
+
+export interface GapTarget {
+  node: string;
+  host: string;
+  port: number;
+  transport: 'tcp' | 'udp';
+  /** SNI: the node's certificate name, or for Reality the borrowed site's name. */
+  serverName: string;
+}
+
+const INTERVAL_MS = 20;
+const PROBE_TIMEOUT_MS = 1_000;
+
+function tlsAnswers(t: GapTarget): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = tlsConnect({ host: t.host, port: t.port, servername: t.serverName, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+    const timer = setTimeout(() => done(false), PROBE_TIMEOUT_MS);
+    sock.once('secureConnect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Samples every target every 20 ms (each probe started on time, bounded by its timeout). */
+export class GapSampler {
+  readonly #samples = new Map<GapTarget, { t: number; ok: boolean }[]>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(readonly targets: GapTarget[]) {
+    for (const t of targets) this.#samples.set(t, []);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      for (const t of this.targets) {
+        const started = performance.now();
+        const p = (t.transport === 'tcp' ? tlsAnswers(t) : quicAnswers(t.host, t.port, t.serverName, PROBE_TIMEOUT_MS))
+          .then((ok) => void this.#samples.get(t)!.push({ t: started, ok }))
+          .finally(() => this.#pending.delete(p));
+        this.#pending.add(p);
+      }
+    }, INTERVAL_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all([...this.#pending]);
+  }
+
+  /** Per node: its longest gap (ms) across inbounds between from and to, and the probe count. */
+  gaps(from: number, to: number): Map<string, { gapMs: number; probes: number; failed: number }> {
+    const out = new Map<string, { gapMs: number; probes: number; failed: number }>();
+    for (const [t, all] of this.#samples) {
+      const xs = all.filter((s) => s.t >= from && s.t <= to).sort((a, b) => a.t - b.t);
+      let gap = 0;
+      let lastOk: number | undefined;
+      let failing = false;
+      for (const s of xs) {
+        if (!s.ok) { failing = true; continue; }
+        if (failing && lastOk !== undefined) gap = Math.max(gap, s.t - lastOk);
+        failing = false;
+        lastOk = s.t;
+      }
+      if (failing && lastOk !== undefined) gap = Math.max(gap, to - lastOk);
+      const prev = out.get(t.node) ?? { gapMs: 0, probes: 0, failed: 0 };
+      out.set(t.node, { gapMs: Math.max(prev.gapMs, gap), probes: prev.probes + xs.length, failed: prev.failed + xs.filter((s) => !s.ok).length });
+    }
+    return out;
+  }
+}
+
+/** Idle TCP connections held to a port; `cut()` counts those that ended. */
+export class HeldConnections {
+  readonly #socks: { sock: Socket; ended: boolean }[] = [];
+
+  static async open(host: string, port: number, count: number): Promise<HeldConnections> {
+    const held = new HeldConnections();
+    await Promise.all(Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
+      const entry = { sock: tcpConnect({ host, port }), ended: false };
+      entry.sock.once('connect', () => resolve());
+      entry.sock.once('error', (e) => { entry.ended = true; reject(e); });
+      entry.sock.once('close', () => { entry.ended = true; });
+      held.#socks.push(entry);
+    })));
+    return held;
+  }
+
+  cut(): number {
+    return this.#socks.filter((s) => s.ended).length;
+  }
+
+  close(): void {
+    for (const s of this.#socks) s.sock.destroy();
+  }
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
