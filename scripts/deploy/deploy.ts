@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { intOption, listOption } from '../core/args.ts';
 import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { DeployChannel } from './channel.ts';
+import { deferrals } from './deferral.ts';
 import { SshError } from './ssh.ts';
 import { loadInputs, selectTargets, sessionOptions, sshTarget, unreachableReason, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
@@ -17,6 +18,7 @@ interface Candidate {
   /** The node's held session: its lock stays taken from the plan to the verdict. */
   channel: DeployChannel;
   reason: string;
+  status: NodeStatus;
   /** The node runs another sing-box than fleet.yaml pins. */
   binary: boolean;
 }
@@ -96,9 +98,18 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
       await channel.bye();
       return finish({ node: r.node.name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
     }
-    candidates.push({ r, channel, reason, binary: status.singbox_version !== fleet.settings.singbox.version });
+    candidates.push({ r, channel, reason, status, binary: status.singbox_version !== fleet.settings.singbox.version });
   });
   candidates.sort((a, b) => a.r.node.name.localeCompare(b.r.node.name));
+  // Changes that only add users wait for their region's window (deploy.window).
+  if (args.options['no-window'] !== true) {
+    const waits = await deferrals(ctx.root, ctx.now, inputs, inputs.render, candidates);
+    for (const c of candidates.filter((x) => waits.has(x.r.node.name))) {
+      await c.channel.bye();
+      finish({ node: c.r.node.name, outcome: 'deferred', detail: waits.get(c.r.node.name)!, ms: 0 });
+    }
+    candidates.splice(0, candidates.length, ...candidates.filter((x) => !waits.has(x.r.node.name)));
+  }
 
   try {
     if (dryRun) {
@@ -112,7 +123,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
 
   const ordered = targets.map((t) => results.get(t.node.name)!).filter(Boolean);
   printReport(ctx, ordered, { format, title: dryRun ? 'fleet deploy --dry-run' : 'fleet deploy', ms: Date.now() - started });
-  const ok = ordered.every((r) => r.outcome === 'deployed' || r.outcome === 'unchanged' || r.outcome === 'would deploy');
+  const ok = ordered.every((r) => r.outcome === 'deployed' || r.outcome === 'unchanged' || r.outcome === 'would deploy' || r.outcome === 'deferred');
   return ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -19,6 +19,8 @@ export interface DeployInputs {
   fleet: Fleet;
   store: CredentialStore;
   rendered: Map<string, Rendered>;
+  /** The renderer that made them (deploy renders the fleet of an older commit with it too). */
+  render: RenderAll;
   /** Removes derived secrets and node addresses from text that came from a node. */
   redact(text: string): string;
 }
@@ -39,14 +41,15 @@ export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promi
   // Deploy and drift touch real nodes: the demo secret and a missing secret are refused.
   const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
   const store = openCredentialStore(master, fleet.settings.epoch);
-  const configs = (render ?? (await loadRenderer()))(fleet, store, ctx.now);
+  const renderer = render ?? (await loadRenderer());
+  const configs = renderer(fleet, store, ctx.now);
   const rendered = new Map<string, Rendered>();
   for (const node of fleet.nodes) {
     const config = configs.get(node.name);
     if (config !== undefined) rendered.set(node.name, { node, config, sha256: sha256(config) });
   }
   const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, n.ssh.host]));
-  return { fleet, store, rendered, redact };
+  return { fleet, store, rendered, redact, render: renderer };
 }
 
 /** `--nodes a,b` checked against the rendered (enabled) nodes. */

@@ -11,7 +11,7 @@ import { checkHealth } from './health.ts';
 import type { Rendered } from './inputs.ts';
 import { SshError } from './ssh.ts';
 
-export type Outcome = 'unchanged' | 'deployed' | 'rolled back' | 'failed' | 'unreachable' | 'skipped' | 'would deploy';
+export type Outcome = 'unchanged' | 'deployed' | 'deferred' | 'rolled back' | 'failed' | 'unreachable' | 'skipped' | 'would deploy';
 
 export interface NodeResult {
   node: string;

@@ -12,7 +12,7 @@ export interface Row {
   ms: number;
 }
 
-const GOOD = new Set(['deployed', 'unchanged', 'in sync', 'would deploy']);
+const GOOD = new Set(['deployed', 'unchanged', 'deferred', 'in sync', 'would deploy']);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
 export function progressLine(r: Row): string {

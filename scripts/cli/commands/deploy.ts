@@ -13,6 +13,7 @@ export const commands: Command[] = [
       nodes,
       { name: 'parallel', value: 'N', help: 'nodes deployed at once after the canary (default: fleet.yaml deploy.parallel)' },
       { name: 'dry-run', help: 'read every node and print what would be deployed; write nothing' },
+      { name: 'no-window', help: 'deploy changes that only add users now, even outside their region\'s deploy.window' },
       identity,
     ],
     formats: ['text', 'json', 'github'],
@@ -22,10 +23,12 @@ export const commands: Command[] = [
       'npm run fleet -- deploy --nodes tokyo-1,frankfurt-1 --parallel 2 --format github',
     ],
     details:
-      'Needs the real FLEET_SECRET. Per node: lock, upload, sing-box check, keep previous, atomic swap, firewall ports, ' +
-      'restart, verify, health-check every inbound, roll back on any failure, write the marker only after success. ' +
+      'Needs the real FLEET_SECRET. One held SSH session per node: lock, status, then for a changed node the config ' +
+      '(hash-checked), sing-box check, keep previous, atomic swap, firewall ports, restart, verify, health-check every ' +
+      'inbound, then commit (the marker) or roll back; a node that hears no commit rolls back by itself. ' +
       'The canary (deploy.canary, else the first changed node) goes first and alone; the rest stop when failures exceed ' +
-      'deploy.max_fail_percent. Exit 1 when any node ends other than deployed or unchanged.',
+      'deploy.max_fail_percent. Changes that only add users wait for their region\'s deploy.window (outcome deferred). ' +
+      'Exit 1 when any node ends other than deployed, unchanged or deferred.',
     run: async (ctx, args) => (await import('../../deploy/deploy.ts')).runDeploy(ctx, args),
   },
   {

@@ -38,12 +38,13 @@ cmd_apply() {
   say "result=rollback-failed"; exit 12
 }
 
-cmd_rollback() {
-  local token=""
-  [[ ${1:-} == --token ]] && token=${2:-}
+# `rollback --token T` and `rollback-singbox --token T`: RESTORE under the caller's lock.
+locked_restore() {
+  local restore=$1 token=""
+  [[ ${2:-} == --token ]] && token=${3:-}
   require_lock "$token"
   trap '' HUP PIPE
-  if restore_previous; then say "result=rolled-back"; else say "result=rollback-failed"; exit 12; fi
+  if "$restore"; then say "result=rolled-back"; else say "result=rollback-failed"; exit 12; fi
 }
 
 cmd_restart() {

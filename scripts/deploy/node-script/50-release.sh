@@ -55,10 +55,3 @@ restore_binary() {
   svc_restart && verify_started "$old"
 }
 
-cmd_rollback_singbox() {
-  local token=""
-  [[ ${1:-} == --token ]] && token=${2:-}
-  require_lock "$token"
-  trap '' HUP PIPE
-  if restore_binary; then say "result=rolled-back"; else say "result=rollback-failed"; exit 12; fi
-}

@@ -36,7 +36,7 @@ main() {
     lock) cmd_lock ;;
     with-lock) [[ $# -gt 0 ]] || usage; cmd_with_lock "$@" ;;
     apply) cmd_apply "$@" ;;
-    rollback) cmd_rollback "$@" ;;
+    rollback) locked_restore restore_previous "$@" ;;
     restart) cmd_restart "$@" ;;
     firewall)
       local args=() token=""
@@ -44,7 +44,7 @@ main() {
       require_lock "$token"; firewall_apply "${args[@]}" ;;
     write-marker) cmd_write_marker "$@" ;;
     install-singbox) [[ $# -eq 7 && $6 == --token ]] || usage; cmd_install_singbox "$@" ;;
-    rollback-singbox) cmd_rollback_singbox "$@" ;;
+    rollback-singbox) locked_restore restore_binary "$@" ;;
     bootstrap|refresh) [[ $# -eq 3 && $2 == --token ]] || usage; cmd_bootstrap "$cmd" "$@" ;;
     watchdog) cmd_watchdog ;;
     *) usage ;;

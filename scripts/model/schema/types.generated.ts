@@ -66,6 +66,8 @@ export interface FleetSettings {
     parallel: number;
     /** Stop the rollout when more than this share of nodes failed (like Ansible's max_fail_percentage). */
     max_fail_percent: number;
+    /** Per region, the daily UTC window in which changes that only add users are deployed to its nodes (every config change restarts sing-box and cuts open connections); removals and other changes never wait. E.g. `window: { asia-east: "18:00-20:00" }`. */
+    window: Record<string, string>;
   };
   probe: {
     /** URL fetched through each node; the probe user can reach only this host. */

@@ -1,0 +1,44 @@
+// Which changed nodes wait for their region's deploy window (window.ts says why they may):
+// the config a node runs is rebuilt from Git at its marker's commit and time, trusted only
+// when its hash is the live one, and compared with the new render. Anything unproven, a
+// new binary, or a change that takes something away deploys now.
+import { gitSource } from '../render/plan/git-source.ts';
+import { loadFleet } from '../model/load.ts';
+import type { DeployInputs, NodeStatus, RenderAll, Rendered } from './inputs.ts';
+import { sha256 } from './inputs.ts';
+import { changeKind, describeWait, isOpen, parseWindow } from './window.ts';
+
+export interface DeferralInput { r: Rendered; status: NodeStatus; binary: boolean }
+
+/** For each node that waits, the sentence that says until when; the others are absent. */
+export async function deferrals(root: string, now: Date, inputs: DeployInputs, render: RenderAll, nodes: DeferralInput[]): Promise<Map<string, string>> {
+  const windows = inputs.fleet.settings.deploy.window;
+  const out = new Map<string, string>();
+  const previous = new Map<string, Promise<Map<string, string> | undefined>>();
+  for (const n of nodes) {
+    const text = windows[n.r.node.region];
+    if (!text || n.binary) continue;
+    const window = parseWindow(text);
+    if (isOpen(window, now)) continue;
+    const marker = n.status.marker;
+    if (!marker || marker.config_sha256 !== n.status.config_sha256 || !/^[0-9a-f]{40}$/.test(marker.commit)) continue;
+    const key = `${marker.commit} ${marker.deployed_at}`;
+    if (!previous.has(key)) previous.set(key, renderAt(root, marker.commit, new Date(marker.deployed_at), inputs, render));
+    const old = (await previous.get(key))?.get(n.r.node.name);
+    if (old === undefined || sha256(old) !== n.status.config_sha256) continue;
+    if (changeKind(old, n.r.config) === 'users-added') out.set(n.r.node.name, describeWait(window, now));
+  }
+  return out;
+}
+
+/** Every node's config as the fleet at `commit` rendered it at `when`; undefined when that cannot be done. */
+async function renderAt(root: string, commit: string, when: Date, inputs: DeployInputs, render: RenderAll): Promise<Map<string, string> | undefined> {
+  if (Number.isNaN(when.getTime())) return undefined;
+  try {
+    const { source } = await gitSource(root, commit, 'marker commit');
+    const fleet = loadFleet(root, when, source).fleet;
+    return fleet ? render(fleet, inputs.store, when) : undefined;
+  } catch {
+    return undefined; // not a Git checkout, a shallow one, or a commit that no longer loads
+  }
+}

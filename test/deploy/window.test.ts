@@ -1,0 +1,93 @@
+// #14 deploy.window: a change that only adds users waits for its region's window, because
+// every config change restarts sing-box and cuts every open connection; removals never
+// wait. Pure rules first, then the real deployer against a harness host and a Git history.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useHosts, type TestHost } from '../harness/index.ts';
+import { hostState, makeTestFleet, markTestHost, startCamouflage, type TestFleet } from './helpers.ts';
+import { changeKind, isOpen, nextOpening, parseWindow } from '../../scripts/deploy/window.ts';
+
+describe('deploy windows', () => {
+  it('open and next opening, including windows that wrap past midnight', () => {
+    const w = parseWindow('22:30-01:00');
+    expect(isOpen(w, new Date('2026-06-01T23:00:00Z'))).toBe(true);
+    expect(isOpen(w, new Date('2026-06-01T00:59:00Z'))).toBe(true);
+    expect(isOpen(w, new Date('2026-06-01T01:00:00Z'))).toBe(false);
+    expect(nextOpening(w, new Date('2026-06-01T12:00:00Z')).toISOString()).toBe('2026-06-01T22:30:00.000Z');
+    expect(nextOpening(parseWindow('02:00-04:00'), new Date('2026-06-01T12:00:00Z')).toISOString()).toBe('2026-06-02T02:00:00.000Z');
+    expect(() => parseWindow('2:00-4:00')).toThrow(/HH:MM-HH:MM/);
+  });
+
+  it('only a config whose every old user is still there, and nothing else changed, is "users-added"', () => {
+    const cfg = (users: object[], port = 443) => JSON.stringify({ log: {}, inbounds: [{ type: 'trojan', listen_port: port, users }] });
+    const a = { name: 'a', password: '1' };
+    const b = { name: 'b', password: '2' };
+    expect(changeKind(cfg([a]), cfg([a, b]))).toBe('users-added');
+    expect(changeKind(cfg([a, b]), cfg([a]))).toBe('other'); // revocation, expiry, end of grace
+    expect(changeKind(cfg([a]), cfg([{ ...a, password: '9' }]))).toBe('other'); // rotation without grace
+    expect(changeKind(cfg([a]), cfg([a, b], 8443))).toBe('other'); // anything besides users
+    expect(changeKind('not json', cfg([a]))).toBe('other');
+  });
+});
+
+describe('fleet deploy with deploy.window on a real node', () => {
+  const hosts = useHosts(1);
+  let tf: TestFleet;
+  let h: TestHost;
+  const git = (...a: string[]) => execFileSync('git', ['-C', tf.dir, ...a], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const commit = (msg: string) => { git('add', '-A'); git('commit', '-qm', msg); };
+  // 12:00 UTC: outside the window 02:00-04:00 of region "test".
+  const deploy = (extra: string[] = [], now = '2026-06-01T12:00:00Z') => tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--now', now, ...extra], { GITHUB_SHA: git('rev-parse', 'HEAD').trim() });
+  const line = (out: string) => out.split('\n').find((l) => l.startsWith('h1')) ?? out;
+
+  beforeAll(async () => {
+    tf = await makeTestFleet(hosts(), {
+      users: [{ name: 'alice', rev: 1 }, { name: 'bob', rev: 1 }],
+      settings: (f) => { f.deploy = { ...f.deploy, window: { test: '02:00-04:00' } }; },
+    });
+    h = hosts().hosts[0]!;
+    await markTestHost(h);
+    await startCamouflage(h);
+    const b = await tf.cli(['bootstrap', 'h1', '--identity', hosts().clientKeyPath]);
+    expect(b.code, b.err).toBe(0);
+    writeFileSync(join(tf.dir, '.gitignore'), '*.tar.gz\n');
+    git('init', '-q');
+    commit('fleet');
+    const d = await deploy();
+    expect(d.code, d.err + d.out).toBe(0);
+  }, 180_000);
+  afterAll(async () => tf?.cleanup());
+
+  it('a user added outside the window waits, and the node keeps running undisturbed', async () => {
+    const before = await hostState(h);
+    writeFileSync(join(tf.dir, 'users', 'carol.yaml'), 'name: carol\nrev: 1\n');
+    commit('add carol');
+    const r = await deploy();
+    expect(r.code, r.err).toBe(0);
+    expect(line(r.out)).toMatch(/deferred .*only users were added; waits for the deploy window 02:00-04:00 UTC \(opens in 14h00m; --no-window deploys it now\)/);
+    expect(await hostState(h)).toEqual(before);
+    // Inside the window it goes out.
+    const inWindow = await deploy([], '2026-06-02T02:30:00Z');
+    expect(line(inWindow.out)).toMatch(/deployed/);
+    expect((await hostState(h)).pid).not.toBe(before.pid);
+  }, 120_000);
+
+  it('--no-window deploys an addition now', async () => {
+    writeFileSync(join(tf.dir, 'users', 'dave.yaml'), 'name: dave\nrev: 1\n');
+    commit('add dave');
+    const r = await deploy(['--no-window'], '2026-06-02T12:00:00Z');
+    expect(line(r.out)).toMatch(/deployed/);
+  }, 120_000);
+
+  it('a removal never waits: bob is gone from the node at once, outside the window', async () => {
+    tf.edit('users/bob.yaml', (doc) => { doc.enabled = false; });
+    commit('disable bob');
+    const before = await hostState(h);
+    const r = await deploy([], '2026-06-02T13:00:00Z');
+    expect(r.code, r.err).toBe(0);
+    expect(line(r.out)).toMatch(/deployed/);
+    expect((await hostState(h)).hash).not.toBe(before.hash);
+  }, 120_000);
+});
