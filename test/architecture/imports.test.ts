@@ -23,6 +23,8 @@ const RANK: Record<string, number> = {
   alert: 10,
   cli: 11,
   fleet: 12, start: 12, schemas: 12,
+  // Plain JavaScript entry points (they run before any TypeScript can): `npm run fleet`, `npm run build`.
+  'launch.mjs': 12, 'build.mjs': 12,
 };
 
 const IMPORT = /(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
