@@ -1,8 +1,8 @@
 // `npm start`: the demo fleet's site, built with the public demo secret and served on
 // loopback, so a fresh clone shows what users get. It probes and deploys nothing.
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { waitForPort } from './core/net.ts';
 import { loadFleet } from './model/load.ts';
 import { errorsOf, formatDiagnostic } from './model/diagnostics.ts';
 import { loadMasterSecret } from './secrets/index.ts';
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGTERM'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
-  await waitForPort(port, server);
+  if (!(await waitForPort('127.0.0.1', port, 10_000, () => server.exitCode !== null))) {
+    throw new Error(server.exitCode !== null ? 'http-server exited before listening' : `http-server did not listen on 127.0.0.1:${port}`);
+  }
 
   const width = Math.max(...site.links.map((l) => l.user.length), 4);
   console.log([
@@ -46,22 +48,6 @@ async function main(): Promise<void> {
     `Status page: ${origin}/status/`,
     'Press Ctrl+C to stop.',
   ].join('\n'));
-}
-
-function waitForPort(p: number, server: ReturnType<typeof spawn>): Promise<void> {
-  return new Promise((done, fail) => {
-    const tryOnce = (left: number) => {
-      if (server.exitCode !== null) return fail(new Error('http-server exited before listening'));
-      const socket = connect(p, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); done(); });
-      socket.once('error', () => {
-        socket.destroy();
-        if (left <= 0) fail(new Error(`http-server did not listen on 127.0.0.1:${p}`));
-        else setTimeout(() => tryOnce(left - 1), 100);
-      });
-    };
-    tryOnce(100);
-  });
 }
 
 main().catch((e: Error) => {

@@ -1,13 +1,15 @@
-// Health of a freshly restarted node, judged from outside where we can: every TCP inbound
-// must accept a connection from the deployer, TLS inbounds with a pinned self-signed
-// certificate must complete a verified handshake, Reality inbounds must answer a
-// ClientHello for the borrowed site's name. UDP inbounds (Hysteria2, TUIC) cannot be
-// probed without their protocol, so the node itself reports whether it listens on them.
-import { Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { isIP } from 'node:net';
+// Health of a freshly restarted node, judged from outside where we can, with the probe's
+// own TCP and TLS layers: every TCP inbound must accept a connection from the deployer,
+// TLS inbounds with a pinned self-signed certificate must complete a verified handshake,
+// Reality inbounds must answer a ClientHello for the borrowed site's name. UDP inbounds
+// (Hysteria2, TUIC) cannot be probed without their protocol, so the node itself reports
+// whether it listens on them.
+import type { Socket } from 'node:net';
 import type { Inbound, Node } from '../model/types.ts';
+import { tcpConnect } from '../probe/net.ts';
+import { tlsHandshake } from '../probe/tls.ts';
 import { protocolOf } from '../protocols/registry.ts';
+import type { EndpointTls } from '../protocols/kit/endpoint.ts';
 
 export interface HealthProblem {
   inbound: string;
@@ -16,62 +18,35 @@ export interface HealthProblem {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
-function tcpConnect(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const sock = new Socket();
-    const done = (problem?: string): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(problem);
-    };
-    const timer = setTimeout(() => done(`no TCP answer on port ${port} within ${timeoutMs} ms`), timeoutMs);
-    sock.once('connect', () => done());
-    sock.once('error', (e: NodeJS.ErrnoException) => done(`TCP connect to port ${port}: ${e.code ?? e.message}`));
-    sock.connect(port, host);
-  });
-}
-
-function tlsHandshake(opts: ConnectionOptions & { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const sock = tlsConnect(opts);
-    const done = (problem?: string): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(problem);
-    };
-    const timer = setTimeout(() => done(`no TLS handshake on port ${opts.port} within ${timeoutMs} ms`), timeoutMs);
-    sock.once('secureConnect', () => done());
-    sock.once('error', (e: NodeJS.ErrnoException) => done(`TLS handshake on port ${opts.port}: ${e.code ?? e.message}`));
-  });
-}
-
-/** What the deployer can check of one inbound from outside (undefined = healthy), as its protocol says. */
-export async function probeInbound(node: Node, inbound: Inbound, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | undefined> {
-  const host = node.address;
-  const port = inbound.port;
+/** The TLS the deployer asks for on an inbound, as its protocol says; undefined: a TCP connect is all. */
+function healthTls(node: Node, inbound: Inbound): { tls: EndpointTls; judge: boolean } | undefined {
   const health = protocolOf(inbound).health;
-  if (health.kind === 'tls-hello') {
-    // An unauthenticated visitor gets the borrowed site's handshake: a ServerHello comes back.
-    const name = health.serverName(inbound);
-    return tlsHandshake({ host, port, servername: isIP(name) ? undefined : name, rejectUnauthorized: false }, timeoutMs);
-  }
+  // An unauthenticated visitor gets the borrowed site's handshake: any certificate answers.
+  if (health.kind === 'tls-hello') return { tls: { server_name: health.serverName(inbound) }, judge: false };
   const tls = node.tls;
-  if (health.kind === 'node-tls' && tls?.certificate && tls.mode === 'self-signed') {
-    // Self-signed: verify against the pinned certificate and the node's server name.
-    const name = tls.server_name;
-    return tlsHandshake(
-      { host, port, ca: tls.certificate, servername: isIP(name) ? undefined : name, checkServerIdentity: (_h, cert) => checkServerIdentity(name, cert) },
-      timeoutMs,
-    );
-  }
+  // Self-signed: verified against the pinned certificate and the node's server name.
+  if (health.kind === 'node-tls' && tls?.certificate && tls.mode === 'self-signed') return { tls: { server_name: tls.server_name, certificate: tls.certificate }, judge: true };
   // ACME and file certificates may not be valid yet (first issuance): TCP is what we know.
-  return tcpConnect(host, port, timeoutMs);
+  return undefined;
 }
 
-/**
- * Checks every inbound; `udpListening` is the node's own list of listening UDP ports
- * (from `boxfleet-node ports`).
- */
+/** What the deployer can check of one inbound from outside (undefined = healthy). */
+export async function probeInbound(node: Node, inbound: Inbound, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | undefined> {
+  const wanted = healthTls(node, inbound);
+  let sock: Socket | undefined;
+  try {
+    sock = await tcpConnect(node.address, inbound.port, timeoutMs);
+    // The certificate's dates are judged by the real clock: --now is the fleet's clock, not the node's.
+    if (wanted) (await tlsHandshake(sock, wanted.tls, timeoutMs, { now: new Date(), judge: wanted.judge })).socket.destroy();
+    return undefined;
+  } catch (e) {
+    return `port ${inbound.port}: ${(e as Error).message}`;
+  } finally {
+    sock?.destroy();
+  }
+}
+
+/** Checks every inbound; `udpListening` is the node's own list of listening UDP ports. */
 export async function checkHealth(node: Node, udpListening: ReadonlySet<number>, timeoutMs?: number): Promise<HealthProblem[]> {
   const results = await Promise.all(
     node.inbounds.map(async (inbound) => {
@@ -82,14 +57,4 @@ export async function checkHealth(node: Node, udpListening: ReadonlySet<number>,
     }),
   );
   return results.filter((x): x is HealthProblem => x !== undefined);
-}
-
-/** Parses `boxfleet-node ports` output ("udp 443" lines) into the UDP port set. */
-export function udpPortsOf(portsOutput: string): Set<number> {
-  const set = new Set<number>();
-  for (const line of portsOutput.split('\n')) {
-    const [proto, port] = line.trim().split(/\s+/);
-    if (proto === 'udp' && port && /^\d+$/.test(port)) set.add(Number(port));
-  }
-  return set;
 }

@@ -29,9 +29,7 @@ export type RenderAll = (fleet: Fleet, store: CredentialStore, now: Date) => Map
 
 /** The server-config renderer, imported lazily so `fleet --help` never loads it. */
 export async function loadRenderer(): Promise<RenderAll> {
-  const mod = (await import('../render/server/index.ts')) as { renderNodeConfigs?: RenderAll };
-  if (!mod.renderNodeConfigs) throw new OperationError('the server-config renderer (scripts/render/server) exports no renderNodeConfigs');
-  return mod.renderNodeConfigs;
+  return (await import('../render/server/index.ts')).renderNodeConfigs;
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -4,7 +4,7 @@
 import type { Inbound, Node } from '../model/types.ts';
 import type { NodeCredentials } from '../secrets/index.ts';
 import type { Codec } from './kit/codec.ts';
-import type { Endpoint, EndpointFacts, Identity } from './kit/endpoint.ts';
+import type { EndpointFacts, EndpointOf, Identity } from './kit/endpoint.ts';
 import type { MihomoProxy } from './kit/mihomo.ts';
 import type { InboundContext, SingBoxInbound } from './kit/server.ts';
 import type { SingBoxOutbound } from './kit/singbox.ts';
@@ -22,7 +22,11 @@ export type Health<T> = { kind: 'tls-hello'; serverName(inbound: T): string } | 
 /** A client for the probe user (`who`) asking the proxy to reach `host`:`port`. */
 export type NativeClient = (who: { uuid?: string; password?: string }, host: string, port: number) => Codec;
 
-export interface Protocol<T extends Inbound = Inbound> {
+/**
+ * T: the inbound it serves; F: the facts its endpoint always sets, which its singbox,
+ * mihomo and link functions then receive (typed, so nothing is checked at run time).
+ */
+export interface Protocol<T extends Inbound = Inbound, F extends EndpointFacts = EndpointFacts> {
   type: T['type'];
   /** Name people see in apps: "Reality", "SS2022". */
   name: string;
@@ -36,11 +40,11 @@ export interface Protocol<T extends Inbound = Inbound> {
   /** The node's sing-box inbound. */
   server(inbound: T, ctx: InboundContext): SingBoxInbound;
   /** What a client needs beyond server and port, for one identity. */
-  endpoint(inbound: T, node: Node, keys: NodeCredentials, who: Identity): EndpointFacts;
+  endpoint(inbound: T, node: Node, keys: NodeCredentials, who: Identity): F;
   /** The sing-box client outbound. */
-  singbox(ep: Endpoint): SingBoxOutbound;
+  singbox(ep: EndpointOf<F>): SingBoxOutbound;
   /** The mihomo proxy. */
-  mihomo(ep: Endpoint): MihomoProxy;
+  mihomo(ep: EndpointOf<F>): MihomoProxy;
   /** The share link (base64 subscription); never asked for a pinned certificate. */
-  link(ep: Endpoint): string;
+  link(ep: EndpointOf<F>): string;
 }

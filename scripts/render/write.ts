@@ -9,9 +9,9 @@
 // held in memory. No file is fsynced: atomicity comes from the renames, and a crash
 // before them leaves only the temporary directory (removed by the next render).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { markOutputDir } from '../files/output-dir.ts';
+import { FileWriter } from '../files/writer.ts';
 
 /** One top-level folder of the build: `nodes` or `users`, each entry a folder of files. */
 export interface BuildSection {
@@ -37,33 +37,26 @@ export async function writeBuild(outDir: string, sections: BuildSection[]): Prom
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(join(outDir, '.render-'));
   const result: WriteResult = { files: 0, bytes: 0, entries: {} };
-  const writes = new Writes();
+  // Credentials inside: readable by the owner only.
+  const writer = new FileWriter(tmp, { file: 0o600, dir: 0o700 });
   let ok = false;
   try {
     for (const section of sections) {
-      const target = join(tmp, section.name);
-      mkdirSync(target, { mode: 0o700 });
+      mkdirSync(join(tmp, section.name), { mode: 0o700 });
       for (const name of section.keep ?? []) {
         const old = join(outDir, section.name, name);
-        if (existsSync(old)) cpSync(old, join(target, name), { recursive: true });
+        if (existsSync(old)) cpSync(old, join(tmp, section.name, name), { recursive: true });
       }
       let count = 0;
       for (const [name, files] of section.entries) {
-        const dir = join(target, name);
-        mkdirSync(dir, { mode: 0o700 });
-        for (const [file, text] of Object.entries(files)) {
-          const data = Buffer.from(text, 'utf8');
-          result.files++;
-          result.bytes += data.length;
-          await writes.add(writeFile(join(dir, file), data, { mode: 0o600 }));
-        }
+        for (const [file, text] of Object.entries(files)) writer.write(`${section.name}/${name}/${file}`, text);
         count++;
-        // Let finished writes hand their thread back while the next entry is rendered.
-        await writes.breathe();
+        // Bounded: finished writes hand their thread back while the next entry is rendered.
+        await writer.settle(IN_FLIGHT);
       }
       result.entries[section.name] = count;
     }
-    await writes.drain();
+    await writer.settle();
     for (const section of sections) {
       const live = join(outDir, section.name);
       if (existsSync(live)) renameSync(live, join(tmp, `${section.name}.old`));
@@ -73,46 +66,12 @@ export async function writeBuild(outDir: string, sections: BuildSection[]): Prom
     ok = true;
   } finally {
     // Never delete under a write still running (a failed render leaves some in flight).
-    await writes.settle();
+    await writer.settle().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
     // A render that failed before anything was swapped in leaves no empty output folder.
     if (!ok && created && readdirSync(outDir).length === 0) rmdirSync(outDir);
   }
+  result.files = writer.files;
+  result.bytes = writer.bytes;
   return result;
-}
-
-/** Writes in flight: at most IN_FLIGHT, the first failure is thrown once they are done. */
-class Writes {
-  readonly #pending = new Set<Promise<void>>();
-  #failure: { error: unknown } | undefined;
-
-  async add(write: Promise<void>): Promise<void> {
-    const p: Promise<void> = write.then(
-      () => { this.#pending.delete(p); },
-      (error: unknown) => { this.#pending.delete(p); this.#failure ??= { error }; },
-    );
-    this.#pending.add(p);
-    if (this.#pending.size >= IN_FLIGHT) await Promise.race(this.#pending);
-    this.#throwIfFailed();
-  }
-
-  /** One turn of the event loop, so completed writes start their next step (open, write, close). */
-  async breathe(): Promise<void> {
-    if (this.#pending.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    this.#throwIfFailed();
-  }
-
-  async drain(): Promise<void> {
-    await this.settle();
-    this.#throwIfFailed();
-  }
-
-  /** Waits for every write without throwing. */
-  async settle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
-  }
-
-  #throwIfFailed(): void {
-    if (this.#failure) throw this.#failure.error;
-  }
 }

@@ -2,12 +2,11 @@
 // padding scheme's defaults hiding TLS-in-TLS record patterns. TCP only; the certificate
 // is the node's (pinned when self-signed), like Trojan.
 import type { InboundOf } from '../../model/types.ts';
-import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
-import { passwordOverTls } from '../kit/password-tls.ts';
+import { passwordOverTls, type PasswordTlsFacts } from '../kit/password-tls.ts';
 import type { Protocol } from '../types.ts';
 
-export const anytls: Protocol<InboundOf<'anytls'>> = {
+export const anytls: Protocol<InboundOf<'anytls'>, PasswordTlsFacts> = {
   type: 'anytls',
   name: 'AnyTLS',
   health: { kind: 'node-tls' },
@@ -15,7 +14,7 @@ export const anytls: Protocol<InboundOf<'anytls'>> = {
   ...passwordOverTls<InboundOf<'anytls'>>('anytls'),
   // anytls:// per anytls-go's docs/uri_scheme.md (mihomo's converter reads it).
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    return `anytls://${enc(need(ep.password, 'password', ep))}@${hostPort(ep)}/` + query([['sni', tls.server_name]]) + fragment(ep);
+    const { tls } = ep;
+    return `anytls://${enc(ep.password)}@${hostPort(ep)}/` + query([['sni', tls.server_name]]) + fragment(ep);
   },
 };

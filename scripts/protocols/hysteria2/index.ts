@@ -3,7 +3,7 @@
 // left out of client profiles and links: the node's capacity is not the user's line, and
 // a phone declaring 1000 Mbps upload makes Brutal congestion control flood its link.
 import type { InboundOf } from '../../model/types.ts';
-import { need, tlsOf } from '../kit/endpoint.ts';
+import { tlsOf, type EndpointFacts, type EndpointTls } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin } from '../kit/mihomo.ts';
 import { listening, type JsonObject } from '../kit/server.ts';
@@ -16,7 +16,13 @@ function masquerade(url: string): JsonObject {
   return { type: 'proxy', url, rewrite_host: true };
 }
 
-export const hysteria2: Protocol<InboundOf<'hysteria2'>> = {
+interface Hysteria2Facts extends EndpointFacts {
+  password: string;
+  tls: EndpointTls;
+  hysteria2: { obfs_password?: string; up_mbps?: number; down_mbps?: number };
+}
+
+export const hysteria2: Protocol<InboundOf<'hysteria2'>, Hysteria2Facts> = {
   type: 'hysteria2',
   name: 'Hysteria2',
   health: { kind: 'udp-listening' },
@@ -36,26 +42,26 @@ export const hysteria2: Protocol<InboundOf<'hysteria2'>> = {
     hysteria2: { obfs_password: inbound.obfs ? keys.hysteria2ObfsPassword : undefined, up_mbps: inbound.up_mbps, down_mbps: inbound.down_mbps },
   }),
   singbox: (ep) => {
-    const out: SingBoxOutbound = { ...dial(ep, 'hysteria2'), password: need(ep.password, 'password', ep) };
+    const out: SingBoxOutbound = { ...dial(ep, 'hysteria2'), password: ep.password };
     const obfs = ep.hysteria2?.obfs_password;
     if (obfs) out.obfs = { type: 'salamander', password: obfs };
-    out.tls = singboxTls({ ...need(ep.tls, 'tls', ep), alpn: ['h3'] });
+    out.tls = singboxTls({ ...ep.tls, alpn: ['h3'] });
     return out;
   },
   mihomo: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
+    const { tls } = ep;
     const obfs = ep.hysteria2?.obfs_password;
     return {
-      ...base(ep, 'hysteria2'), password: need(ep.password, 'password', ep),
+      ...base(ep, 'hysteria2'), password: ep.password,
       ...(obfs ? { obfs: 'salamander', 'obfs-password': obfs } : {}),
       sni: tls.server_name, alpn: ['h3'], ...pin(tls),
     };
   },
   // hysteria2:// per the official Hysteria 2 URI scheme.
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
+    const { tls } = ep;
     const obfs = ep.hysteria2?.obfs_password;
-    return `hysteria2://${enc(need(ep.password, 'password', ep))}@${hostPort(ep)}/`
+    return `hysteria2://${enc(ep.password)}@${hostPort(ep)}/`
       + query([['sni', tls.server_name], ['obfs', obfs ? 'salamander' : undefined], ['obfs-password', obfs]]) + fragment(ep);
   },
 };

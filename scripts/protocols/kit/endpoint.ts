@@ -19,16 +19,27 @@ export interface EndpointTls {
   reality?: { public_key: string; short_id: string };
 }
 
-export interface Endpoint {
+/** What every endpoint has, whatever its protocol. */
+export interface EndpointBase {
   node: Node;
   inbound: Inbound;
   /** Name people see in apps, unique within a profile: "Tokyo 1 · Reality". */
   label: string;
   server: string;
   port: number;
+}
+
+export interface WsFacts { path: string; host: string }
+
+/**
+ * Every fact any protocol adds, each optional: the protocol-agnostic view that the probe
+ * manifest and the probe read. Each protocol's descriptor declares its own facts type with
+ * the fields it always sets, and its singbox/mihomo/link functions receive exactly that.
+ */
+export interface EndpointFacts {
   tls?: EndpointTls;
   /** WebSocket transport (vless-ws, vmess-ws). */
-  ws?: { path: string; host: string };
+  ws?: WsFacts;
   uuid?: string;
   password?: string;
   flow?: 'xtls-rprx-vision';
@@ -37,14 +48,13 @@ export interface Endpoint {
   tuic?: { congestion_control: string };
 }
 
-/** The facts a protocol adds to the node, inbound, label, server and port every endpoint has. */
-export type EndpointFacts = Omit<Endpoint, 'node' | 'inbound' | 'label' | 'server' | 'port'>;
+export type Endpoint = EndpointBase & EndpointFacts;
 
-/** A fact the protocol's own endpoint always sets; missing means a bug, said with the label. */
-export function need<T>(value: T | undefined, what: string, ep: Endpoint): T {
-  if (value === undefined) throw new Error(`endpoint ${ep.label}: missing ${what}`);
-  return value;
-}
+/** An endpoint of one protocol: the base and the facts its own descriptor produced. */
+export type EndpointOf<F extends EndpointFacts> = EndpointBase & F;
+
+/** A UUID over WebSocket inside the node's TLS (vless-ws, vmess-ws). */
+export interface UuidWsFacts extends EndpointFacts { uuid: string; tls: EndpointTls; ws: WsFacts }
 
 /**
  * An inbound reached through a CDN (public_host set) is verified against the CDN's name;

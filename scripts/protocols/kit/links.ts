@@ -2,11 +2,11 @@
 // URLSearchParams, which writes spaces as '+' that several apps decode literally),
 // bracketed IPv6 hosts, and the label in the fragment.
 import { isIP } from 'node:net';
-import type { Endpoint } from './endpoint.ts';
+import type { EndpointBase } from './endpoint.ts';
 
 export const enc = encodeURIComponent;
 
-export function hostPort(ep: Endpoint): string {
+export function hostPort(ep: EndpointBase): string {
   return `${isIP(ep.server) === 6 ? `[${ep.server}]` : ep.server}:${ep.port}`;
 }
 
@@ -15,4 +15,4 @@ export function query(params: [string, string | undefined][]): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-export const fragment = (ep: Endpoint): string => `#${enc(ep.label)}`;
+export const fragment = (ep: EndpointBase): string => `#${enc(ep.label)}`;

@@ -2,11 +2,11 @@
 // sing-box (`port`, `servername` vs `sni`, `cipher`, `congestion-controller`): each
 // protocol spells its keys as mihomo's Go structs read them.
 import { X509Certificate } from 'node:crypto';
-import { need, type Endpoint, type EndpointTls } from './endpoint.ts';
+import type { EndpointBase, EndpointTls, WsFacts } from './endpoint.ts';
 
 export type MihomoProxy = Record<string, unknown> & { name: string; type: string };
 
-export function base(ep: Endpoint, type: string): MihomoProxy {
+export function base(ep: EndpointBase, type: string): MihomoProxy {
   // udp defaults to false in mihomo for TCP protocols: without it, games and QUIC would
   // silently go direct or fail.
   return { name: ep.label, type, server: ep.server, port: ep.port, udp: true };
@@ -33,7 +33,6 @@ export function pin(tls: EndpointTls): Record<string, unknown> {
   return tls.certificate ? { fingerprint: certFingerprint(tls.certificate) } : {};
 }
 
-export function wsOpts(ep: Endpoint): Record<string, unknown> {
-  const ws = need(ep.ws, 'ws', ep);
+export function wsOpts({ ws }: { ws: WsFacts }): Record<string, unknown> {
   return { network: 'ws', 'ws-opts': { path: ws.path, headers: { Host: ws.host } } };
 }

@@ -1,14 +1,14 @@
 // Pieces of sing-box 1.12/1.13 client outbounds every protocol shares: the dial fields,
 // the TLS block (pinned or Reality), the WebSocket transport.
 import { isIP } from 'node:net';
-import { need, type Endpoint, type EndpointTls } from './endpoint.ts';
+import type { EndpointBase, EndpointTls, WsFacts } from './endpoint.ts';
 
 export type SingBoxOutbound = Record<string, unknown> & { type: string; tag: string };
 
 /** DNS server tag that resolves proxy servers' host names (outside the tunnel). */
 export const LOCAL_DNS = 'local';
 
-export function dial(ep: Endpoint, type: string): SingBoxOutbound {
+export function dial(ep: EndpointBase, type: string): SingBoxOutbound {
   const out: SingBoxOutbound = { type, tag: ep.label, server: ep.server, server_port: ep.port };
   // 1.13 stops with MISSING_DOMAIN_RESOLVER when a host name has no resolver; an IP needs none.
   if (isIP(ep.server) === 0) out.domain_resolver = LOCAL_DNS;
@@ -40,7 +40,6 @@ export function pemLines(pem: string): string[] {
   return pem.split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }
 
-export function wsTransport(ep: Endpoint): Record<string, unknown> {
-  const ws = need(ep.ws, 'ws', ep);
+export function wsTransport({ ws }: { ws: WsFacts }): Record<string, unknown> {
   return { type: 'ws', path: ws.path, headers: { Host: ws.host } };
 }

@@ -1,12 +1,11 @@
 // Trojan over TLS: a password per identity.
 import type { InboundOf } from '../../model/types.ts';
-import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
-import { passwordOverTls } from '../kit/password-tls.ts';
+import { passwordOverTls, type PasswordTlsFacts } from '../kit/password-tls.ts';
 import { trojanCodec } from './client.ts';
 import type { Protocol } from '../types.ts';
 
-export const trojan: Protocol<InboundOf<'trojan'>> = {
+export const trojan: Protocol<InboundOf<'trojan'>, PasswordTlsFacts> = {
   type: 'trojan',
   name: 'Trojan',
   health: { kind: 'node-tls' },
@@ -14,8 +13,8 @@ export const trojan: Protocol<InboundOf<'trojan'>> = {
   ...passwordOverTls<InboundOf<'trojan'>>('trojan'),
   // The password is the userinfo, so `@ : / ? # %` in it are percent-encoded.
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    return `trojan://${enc(need(ep.password, 'password', ep))}@${hostPort(ep)}`
+    const { tls } = ep;
+    return `trojan://${enc(ep.password)}@${hostPort(ep)}`
       + query([['security', 'tls'], ['sni', tls.server_name], ['type', 'tcp']]) + fragment(ep);
   },
 };

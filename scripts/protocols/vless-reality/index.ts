@@ -1,14 +1,20 @@
 // VLESS + XTLS-Vision over REALITY: no certificate of its own; unauthenticated visitors are
 // handed to the borrowed site (`handshake`), so the port looks like that site.
 import type { InboundOf } from '../../model/types.ts';
-import { need } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
 import { dial, singboxTls } from '../kit/singbox.ts';
+import type { EndpointFacts, EndpointTls } from '../kit/endpoint.ts';
 import type { Protocol } from '../types.ts';
 
-export const vlessReality: Protocol<InboundOf<'vless-reality'>> = {
+interface RealityFacts extends EndpointFacts {
+  uuid: string;
+  flow: 'xtls-rprx-vision';
+  tls: EndpointTls & { reality: { public_key: string; short_id: string } };
+}
+
+export const vlessReality: Protocol<InboundOf<'vless-reality'>, RealityFacts> = {
   type: 'vless-reality',
   name: 'Reality',
   health: { kind: 'tls-hello', serverName: (inbound) => inbound.handshake_server },
@@ -35,12 +41,12 @@ export const vlessReality: Protocol<InboundOf<'vless-reality'>> = {
     uuid: who.uuid, flow: 'xtls-rprx-vision',
     tls: { server_name: inbound.handshake_server, reality: { public_key: keys.realityPublicKey, short_id: keys.realityShortIds(inbound.short_id_count)[0]! } },
   }),
-  singbox: (ep) => ({ ...dial(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), flow: 'xtls-rprx-vision', tls: singboxTls(need(ep.tls, 'tls', ep)) }),
+  singbox: (ep) => ({ ...dial(ep, 'vless'), uuid: ep.uuid, flow: 'xtls-rprx-vision', tls: singboxTls(ep.tls) }),
   mihomo: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    const reality = need(tls.reality, 'reality', ep);
+    const { tls } = ep;
+    const { reality } = tls;
     return {
-      ...base(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), network: 'tcp', tls: true, flow: 'xtls-rprx-vision',
+      ...base(ep, 'vless'), uuid: ep.uuid, network: 'tcp', tls: true, flow: 'xtls-rprx-vision',
       servername: tls.server_name,
       // Reality needs a browser-like ClientHello; mihomo only sends one with client-fingerprint.
       'client-fingerprint': 'chrome',
@@ -49,9 +55,9 @@ export const vlessReality: Protocol<InboundOf<'vless-reality'>> = {
   },
   // vless:// in the Xray/v2rayN query vocabulary (mihomo, v2rayNG, Hiddify, Shadowrocket read it).
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    const reality = need(tls.reality, 'reality', ep);
-    return `vless://${enc(need(ep.uuid, 'uuid', ep))}@${hostPort(ep)}` + query([
+    const { tls } = ep;
+    const { reality } = tls;
+    return `vless://${enc(ep.uuid)}@${hostPort(ep)}` + query([
       ['encryption', 'none'], ['flow', ep.flow], ['security', 'reality'], ['sni', tls.server_name],
       ['fp', 'chrome'], ['pbk', reality.public_key], ['sid', reality.short_id], ['type', 'tcp'],
     ]) + fragment(ep);

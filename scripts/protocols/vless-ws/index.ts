@@ -1,6 +1,6 @@
 // VLESS over WebSocket with TLS: the inbound a CDN can front (no Vision flow over WS).
 import type { InboundOf } from '../../model/types.ts';
-import { need, tlsOf } from '../kit/endpoint.ts';
+import { tlsOf, type UuidWsFacts } from '../kit/endpoint.ts';
 import { enc, fragment, hostPort, query } from '../kit/links.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
@@ -8,7 +8,7 @@ import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import { vlessCodec } from './client.ts';
 import type { Protocol } from '../types.ts';
 
-export const vlessWs: Protocol<InboundOf<'vless-ws'>> = {
+export const vlessWs: Protocol<InboundOf<'vless-ws'>, UuidWsFacts> = {
   type: 'vless-ws',
   name: 'VLESS-WS',
   health: { kind: 'node-tls' },
@@ -23,15 +23,15 @@ export const vlessWs: Protocol<InboundOf<'vless-ws'>> = {
     const tls = tlsOf(node, inbound);
     return { uuid: who.uuid, tls, ws: { path: inbound.path, host: tls.server_name } };
   },
-  singbox: (ep) => ({ ...dial(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), tls: singboxTls(need(ep.tls, 'tls', ep)), transport: wsTransport(ep) }),
+  singbox: (ep) => ({ ...dial(ep, 'vless'), uuid: ep.uuid, tls: singboxTls(ep.tls), transport: wsTransport(ep) }),
   mihomo: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    return { ...base(ep, 'vless'), uuid: need(ep.uuid, 'uuid', ep), tls: true, servername: tls.server_name, ...pin(tls), ...wsOpts(ep) };
+    const { tls } = ep;
+    return { ...base(ep, 'vless'), uuid: ep.uuid, tls: true, servername: tls.server_name, ...pin(tls), ...wsOpts(ep) };
   },
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    const ws = need(ep.ws, 'ws', ep);
-    return `vless://${enc(need(ep.uuid, 'uuid', ep))}@${hostPort(ep)}` + query([
+    const { tls } = ep;
+    const { ws } = ep;
+    return `vless://${enc(ep.uuid)}@${hostPort(ep)}` + query([
       ['encryption', 'none'], ['security', 'tls'], ['sni', tls.server_name], ['type', 'ws'], ['host', ws.host], ['path', ws.path],
     ]) + fragment(ep);
   },

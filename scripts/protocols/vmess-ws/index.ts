@@ -1,13 +1,13 @@
 // VMess (AEAD) over WebSocket with TLS, for clients that lack VLESS.
 import type { InboundOf } from '../../model/types.ts';
-import { need, tlsOf } from '../kit/endpoint.ts';
+import { tlsOf, type UuidWsFacts } from '../kit/endpoint.ts';
 import { base, pin, wsOpts } from '../kit/mihomo.ts';
 import { listening } from '../kit/server.ts';
 import { dial, singboxTls, wsTransport } from '../kit/singbox.ts';
 import { vmessCodec } from './client.ts';
 import type { Protocol } from '../types.ts';
 
-export const vmessWs: Protocol<InboundOf<'vmess-ws'>> = {
+export const vmessWs: Protocol<InboundOf<'vmess-ws'>, UuidWsFacts> = {
   type: 'vmess-ws',
   name: 'VMess-WS',
   health: { kind: 'node-tls' },
@@ -26,23 +26,23 @@ export const vmessWs: Protocol<InboundOf<'vmess-ws'>> = {
   },
   // alter_id 0 = AEAD header: the only VMess mode current servers accept.
   singbox: (ep) => ({
-    ...dial(ep, 'vmess'), uuid: need(ep.uuid, 'uuid', ep), security: 'auto', alter_id: 0,
-    tls: singboxTls(need(ep.tls, 'tls', ep)), transport: wsTransport(ep),
+    ...dial(ep, 'vmess'), uuid: ep.uuid, security: 'auto', alter_id: 0,
+    tls: singboxTls(ep.tls), transport: wsTransport(ep),
   }),
   mihomo: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
+    const { tls } = ep;
     return {
-      ...base(ep, 'vmess'), uuid: need(ep.uuid, 'uuid', ep), alterId: 0, cipher: 'auto',
+      ...base(ep, 'vmess'), uuid: ep.uuid, alterId: 0, cipher: 'auto',
       tls: true, servername: tls.server_name, ...pin(tls), ...wsOpts(ep),
     };
   },
   // vmess:// in v2rayN's "ver 2" form: standard base64 of a JSON object whose values are
   // all strings (v2rayN writes port and aid as strings; mihomo requires `ps`).
   link: (ep) => {
-    const tls = need(ep.tls, 'tls', ep);
-    const ws = need(ep.ws, 'ws', ep);
+    const { tls } = ep;
+    const { ws } = ep;
     const body = {
-      v: '2', ps: ep.label, add: ep.server, port: String(ep.port), id: need(ep.uuid, 'uuid', ep), aid: '0',
+      v: '2', ps: ep.label, add: ep.server, port: String(ep.port), id: ep.uuid, aid: '0',
       scy: 'auto', net: 'ws', type: 'none', host: ws.host, path: ws.path, tls: 'tls', sni: tls.server_name, alpn: '', fp: '',
     };
     return `vmess://${Buffer.from(JSON.stringify(body), 'utf8').toString('base64')}`;
