@@ -2,14 +2,13 @@
 // bundle must be the same program: it renders the demo fleet to the golden bytes, finds
 // its data files from where it lies, and `npm run fleet` uses it only while it is current.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoOutputs, FIXTURE, hashTree, REPO } from '../golden/golden.ts';
 import { main } from '../../scripts/fleet.ts';
-import { readFileSync } from 'node:fs';
 
 describe('the bundled CLI', () => {
   let out = '';

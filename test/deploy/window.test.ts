@@ -2,7 +2,8 @@
 // every config change restarts sing-box and cuts every open connection; removals never
 // wait. Pure rules first, then the real deployer against a harness host and a Git history.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
@@ -29,6 +30,19 @@ describe('deploy windows', () => {
     expect(changeKind(cfg([a]), cfg([{ ...a, password: '9' }]))).toBe('other'); // rotation without grace
     expect(changeKind(cfg([a]), cfg([a, b], 8443))).toBe('other'); // anything besides users
     expect(changeKind('not json', cfg([a]))).toBe('other');
+  });
+});
+
+describe('deploy.window in fleet.yaml', () => {
+  afterAll(cleanCopies);
+  it('a window that is not HH:MM-HH:MM is a positioned error with exit 1, not a stack trace', async () => {
+    const dir = demoCopy();
+    const text = readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^deploy:\n/m, 'deploy:\n  window: { asia-east: "2:00-4:00" }\n');
+    writeFileSync(join(dir, 'fleet.yaml'), text);
+    const r = await fleet(dir, ['validate']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^fleet\.yaml:\d+:\d+: .*window/m);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -20,6 +20,7 @@ export const commands: Command[] = [
     examples: [
       'FLEET_SECRET=… npm run fleet -- deploy --identity ~/.ssh/boxfleet_deploy',
       'npm run fleet -- deploy --dry-run',
+      'npm run fleet -- deploy --no-window --dry-run',
       'npm run fleet -- deploy --nodes tokyo-1,frankfurt-1 --parallel 2 --format github',
     ],
     details:
