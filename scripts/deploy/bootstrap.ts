@@ -41,6 +41,8 @@ async function connect(ctx: CommandContext, node: Node, identity: string | undef
 }
 
 const lastLines = (text: string): string => text.trim().split('\n').slice(-3).join(' ');
+/** sudo's refusal of a shape the node's sudoers does not list (a node bootstrapped by an older boxfleet). */
+const refusedBySudo = (stderr: string): boolean => /sudo: a password is required|is not allowed to execute/i.test(stderr);
 
 export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const [name] = expectPositionals(args, 1, 'the node name, e.g. `bootstrap tokyo-1`');
@@ -57,24 +59,24 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   const redact = withAddresses(secrets, [node.address, node.ssh.host]);
 
   const { s, first } = await connect(ctx, node, identity, redact, args.options['as-root'] === true);
-  const uploads: string[] = [];
+  let scriptUpload: string | undefined;
   const changed: string[] = [];
   try {
     ctx.io.err(`bootstrap ${node.name}: connected as ${s.target.user}${first ? ' (bootstrap user: every file)' : ' (deploy user: data files only)'}`);
     if (first) {
       // Only the node script itself is installed without it; everything else goes through it.
-      const p = await s.upload(nodeScript());
-      uploads.push(p);
+      const p = (scriptUpload = await s.upload(nodeScript()));
       const sudo = s.target.user === 'root' ? '' : 'sudo -n ';
       const r = await s.run(`if ! cmp -s ${sq(p)} ${NODE_SCRIPT}; then ${sudo}install -D -m 0755 ${sq(p)} ${NODE_SCRIPT}; echo "changed ${NODE_SCRIPT}"; fi`);
       if (r.code !== 0) throw new OperationError(`installing the node script failed: ${redact(r.stderr.trim())}`);
       changed.push(...r.stdout.split('\n').filter((l) => l.startsWith('changed ')));
     }
     const flags = parseHostFlags((await s.run('cat /etc/boxfleet/node.env 2>/dev/null || true')).stdout);
-    const step = async (what: string, args: string[]): Promise<void> => {
-      const r = await s.node(['with-lock', ...args]);
-      if (r.code === 15) {
-        throw new OperationError(`${what} on ${node.name}: ${redact(lastLines(r.stderr))}; the deploy user may not change these. ` +
+    const step = async (what: string, args: string[], input: Buffer): Promise<void> => {
+      const r = await s.node(args, { input, timeoutMs: 300_000 });
+      if (r.code === 15 || (!first && refusedBySudo(r.stderr))) {
+        const why = r.code === 15 ? redact(lastLines(r.stderr)) : 'this node\'s script or sudoers is older than this boxfleet';
+        throw new OperationError(`${what} on ${node.name}: ${why}; the deploy user may not change these. ` +
           `Run it as ${node.ssh.bootstrap_user} (with the key ${node.ssh.bootstrap_user} logs in with, if that is another one):\n` +
           `  npm run fleet -- bootstrap ${node.name} --as-root${identity ? ` --identity ${identity}` : ''}`);
       }
@@ -86,14 +88,10 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
     };
     // Files first: a first bootstrap installs the pin key the release is then checked with.
     const manifest = buildManifest(fleet, node, store, authorizedKey, flags, nodeMonitoringFiles(fleet, node));
-    const mf = await s.upload(JSON.stringify(manifest));
-    uploads.push(mf);
-    await step(first ? 'bootstrap' : 'refresh', [first ? 'bootstrap' : 'refresh', mf]);
-    const tb = await s.upload(tarball);
-    uploads.push(tb);
-    await step('installing sing-box', ['install-singbox', tb, ...signedPin(fleet, node, store)]);
+    await step(first ? 'bootstrap' : 'refresh', [first ? 'bootstrap' : 'refresh'], Buffer.from(JSON.stringify(manifest), 'utf8'));
+    await step('installing sing-box', ['install-singbox', ...signedPin(fleet, node, store)], tarball);
   } finally {
-    if (uploads.length) await s.run(`rm -f ${uploads.map(sq).join(' ')}`).catch(() => undefined);
+    if (scriptUpload) await s.run(`rm -f ${sq(scriptUpload)}`).catch(() => undefined);
     await s.close();
   }
   const mon = fleet.settings.monitoring?.address;

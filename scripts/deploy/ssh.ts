@@ -163,10 +163,14 @@ export class Session {
     return this.#ssh('bash -s', `set -euo pipefail\n${script}\n`, opts.timeoutMs);
   }
 
-  /** The node script, under sudo unless we are root already (the first bootstrap). */
-  node(args: readonly string[], opts: { timeoutMs?: number; sudo?: boolean } = {}): Promise<RemoteResult> {
+  /**
+   * The node script, under sudo unless we are root already (the first bootstrap). `input`
+   * is its stdin (a manifest, a release): data goes to the node script directly, never
+   * through a file a path could name.
+   */
+  node(args: readonly string[], opts: { timeoutMs?: number; sudo?: boolean; input?: Buffer } = {}): Promise<RemoteResult> {
     const sudo = opts.sudo ?? this.target.user !== 'root';
-    return this.run(`${sudo ? 'sudo -n ' : ''}${NODE_SCRIPT} ${args.map(sq).join(' ')}`, opts);
+    return this.#ssh(`${sudo ? 'sudo -n ' : ''}${NODE_SCRIPT} ${args.map(sq).join(' ')}`, opts.input ?? '', opts.timeoutMs);
   }
 
   /**

@@ -174,11 +174,11 @@ describe('fleet deploy on three hosts', () => {
   it('a deploy that meets another deploy\'s lock refuses that node and never interleaves', async () => {
     bumpUser('alice');
     const s0 = await states();
-    // Another deploy holds h2's lock (h1 is the canary) (the node script's lock lives while its stdin is open).
+    // Another deploy holds h2's lock (h1 is the canary): a held session keeps it while its stdin is open.
     const session = await openSession({ host: h(1).ip, port: 22, user: 'boxfleet', hostKeys: [h(1).hostKey] }, { identityFile: hosts().clientKeyPath });
-    const held = session.hold(['lock']);
+    const held = session.hold(['session']);
     try {
-      expect(await held.waitFor(/^locked [0-9a-f]{32}$/m)).toBeTruthy();
+      expect(await held.waitFor(/^status \{/m)).toBeTruthy();
       const r = await deploy(['--nodes', 'h1,h2']);
       expect(r.code).toBe(1);
       expect(line(r.out, 'h2')).toMatch(/failed .*another deploy holds the lock/);

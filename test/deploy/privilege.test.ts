@@ -10,6 +10,8 @@ import { DEPLOY_USER_PRIVILEGES } from '../../scripts/deploy/privileges.ts';
 const NODE = '/usr/local/sbin/boxfleet-node';
 const HEX = 'a'.repeat(64);
 const TOKEN = 'b'.repeat(32);
+/** Runs the node script as the deploy user with FILE as its stdin, then prints rc=N. */
+const fed = (file: string, args: string) => `sudo -n ${NODE} ${args} < "${file}" 2>&1; echo "rc=$?"`;
 const SIG = `${'A'.repeat(86)}==`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -35,13 +37,16 @@ describe('the deploy user\'s privileges', () => {
   it('sudo grants the node script only in the listed shapes: never bootstrap, a shell, or other paths', async () => {
     const allowed = [`${NODE} status`, `${NODE} self-version`];
     const refused = [
+      `${NODE} bootstrap`,
       `${NODE} with-lock bootstrap /tmp/boxfleet-upload.AAAAAAAA`,
       `${NODE} bootstrap /tmp/boxfleet-upload.AAAAAAAA --token ${TOKEN}`,
       `${NODE} watchdog`,
+      `${NODE} refresh /etc/shadow`,
+      `${NODE} session /etc/shadow`,
       `${NODE} check /etc/shadow`,
       `${NODE} apply /etc/shadow --sha256 ${HEX} --token ${TOKEN}`,
-      `${NODE} with-lock apply /tmp/boxfleet-upload.AAAAAAAA --sha256 ${HEX}`,
-      `${NODE} install-singbox /tmp/boxfleet-upload.AAAAAAAA ${HEX} 1.12.25 --token ${TOKEN}`,
+      `${NODE} install-singbox /tmp/boxfleet-upload.AAAAAAAA 1.12.25 amd64 ${HEX} ${SIG}`,
+      `${NODE} install-singbox 1.12.25 amd64 ${HEX} ${SIG} /etc/shadow`,
       `${NODE} 'status; id'`,
       '/bin/sh -c id',
       `${NODE}`,
@@ -67,9 +72,9 @@ describe('the deploy user\'s privileges', () => {
         { path: NODE, mode: 0o755, content: b64('#!/bin/sh\nexec /bin/sh\n') },
       ],
     });
-    const r = await asDeploy(`f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); printf '%s' '${manifest}' > "$f"; sudo -n ${NODE} with-lock refresh "$f"; echo "rc=$?"; rm -f "$f"`);
+    const r = await asDeploy(`f=$(mktemp); printf '%s' '${manifest}' > "$f"; ${fed('$f', 'refresh')}; rm -f "$f"`);
     expect(r.stdout).toContain('rc=15');
-    expect(r.stderr).toMatch(/only a bootstrap as root may change: .*sudoers\.d\/boxfleet-evil.*boxfleet-evil\.service.*boxfleet-node/);
+    expect(r.stdout).toMatch(/only a bootstrap as root may change: .*sudoers\.d\/boxfleet-evil.*boxfleet-evil\.service.*boxfleet-node/);
     expect(await fingerprint([...CRITICAL, '/etc/sudoers.d/boxfleet-evil', '/etc/systemd/system/boxfleet-evil.service'])).toBe(before);
   });
 
@@ -79,36 +84,62 @@ describe('the deploy user\'s privileges', () => {
     const r = await asDeploy([
       'set -e; d=$(mktemp -d); mkdir "$d/sing-box-1.12.25-linux-amd64"',
       `printf '#!/bin/sh\\necho "sing-box version 1.12.25"\\n' > "$d/sing-box-1.12.25-linux-amd64/sing-box"; chmod 755 "$d/sing-box-1.12.25-linux-amd64/sing-box"`,
-      'f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); tar -czf "$f" -C "$d" sing-box-1.12.25-linux-amd64',
+      'f=$(mktemp); tar -czf "$f" -C "$d" sing-box-1.12.25-linux-amd64',
       'sha=$(sha256sum "$f" | cut -c1-64)',
-      `set +e; sudo -n ${NODE} with-lock install-singbox "$f" 1.12.25 amd64 "$sha" '${SIG}' 2>&1; echo "rc=$?"; rm -rf "$f" "$d"`,
+      `set +e; ${fed('$f', `install-singbox 1.12.25 amd64 "$sha" '${SIG}'`)}; rm -rf "$f" "$d"`,
     ].join('\n'));
     expect(r.stdout).toContain('rc=14');
     expect(r.stdout).toContain("is not signed by this fleet's pin key");
     expect(await fingerprint(CRITICAL)).toBe(before);
   });
 
-  it('a link planted in /tmp is never followed: the upload is refused and nothing of its target is shown', async () => {
-    const r = await asDeploy([
-      `ln -sf /etc/shadow /tmp/boxfleet-upload.LINKLINK; sudo -n ${NODE} check /tmp/boxfleet-upload.LINKLINK 2>&1; echo "rc=$?"`,
-      'rm -f /tmp/boxfleet-upload.LINKLINK',
-    ].join('\n'));
-    expect(r.stdout).toMatch(/upload \/tmp\/boxfleet-upload\.LINKLINK cannot be opened .*a link/);
-    expect(r.stdout).toContain('rc=1');
-    expect(r.stdout).not.toMatch(/root:/);
+  it('refresh reads a manifest from stdin only: no path it names is opened, a bad or oversized one writes nothing', async () => {
+    const before = await fingerprint(CRITICAL);
+    const bad = [
+      // A path outside boxfleet's, climbing out of an allowed prefix.
+      [JSON.stringify({ deploy_user: 'boxfleet', authorized_key: 'ssh-ed25519 AAAA', initial_ports: [], files: [{ path: '/etc/boxfleet/../shadow', mode: 0o644, content: b64('x') }] }), 'rc=1', /refusing to write \/etc\/boxfleet\/\.\.\/shadow/],
+      // A mode with the setuid bit, and a path with a newline: not a manifest boxfleet writes.
+      [JSON.stringify({ deploy_user: 'boxfleet', authorized_key: 'ssh-ed25519 AAAA', initial_ports: [], files: [{ path: '/etc/sing-box/tls/x', mode: 0o4755, content: b64('x') }] }), 'rc=1', /not one boxfleet wrote/],
+      [JSON.stringify({ deploy_user: 'boxfleet', authorized_key: 'ssh-ed25519 AAAA', initial_ports: [], files: [{ path: '/etc/sing-box/tls/x\n/etc/shadow', mode: 0o644, content: b64('x') }] }), 'rc=1', /not one boxfleet wrote/],
+      // A deploy user name that is a shell command.
+      [JSON.stringify({ deploy_user: 'root;id', authorized_key: 'ssh-ed25519 AAAA', initial_ports: [], files: [] }), 'rc=1', /bad deploy user name/],
+    ] as const;
+    for (const [manifest, rc, says] of bad) {
+      const r = await asDeploy(`f=$(mktemp); printf '%s' '${manifest}' > "$f"; ${fed('$f', 'refresh')}; rm -f "$f"`);
+      expect(r.stdout, manifest).toMatch(new RegExp(`^${rc}$`, 'm'));
+      expect(r.stdout, manifest).toMatch(says);
+    }
+    // More than the cap (16 MiB) is refused before it is parsed.
+    const big = await asDeploy(`head -c 17000000 /dev/zero | sudo -n ${NODE} refresh 2>&1; echo "rc=$?"`);
+    expect(big.stdout).toContain('rc=14');
+    expect(big.stdout).toContain('larger than 16777216 bytes');
+    expect(await sh(h, 'ls /etc/sing-box/tls/x /etc/boxfleet/../shadow.boxfleet-tmp 2>/dev/null | wc -l')).toBe('0');
+    expect(await fingerprint(CRITICAL)).toBe(before);
   });
 
-  it('a config that makes sing-box write outside its state directory is refused by apply, the live config stays', async () => {
+  it('root writes only into directories root alone may change: a deploy-user-owned TLS folder with a planted link is refused', async () => {
+    // A mis-set owner (an operator's chown) must not turn refresh into a write through a link.
+    const shadow = await fingerprint(['/etc/shadow']);
+    await sh(h, 'chown boxfleet /etc/sing-box/tls');
+    try {
+      expect((await asDeploy('ln -sf /etc/shadow /etc/sing-box/tls/h1.key.boxfleet-tmp')).code).toBe(0);
+      const manifest = JSON.stringify({ deploy_user: 'boxfleet', authorized_key: 'ssh-ed25519 AAAA', initial_ports: [], files: [{ path: '/etc/sing-box/tls/h1.key', mode: 0o600, content: b64('not a key\n') }] });
+      const r = await asDeploy(`f=$(mktemp); printf '%s' '${manifest}' > "$f"; ${fed('$f', 'refresh')}; rm -f "$f"`);
+      expect(r.stdout).toMatch(/^rc=1$/m);
+      expect(r.stdout).toContain('refusing to write /etc/sing-box/tls/h1.key: /etc/sing-box/tls may be changed by someone other than root');
+      expect(await fingerprint(['/etc/shadow'])).toBe(shadow);
+    } finally {
+      await sh(h, 'rm -f /etc/sing-box/tls/h1.key.boxfleet-tmp; chown root /etc/sing-box/tls');
+    }
+  });
+
+  it('a config that makes sing-box write outside its state directory is refused by the session, the live config stays', async () => {
     const live = await sh(h, 'sha256sum /etc/sing-box/config.json 2>/dev/null || echo none');
     const config = JSON.stringify({ log: { output: '/etc/cron.d/boxfleet-evil' }, inbounds: [], outbounds: [{ type: 'direct' }] });
     const r = await asDeploy([
-      `f=$(mktemp /tmp/boxfleet-upload.XXXXXXXX); printf '%s' '${config}' > "$f"; sha=$(sha256sum "$f" | cut -c1-64)`,
-      // Hold the deploy lock as a deployer does (stdin open), then apply under its token.
-      `exec 3> >(sudo -n ${NODE} lock > /tmp/lock.out)`,
-      'for i in $(seq 50); do grep -q locked /tmp/lock.out 2>/dev/null && break; sleep 0.1; done',
-      'tok=$(sed -n "s/^locked //p" /tmp/lock.out)',
-      `sudo -n ${NODE} apply "$f" --sha256 "$sha" --token "$tok" 2>&1; echo "rc=$?"`,
-      'exec 3>&-; rm -f "$f" /tmp/lock.out',
+      `f=$(mktemp); printf '%s' '${config}' > "$f"; sha=$(sha256sum "$f" | cut -c1-64)`,
+      `{ printf 'config %s %s\n' "$(stat -c %s "$f")" "$sha"; cat "$f"; } | sudo -n ${NODE} session 2>&1; echo "rc=$?"`,
+      'rm -f "$f"',
     ].join('\n'));
     expect(r.stdout).toContain('rc=10');
     expect(r.stdout).toContain('makes sing-box write outside /var/lib/sing-box: .log.output');

@@ -11,19 +11,19 @@
 # node.env, the pin key) change only through `bootstrap`, which sudo never grants the
 # deploy user; the deploy user's `refresh` writes only data files. A sing-box release is
 # installed only with a pin signed by the fleet's pin key (/etc/boxfleet/singbox-pin.pub,
-# written by root). Uploads are copied without following links and only when the caller
-# owns them; every root write goes to a root-owned place and is renamed into position.
+# written by root). Data arrives on stdin, never as a path the caller names; every root
+# write goes to a root-owned place and is renamed into position.
 #
 # Exit codes: 0 ok; 1 failed; 2 usage; 3 nothing there (no marker, not running);
 # 10 check failed (nothing swapped); 11 failed after the swap and rolled back (the old
-# config runs); 12 failed and the rollback failed too; 13 the deploy lock is not held by
-# the caller (or is held by someone else); 14 uploaded file does not have the expected hash
-# or the pin's signature does not verify; 15 the change needs a bootstrap as root.
+# config runs); 12 failed and the rollback failed too; 13 another deploy holds the lock;
+# 14 what was sent is incomplete, too large or not what its hash or the pin's signature
+# says; 15 the change needs a bootstrap as root.
 set -euo pipefail
 umask 022
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 
-readonly SCRIPT_VERSION=1
+readonly SCRIPT_VERSION=2
 readonly ENV_FILE=/etc/boxfleet/node.env
 readonly CONFIG_DIR=/etc/sing-box
 readonly CONFIG=$CONFIG_DIR/config.json
@@ -33,10 +33,8 @@ readonly STATE_DIR=/var/lib/boxfleet
 readonly MARKER=$STATE_DIR/deployed.json
 readonly FW_STATE=$STATE_DIR/firewall.nft
 readonly LOCK=/run/boxfleet.lock
-readonly LOCK_OWNER=/run/boxfleet.lock.owner
 readonly PIDFILE=/run/sing-box.pid
 readonly SVC_LOG=/var/log/sing-box.log
-readonly PY=/usr/bin/python3   # bootstrap and uploads only; never on a deploy's path
 readonly SINGBOX=/usr/local/bin/sing-box
 readonly PIN_PUB=/etc/boxfleet/singbox-pin.pub
 readonly MAX_CONFIG_BYTES=4194304
@@ -69,40 +67,13 @@ sha_of() { if [[ -f $1 ]]; then sha256sum "$1" | cut -d' ' -f1; else echo none; 
 # by spaces, so one argument holding a space could shift the others.
 need() { [[ ${2:-} =~ $3 ]] || die 2 "bad $1"; }
 
-# Copies an uploaded file to a root-owned DEST: opened without following a link the
-# caller may have planted, it must be a regular file owned by the caller (sudo's
-# SUDO_UID; root when root runs it), at most MAX bytes; DEST is written through a fresh
-# temp file.
-take_upload() {
-  "$PY" - "$1" "$2" "$3" "${SUDO_UID:-0}" <<'PYEOF'
-import os, stat, sys
-src, dest, cap, uid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-def fail(msg):
-    sys.exit("boxfleet-node: upload %s %s" % (src, msg))
-try:
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-except OSError as e:
-    fail("cannot be opened (%s): a link or a missing file" % e.strerror)
-st = os.fstat(fd)
-if not stat.S_ISREG(st.st_mode): fail("is not a regular file")
-# The caller's own file: under sudo a root-owned file (a hard link to /etc/shadow, say) is not.
-if st.st_uid != uid: fail("is not the caller's file")
-if st.st_size > cap: fail("is larger than %d bytes" % cap)
-tmp = dest + ".boxfleet-tmp"
-try: os.unlink(tmp)
-except FileNotFoundError: pass
-out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-total = 0
-while True:
-    chunk = os.read(fd, 1 << 20)
-    if not chunk: break
-    total += len(chunk)
-    if total > cap:
-        os.close(out); os.unlink(tmp); fail("grew past %d bytes" % cap)
-    os.write(out, chunk)
-os.close(out)
-os.replace(tmp, dest)
-PYEOF
+# Reads all of stdin into DEST (root-owned, in the private $WORK), refusing more than CAP
+# bytes: nothing the caller sends is a path, so no link it plants is ever opened as root.
+read_stdin() {
+  local dest=$1 cap=$2 got
+  head -c "$((cap + 1))" > "$dest"
+  got=$(stat -c %s "$dest")
+  (( got <= cap )) || die 14 "the $3 is larger than $cap bytes"
 }
 
 # Where a config makes sing-box write (a root process): only under its state directory,

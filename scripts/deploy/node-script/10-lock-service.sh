@@ -1,35 +1,10 @@
 # ---- the deploy lock ---------------------------------------------------------------------
-# `lock` holds flock on /run/boxfleet.lock for as long as its stdin stays open (the
-# deployer's SSH channel), so a deployer that dies releases it and no lock goes stale.
-# Mutating subcommands must name the holder's token, so two deployers never interleave.
-require_lock() {
-  local token=${1:-}
-  [[ -n $token ]] || die 13 "this step needs --token (run it under \`lock\` or \`with-lock\`)"
-  if flock -n "$LOCK" true 2>/dev/null; then die 13 "the deploy lock is not held"; fi
-  [[ -f $LOCK_OWNER && $(cat "$LOCK_OWNER") == "$token" ]] || die 13 "the deploy lock is held by another deploy"
-}
-
-cmd_lock() {
-  local token
-  token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  exec 9>>"$LOCK"
-  flock -n 9 || die 13 "another deploy holds the lock on this node"
-  printf '%s\n' "$token" > "$LOCK_OWNER.tmp" && mv -f "$LOCK_OWNER.tmp" "$LOCK_OWNER"
-  say "locked $token"
-  cat > /dev/null || true   # hold until the caller closes stdin (or its connection drops)
-  rm -f "$LOCK_OWNER"
-}
-
-cmd_with_lock() {
-  local token
-  token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+# flock on /run/boxfleet.lock, held on descriptor 9 until the command ends (a dropped
+# connection ends it too, so no lock goes stale). A session refuses at once when another
+# deploy holds it; bootstrap, refresh and install-singbox wait a while for it.
+take_lock() {
   exec 9>>"$LOCK"
   flock -w "${BOXFLEET_LOCK_WAIT_SEC:-30}" 9 || die 13 "another deploy holds the lock on this node"
-  printf '%s\n' "$token" > "$LOCK_OWNER"
-  local rc=0
-  "$0" "$@" --token "$token" 9>&- || rc=$?
-  rm -f "$LOCK_OWNER"
-  return $rc
 }
 
 # ---- service manager -------------------------------------------------------------------

@@ -1,16 +1,17 @@
-# ---- bootstrap steps (files are sent as one manifest; see scripts/deploy/bootstrap.ts) --
+# ---- sing-box releases -------------------------------------------------------------------
 # A release, only with a pin signed by the fleet's pin key: the caller names version, arch
 # and SHA-256, and the signature proves FLEET_SECRET's holder chose them. With a live
 # config the new binary must pass `check` of it before the swap, and sing-box is
 # restarted on it and verified; if it fails the previous binary comes back (exit 11).
 cmd_install_singbox() {
-  local tarball=$1 version=$2 arch=$3 want=$4 sig=$5 token=${7:-}
+  [[ $# -eq 4 ]] || usage
+  local version=$1 arch=$2 want=$3 sig=$4
   need version "$version" "$RE_VERSION"; need arch "$arch" "$RE_ARCH"; need sha256 "$want" "$RE_HEX64"; need signature "$sig" "$RE_SIG"
-  require_lock "$token"
+  take_lock
   WORK=$(mktemp -d /run/boxfleet-install.XXXXXXXX)
   trap 'rm -rf "$WORK"' EXIT
   # Hash and unpack one root-owned copy: the caller cannot swap the file in between.
-  take_upload "$tarball" "$WORK/release.tar.gz" "$MAX_RELEASE_BYTES" || exit 1
+  read_stdin "$WORK/release.tar.gz" "$MAX_RELEASE_BYTES" "release tarball"
   install_release "$version" "$arch" "$want" "$sig"
 }
 

@@ -1,9 +1,15 @@
-# `bootstrap MANIFEST` (root only: sudo never grants it to the deploy user) writes every
-# file of the manifest, the deploy user and its key; `refresh MANIFEST` (the deploy user)
-# writes only data files (TLS certificate and key, monitoring data) and refuses, with exit
-# 15, when anything root runs or trusts would change.
-# Programs the node script runs, each with the Debian package that has it.
-readonly NEEDED_PROGRAMS='jq:jq flock:util-linux setsid:util-linux ss:iproute2 nft:nftables sha256sum:coreutils openssl:openssl python3:python3-minimal'
+# `bootstrap` (root only: sudo never grants it to the deploy user) writes every file of the
+# manifest, the deploy user and its key; `refresh` (the deploy user) writes only data files
+# (TLS certificate and key, monitoring data) and refuses, with exit 15, when anything root
+# runs or trusts would change. Both read the manifest (scripts/deploy/bootstrap-files.ts)
+# from stdin, so no path the caller names is ever opened as root.
+# Programs the node script and the metrics script run, each with the Debian package that has it.
+readonly NEEDED_PROGRAMS='jq:jq flock:util-linux setsid:util-linux runuser:util-linux ss:iproute2 nft:nftables sha256sum:coreutils openssl:openssl base64:coreutils curl:curl'
+readonly MAX_MANIFEST_BYTES=16777216
+# Where a manifest may write; the second list is what the deploy user's refresh may change:
+# data that no root process runs or trusts.
+readonly MANIFEST_PATHS='^(/etc/boxfleet/|/etc/sing-box/tls/|/etc/systemd/system/sing-box\.service$|/etc/systemd/system/boxfleet-|/etc/sysctl\.d/90-boxfleet|/etc/ssh/sshd_config\.d/90-boxfleet|/etc/sudoers\.d/boxfleet|/etc/systemd/timesyncd\.conf\.d/boxfleet|/etc/chrony/conf\.d/boxfleet|/usr/local/sbin/boxfleet-|/usr/local/lib/boxfleet/|/etc/default/prometheus-node-exporter$|/var/lib/prometheus/node-exporter/)'
+readonly DATA_PATHS='^(/etc/sing-box/tls/|/var/lib/prometheus/node-exporter/|/etc/default/prometheus-node-exporter$)'
 
 # A bootstrap as root installs what is missing (Debian and Ubuntu); otherwise it refuses
 # with the command that would.
@@ -20,130 +26,101 @@ require_programs() {
   die 1 "this node lacks ${missing[*]}: install them (apt-get install ${packages[*]}) and run the bootstrap again"
 }
 
+# The manifest's shape, before anything in it is used.
+manifest_valid() {
+  jq -e '(.files | type == "array") and all(.files[]; (.path | type == "string" and test("^/[A-Za-z0-9._/-]{1,200}$"))
+      and (.mode | type == "number" and . >= 0 and . <= 511 and floor == .) and (.content | type == "string"))
+    and (.deploy_user | type == "string") and (.authorized_key | type == "string")
+    and (.initial_ports | type == "array") and all(.initial_ports[]; type == "string" and test("^(tcp|udp) [0-9]{1,5}$"))' "$1" > /dev/null 2>&1
+}
+
+# Same bytes and mode already in place (a link never counts as the same).
+file_current() {
+  [[ -f $1 && ! -L $1 ]] && cmp -s "$2" "$1" && [[ $(stat -c %a "$1") == "$(printf '%o' "$3")" ]]
+}
+
+# Writes $2 to $1 with mode $3 through a fresh temp file beside it, renamed into place.
+# Only into directories that root alone may change (each one up to /): there nobody can
+# swap the temp file for a link between its creation, its chmod and the rename.
+file_write() {
+  local path=$1 src=$2 mode=$3 tmp=$1.boxfleet-tmp dir
+  mkdir -p "$(dirname "$path")"
+  dir=$(dirname "$path")
+  while [[ $dir != / ]]; do
+    [[ -z $(find "$dir" -maxdepth 0 \( ! -user root -o -perm /022 \) -print) ]] || die 1 "refusing to write $path: $dir may be changed by someone other than root"
+    dir=$(dirname "$dir")
+  done
+  rm -f "$tmp"
+  ( umask 077; set -C; cat "$src" > "$tmp" ) || die 1 "cannot write $tmp"
+  chmod "$(printf '%o' "$mode")" "$tmp"
+  if [[ $path == /etc/sudoers.d/* ]] && ! visudo -cqf "$tmp" > /dev/null 2>&1; then
+    rm -f "$tmp"; die 1 "visudo rejected $path"   # a broken sudoers file would lock the deploy user out
+  fi
+  mv -fT "$tmp" "$path"
+  say "changed $path"
+}
+
+# Every file of the manifest, written only when different; a refresh lists what it may not write.
+manifest_files() {
+  local manifest=$1 mode=$2 path fmode content
+  while read -r fmode path content; do
+    [[ $path =~ $MANIFEST_PATHS && /$path/ != */../* ]] || die 1 "refusing to write $path (not a boxfleet path)"
+    base64 -d <<< "$content" > "$WORK/file" 2>/dev/null || die 1 "the content of $path is not base64"
+    file_current "$path" "$WORK/file" "$fmode" && continue
+    if [[ $mode == refresh && ! $path =~ $DATA_PATHS ]]; then NEEDS_ROOT+=("$path"); continue; fi
+    file_write "$path" "$WORK/file" "$fmode"
+  done < <(jq -r '.files[] | "\(.mode) \(.path) \(.content)"' "$manifest")
+}
+
+# The deploy user and its key. Its home belongs to that user, who may have planted links
+# there: the key is written by the user itself (runuser), so a link leads nowhere the user
+# could not write anyway; a linked .ssh is refused outright.
+manifest_user() {
+  local manifest=$1 mode=$2 user key home
+  user=$(jq -r .deploy_user "$manifest"); key=$(jq -r .authorized_key "$manifest")
+  [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die 1 "bad deploy user name"
+  [[ $key =~ ^ssh-[a-z0-9-]+\ [A-Za-z0-9+/=]+$ ]] || die 1 "bad authorized key"
+  if ! id -u "$user" > /dev/null 2>&1; then
+    [[ $mode == refresh ]] && { NEEDS_ROOT+=("user $user"); return 0; }
+    useradd --create-home --shell /bin/bash --password '*' "$user"
+    say "changed user $user"
+  fi
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [[ $home == /* ]] || die 1 "the deploy user $user has no home directory"
+  [[ $(as_user "$user" cat -- "$home/.ssh/authorized_keys" 2>/dev/null) == "$key" ]] && return 0
+  [[ $mode == refresh ]] && { NEEDS_ROOT+=("$home/.ssh/authorized_keys"); return 0; }
+  as_user "$user" /bin/bash -c '
+    set -e; cd -- "$1"
+    if [[ -L .ssh ]]; then exit 3; fi
+    umask 077; mkdir -p .ssh; chmod 700 .ssh
+    rm -f .ssh/authorized_keys.boxfleet-tmp
+    printf "%s\n" "$2" > .ssh/authorized_keys.boxfleet-tmp
+    mv -fT .ssh/authorized_keys.boxfleet-tmp .ssh/authorized_keys' _ "$home" "$key" \
+    || die 1 "cannot write $home/.ssh/authorized_keys without following a link: remove what the deploy user put there"
+  say "changed $home/.ssh/authorized_keys"
+}
+
+# A command as USER (never as root), bounded: a FIFO planted in place of a file must not hang us.
+as_user() { local user=$1; shift; timeout 10 runuser -u "$user" -- "$@" < /dev/null; }
+
 cmd_bootstrap() {
-  local mode=$1 upload=$2 token=${4:-}
-  require_lock "$token"
+  local mode=$1
+  take_lock
   require_programs "$mode"
   mkdir -p "$STATE_DIR" "$CONFIG_DIR" /var/lib/sing-box
   WORK=$(mktemp -d /run/boxfleet-bootstrap.XXXXXXXX)
   trap 'rm -rf "$WORK"' EXIT
-  take_upload "$upload" "$WORK/manifest.json" "$MAX_RELEASE_BYTES" || exit 1
   local manifest=$WORK/manifest.json
-  # Files: written only when different, through a fresh temp file, and only under the allowed prefixes.
-  "$PY" - "$manifest" "$mode" <<'PYEOF'
-import base64, json, os, pwd, stat, subprocess, sys
-ALLOWED = ("/etc/boxfleet/", "/etc/sing-box/tls/", "/etc/systemd/system/sing-box.service",
-           "/etc/systemd/system/boxfleet-", "/etc/sysctl.d/90-boxfleet", "/etc/ssh/sshd_config.d/90-boxfleet",
-           "/etc/sudoers.d/boxfleet", "/etc/systemd/timesyncd.conf.d/boxfleet", "/etc/chrony/conf.d/boxfleet",
-           "/usr/local/sbin/boxfleet-", "/usr/local/lib/boxfleet/", "/etc/default/prometheus-node-exporter",
-           "/var/lib/prometheus/node-exporter/")
-# What the deploy user's refresh may change: data that no root process runs or trusts.
-DATA = ("/etc/sing-box/tls/", "/var/lib/prometheus/node-exporter/", "/etc/default/prometheus-node-exporter")
-m = json.load(open(sys.argv[1]))
-refresh = sys.argv[2] == "refresh"
-needs_root = []
-
-def same(path, data, mode):
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    with os.fdopen(fd, "rb") as f:
-        return f.read() == data and (os.fstat(f.fileno()).st_mode & 0o7777) == mode
-
-def write(path, data, mode):
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    tmp = path + ".boxfleet-tmp"
-    try: os.unlink(tmp)
-    except FileNotFoundError: pass
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.chmod(tmp, mode)
-    if path.startswith("/etc/sudoers.d/"):
-        # A broken sudoers file would lock the deploy user out: validate before it lands.
-        if subprocess.run(["visudo", "-cqf", tmp]).returncode != 0:
-            os.unlink(tmp)
-            sys.exit("boxfleet-node: visudo rejected %s" % path)
-    os.replace(tmp, path)
-    print("changed", path)
-
-for f in m["files"]:
-    path, mode, data = f["path"], int(f["mode"]), base64.b64decode(f["content"])
-    if ".." in path.split("/") or not path.startswith(ALLOWED):
-        sys.exit("boxfleet-node: refusing to write %s (not a boxfleet path)" % path)
-    if same(path, data, mode):
-        continue
-    if refresh and not path.startswith(DATA):
-        needs_root.append(path)
-        continue
-    write(path, data, mode)
-
-# The deploy user and its key. Its home belongs to that user, who may have planted links:
-# every step below works on file descriptors opened without following them.
-user, key = m["deploy_user"], m["authorized_key"].strip()
-import re
-if not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", user): sys.exit("boxfleet-node: bad deploy user name")
-if "\n" in key or not re.match(r"^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+$", key): sys.exit("boxfleet-node: bad authorized key")
-try:
-    pw = pwd.getpwnam(user)
-except KeyError:
-    pw = None
-if pw is None:
-    if refresh: needs_root.append("user " + user)
-    else:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", user], check=True)
-        print("changed user", user)
-        pw = pwd.getpwnam(user)
-
-def key_is_current(pw):
-    try:
-        home = os.open(pw.pw_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        ssh = os.open(".ssh", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=home)
-        fd = os.open("authorized_keys", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=ssh)
-        with os.fdopen(fd, "rb") as f:
-            return f.read().decode("utf8", "replace").strip() == key
-    except OSError:
-        return False
-
-def write_key(pw):
-    home = os.open(pw.pw_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    st = os.fstat(home)
-    if st.st_uid not in (0, pw.pw_uid): sys.exit("boxfleet-node: %s is not owned by %s" % (pw.pw_dir, user))
-    try:
-        os.mkdir(".ssh", 0o700, dir_fd=home)
-    except FileExistsError:
-        pass
-    ssh = os.open(".ssh", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=home)
-    os.fchown(ssh, pw.pw_uid, pw.pw_gid)
-    os.fchmod(ssh, 0o700)
-    tmp = "authorized_keys.boxfleet-tmp"
-    try: os.unlink(tmp, dir_fd=ssh)
-    except FileNotFoundError: pass
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=ssh)
-    with os.fdopen(fd, "w") as out:
-        out.write(key + "\n")
-        os.fchown(out.fileno(), pw.pw_uid, pw.pw_gid)
-    os.replace(tmp, "authorized_keys", src_dir_fd=ssh, dst_dir_fd=ssh)
-    print("changed %s/.ssh/authorized_keys" % pw.pw_dir)
-
-if pw is not None and not key_is_current(pw):
-    if refresh:
-        needs_root.append(pw.pw_dir + "/.ssh/authorized_keys")
-    else:
-        try:
-            write_key(pw)
-        except OSError as e:
-            sys.exit("boxfleet-node: cannot write %s/.ssh/authorized_keys without following a link (%s): remove what the deploy user put there" % (pw.pw_dir, e.strerror))
-
-if needs_root:
-    print("boxfleet-node: only a bootstrap as root may change: " + ", ".join(needs_root), file=sys.stderr)
-    sys.exit(15)
-PYEOF
+  read_stdin "$manifest" "$MAX_MANIFEST_BYTES" manifest
+  manifest_valid "$manifest" || die 1 "the manifest is not one boxfleet wrote (see scripts/deploy/bootstrap-files.ts)"
+  NEEDS_ROOT=()
+  manifest_files "$manifest" "$mode"
+  manifest_user "$manifest" "$mode"
+  [[ ${#NEEDS_ROOT[@]} -eq 0 ]] || die 15 "only a bootstrap as root may change: $(IFS=,; echo "${NEEDS_ROOT[*]}" | sed 's/,/, /g')"
   # node_exporter's textfile collector directory (Debian's default), for the metrics timer.
   mkdir -p /var/lib/prometheus/node-exporter
   local ports=()
-  [[ -f $CONFIG ]] || mapfile -t ports < <("$PY" -c 'import json,sys; [print(p) for p in json.load(open(sys.argv[1]))["initial_ports"]]' "$manifest")
+  [[ -f $CONFIG ]] || mapfile -t ports < <(jq -r '.initial_ports[]' "$manifest")
   firewall_apply "${ports[@]}" | sed 's/^firewall changed$/changed firewall/'
   [[ $mode == bootstrap ]] || return 0
   # Machine-wide steps: written above on every host, applied only on real nodes.
@@ -160,7 +137,6 @@ PYEOF
     sshd -t && systemctl reload ssh || err "sshd config test failed; sshd not reloaded"
   fi
 }
-
 # The watchdog timer's job: restart sing-box when it is not running (never while a deploy
 # holds the lock, which may be restarting it on purpose).
 cmd_watchdog() {

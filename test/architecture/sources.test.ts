@@ -1,0 +1,44 @@
+// #13: sources a maintainer can hold in their head. No source file (TypeScript, JavaScript,
+// shell, the node script's parts, the benchmarks and tests) is longer than 400 lines, and
+// the node script runs no Python: what runs as root on a node is bash and jq only.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nodeScript } from '../../scripts/deploy/bootstrap-files.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SOURCE = /\.(ts|mjs|js|sh)$/;
+
+function sources(): string[] {
+  const out: string[] = [];
+  for (const top of ['scripts', 'bench', 'test', '.ci']) {
+    for (const e of readdirSync(join(ROOT, top), { withFileTypes: true, recursive: true })) {
+      if (!e.isFile()) continue;
+      const file = join(e.parentPath, e.name);
+      if (SOURCE.test(e.name) || readFileSync(file, 'utf8').startsWith('#!')) out.push(relative(ROOT, file));
+    }
+  }
+  return out;
+}
+
+describe('source files', () => {
+  const files = sources();
+
+  it('are found in every source folder', () => {
+    expect(files.length).toBeGreaterThan(200);
+    expect(files).toContain('scripts/deploy/node-script/60-bootstrap.sh');
+    expect(files).toContain('scripts/monitoring/node/boxfleet-metrics');
+  });
+
+  it('are at most 400 lines each', () => {
+    const long = files.map((f) => [f, readFileSync(join(ROOT, f), 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 400);
+    expect(long).toEqual([]);
+  });
+
+  it('put no Python on a node: the node script and the metrics script are bash', () => {
+    for (const script of [nodeScript(), readFileSync(join(ROOT, 'scripts/monitoring/node/boxfleet-metrics'), 'utf8')]) {
+      expect(script.startsWith('#!/bin/bash\n')).toBe(true);
+      expect(script).not.toMatch(/python|<<'?PY/i);
+    }
+  });
+});
