@@ -1,12 +1,15 @@
 // `npm start`: the demo fleet's site, built with the public demo secret and served on
-// loopback, so a fresh clone shows what users get. It probes and deploys nothing.
-import { spawn } from 'node:child_process';
+// loopback, so a fresh clone shows what users get. It probes and deploys nothing. The
+// server (http-server's library) runs in this process, so a busy port is known before
+// anything is printed. The clock is pinned for the demo fleet, whose story (an expired
+// user, a rotation inside its grace period) is written in absolute dates.
+import { createServer } from 'http-server';
 import { join, resolve } from 'node:path';
-import { waitForPort } from './core/net.ts';
 import { loadFleet } from './model/load.ts';
 import { errorsOf, formatDiagnostic } from './model/diagnostics.ts';
 import { loadMasterSecret } from './secrets/index.ts';
 import { buildSite } from './site/build.ts';
+import { DEMO_CLOCK, isDemoFleet } from './site/demo.ts';
 
 const root = resolve(process.env.FLEET_ROOT ?? process.cwd());
 const port = Number(process.env.PORT ?? 8080);
@@ -17,7 +20,9 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 const origin = `http://127.0.0.1:${port}`;
 
 async function main(): Promise<void> {
-  const now = new Date();
+  // The demo fleet (fleet.yaml `name: demo`) runs on its own day; any other fleet on the real clock.
+  const demoFleet = isDemoFleet(root);
+  const now = demoFleet ? new Date(DEMO_CLOCK) : new Date();
   const loaded = loadFleet(root, now);
   if (!loaded.fleet) {
     for (const d of errorsOf(loaded.diagnostics)) console.error(formatDiagnostic(d));
@@ -29,20 +34,25 @@ async function main(): Promise<void> {
   const out = join(root, 'build', 'site');
   const site = await buildSite(loaded.fleet, secret, now, { outDir: out, baseUrl: origin, warn: (m) => console.error(m) });
 
-  const bin = join(root, 'node_modules', '.bin', 'http-server');
-  // The server binary itself, not npx: killing npx would leave the server running.
-  const server = spawn(bin, [out, '-a', '127.0.0.1', '-p', String(port), '-c-1', '--silent'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-  const stop = (signal: NodeJS.Signals) => { if (server.exitCode === null) server.kill(signal); };
-  process.on('SIGINT', () => stop('SIGTERM'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
-  if (!(await waitForPort('127.0.0.1', port, 10_000, () => server.exitCode !== null))) {
-    throw new Error(server.exitCode !== null ? 'http-server exited before listening' : `http-server did not listen on 127.0.0.1:${port}`);
-  }
+  const server = createServer({ root: out, cache: -1, showDir: 'false', logFn: () => undefined });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      console.error(`npm start: port ${port} on 127.0.0.1 is ${e.code === 'EADDRINUSE' ? 'in use by another program' : 'not open to this user'} — pick another: PORT=${port === 8080 ? 8081 : 8080} npm start`);
+      process.exit(1);
+    }
+    throw e;
+  });
+  const stop = () => { server.close(); process.exit(0); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 
   const width = Math.max(...site.links.map((l) => l.user.length), 4);
   console.log([
     `boxfleet demo site (DEMO secret: nothing here connects anywhere) at ${origin}/`,
+    ...(demoFleet ? [`Clock pinned to ${DEMO_CLOCK} for the demo fleet's dates (carol expired, frank inside his rotation's grace period).`] : []),
     'Users\' pages (the links you would send):',
     ...site.links.map((l) => `  ${l.user.padEnd(width)}  ${l.url}`),
     `Status page: ${origin}/status/`,

@@ -18,8 +18,8 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
   const warnings = warningsOf(result.diagnostics);
   const fleet = result.fleet;
   const summary = fleet
-    ? `fleet ${fleet.settings.name}: ${fleet.nodes.length} nodes, ${fleet.users.length} users (${activeUsers(fleet, ctx.now).length} active), ${errors.length} errors, ${warnings.length} warnings`
-    : `fleet: ${errors.length} errors, ${warnings.length} warnings — nothing can be rendered until they are fixed`;
+    ? `fleet ${fleet.settings.name}: ${count(fleet.nodes.length, 'node')}, ${count(fleet.users.length, 'user')} (${activeUsers(fleet, ctx.now).length} active), ${count(errors.length, 'error')}, ${count(warnings.length, 'warning')}`
+    : `fleet: ${count(errors.length, 'error')}, ${count(warnings.length, 'warning')} — nothing can be rendered until they are fixed`;
   switch (args.options.format) {
     case 'json':
       ctx.io.out(JSON.stringify({ ok: errors.length === 0, summary, diagnostics: result.diagnostics }, null, 2));
@@ -39,6 +39,9 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
   return errors.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+
+/** "1 error", "2 errors". */
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** `::error file=…,line=…,col=…::message` lines, errors first, at most MAX_ANNOTATIONS. */
 export function annotations(list: Diagnostic[]): string[] {

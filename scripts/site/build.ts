@@ -7,6 +7,7 @@ import type { Fleet } from '../model/types.ts';
 import { openCredentialStore, type MasterSecret } from '../secrets/index.ts';
 import { graceRev } from '../model/access.ts';
 import { endpointsOf, userIdentity } from '../render/endpoint.ts';
+import { checkSelfSigned } from '../render/server/tls.ts';
 import { DEMO_MARKER } from './demo.ts';
 import { headersFile, type TokenFolder } from './headers.ts';
 import { SiteWriter } from './output.ts';
@@ -39,6 +40,10 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
       fleet, tpl: loadTemplates(), demo: secret.demo, now, base: baseOf(fleet, opts.baseUrl), status: opts.status,
       store: openCredentialStore(secret, fleet.settings.epoch),
     };
+    // The rule `fleet render` applies: a page must not pin a certificate the node will not serve.
+    for (const node of fleet.nodes) {
+      if (node.enabled && node.tls?.mode === 'self-signed' && node.tls.certificate) checkSelfSigned(fleet, node, c.store.node(node.name, node.rev));
+    }
     const threads = opts.threads ?? (fleet.users.length >= PARALLEL_FROM ? Math.min(2, availableParallelism()) : 1);
     let results: FolderResult[];
     if (threads > 1) {

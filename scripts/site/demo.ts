@@ -12,3 +12,18 @@ export function isDemoBuild(dir: string): boolean {
   const index = join(dir, 'index.html');
   return existsSync(index) && readFileSync(index, 'utf8').includes(DEMO_META);
 }
+
+/**
+ * The day the demo fleet's story is true on (carol expired, frank inside his rotation's
+ * grace period): `npm start` and the golden fixture run on it, so the demo never ages.
+ */
+export const DEMO_CLOCK = '2026-11-26T12:00:00Z';
+
+/** The demo fleet is the one whose fleet.yaml says `name: demo`. */
+export function isDemoFleet(root: string): boolean {
+  try {
+    return /^name:\s*demo\s*$/m.test(readFileSync(join(root, 'fleet.yaml'), 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Fleet } from '../model/types.ts';
 import { openCredentialStore } from '../secrets/index.ts';
-import { FileWriter } from './output.ts';
+import { FileWriter, SITE_MODES } from './output.ts';
 import { loadTemplates } from './templates.ts';
 import { writeUserFolder, type FolderContext, type FolderResult } from './user-folder.ts';
 import type { WorkerInit } from './workers.ts';
@@ -16,7 +16,7 @@ const c: FolderContext = {
   // mask: false: the main thread derived and masked every value before starting workers.
   store: openCredentialStore({ secret: Buffer.from(init.secret), demo: init.demo, mask: false }, fleet.settings.epoch),
 };
-const out = new FileWriter(init.dir);
+const out = new FileWriter(init.dir, SITE_MODES);
 const IN_FLIGHT = 64;
 
 parentPort!.on('message', async (job: { id: number; users: number[] }) => {

@@ -7,10 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { main } from '../../scripts/fleet.ts';
+import { DEMO_CLOCK } from '../../scripts/site/demo.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const FIXTURE = join(REPO, 'test', 'golden', 'demo-fleet.sha256.json');
-const NOW = '2026-11-26T12:00:00Z';
+const NOW = DEMO_CLOCK;
 
 export function hashTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

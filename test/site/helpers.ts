@@ -10,7 +10,8 @@ import YAML from 'yaml';
 import { loadFleet } from '../../scripts/model/load.ts';
 import { errorsOf } from '../../scripts/model/diagnostics.ts';
 import type { Fleet } from '../../scripts/model/types.ts';
-import { loadMasterSecret, type MasterSecret } from '../../scripts/secrets/index.ts';
+import { certificateMatchesKey, makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
+import { loadMasterSecret, openCredentialStore, type MasterSecret } from '../../scripts/secrets/index.ts';
 import { buildSite, type SiteOptions, type SiteResult } from '../../scripts/site/build.ts';
 import { freePort } from '../harness/tcp.ts';
 
@@ -62,10 +63,31 @@ export function secretOf(text?: string): MasterSecret {
   return loadMasterSecret(text === undefined ? {} : { FLEET_SECRET: text }, { purpose: 'preview' });
 }
 
+/**
+ * The demo's self-signed certificate belongs to the demo secret, and the site refuses one
+ * made from another key: builds with a test secret carry that secret's certificate, as
+ * `fleet node cert --replace` would write it (made once per key, so builds stay byte-equal).
+ */
+const certificates = new Map<string, string>();
+function withMatchingCertificates(fleet: Fleet, secret: MasterSecret): Fleet {
+  const store = openCredentialStore(secret, fleet.settings.epoch);
+  const nodes = fleet.nodes.map((node) => {
+    const tls = node.tls;
+    if (tls?.mode !== 'self-signed' || !tls.certificate) return node;
+    const key = store.node(node.name, node.rev).selfSignedKey;
+    if (certificateMatchesKey(tls.certificate, key.publicKeyPem)) return node;
+    const id = `${key.publicKeyPem}|${tls.server_name}|${node.address}`;
+    if (!certificates.has(id)) certificates.set(id, makeSelfSignedCertificate({ privateKeyPem: key.privateKeyPem, serverName: tls.server_name, address: node.address }));
+    return { ...node, tls: { ...tls, certificate: certificates.get(id)! } };
+  });
+  return { ...fleet, nodes };
+}
+
 export async function build(root: string, out: string, opts: { secret?: string; now?: Date } & Partial<SiteOptions> = {}): Promise<SiteResult & { warnings: string[] }> {
   const warnings: string[] = [];
-  const fleet = load(root, opts.now ?? NOW);
-  const result = await buildSite(fleet, secretOf(opts.secret), opts.now ?? NOW, { outDir: out, status: opts.status, baseUrl: opts.baseUrl, threads: opts.threads, warn: (m) => warnings.push(m) });
+  const secret = secretOf(opts.secret);
+  const fleet = withMatchingCertificates(load(root, opts.now ?? NOW), secret);
+  const result = await buildSite(fleet, secret, opts.now ?? NOW, { outDir: out, status: opts.status, baseUrl: opts.baseUrl, threads: opts.threads, warn: (m) => warnings.push(m) });
   return { ...result, warnings };
 }
 

@@ -1,7 +1,7 @@
 // What the published tree may and may not contain: capability paths, no listing, make
 // before break on rotation, immediate revocation, no foreign hosts, determinism.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { isDemoBuild } from '../../scripts/site/demo.ts';
@@ -177,5 +177,10 @@ describe('parallel build', () => {
     const files = listFiles(one);
     expect(listFiles(two)).toEqual(files);
     for (const f of files) expect(readFileSync(join(two, f)).equals(readFileSync(join(one, f))), f).toBe(true);
+    // Published files are readable by all, as GitHub Pages requires (render's own output is 0600).
+    for (const dir of [one, two]) {
+      for (const f of files) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o644);
+      for (const d of new Set(files.map((f) => dirname(join(dir, f))))) expect(statSync(d).mode & 0o777, d).toBe(0o755);
+    }
   });
 });

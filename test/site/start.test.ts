@@ -2,7 +2,8 @@
 // never committed fails here as it would for a new operator): the demo site is built,
 // served on loopback, and every printed link and every profile on those pages works.
 // Stopped by PID (its process group).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +53,22 @@ describe('npm start', () => {
       await stopChild(child, true);
     }
     await expect(httpGet(`http://127.0.0.1:${port}/`, 5_000)).rejects.toThrow();
+  });
+
+  it('on a busy port says which and how to pick another, before printing any link', async () => {
+    const busy = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+      delete env.FLEET_SECRET;
+      const r = spawnSync('npm', ['start', '--silent'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`npm start: port ${port} on 127.0.0.1 is in use by another program — pick another: PORT=8080 npm start`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);   // no stack trace
+      expect(r.stdout).not.toContain('/s/');
+    } finally {
+      busy.close();
+    }
   });
 });

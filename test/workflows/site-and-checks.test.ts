@@ -87,7 +87,11 @@ describe('fleet publish-guard', () => {
   it('passes a real build and tells the workflow the host; refuses it without robots.txt', async () => {
     const site = join(tempDir(), 'site');
     const secret = randomBytes(48).toString('base64');
-    expect((await fleet(['site', '--out', site], { FLEET_SECRET: secret })).code).toBe(0);
+    // A real secret: the demo's self-signed certificate is made again for it, as an operator would.
+    const root = tempDir();
+    for (const p of ['fleet.yaml', 'nodes', 'users']) cpSync(join(REPO, p), join(root, p), { recursive: true });
+    expect((await fleet(['node', 'cert', 'frankfurt-1', '--replace'], { FLEET_SECRET: secret }, root)).code).toBe(0);
+    expect((await fleet(['site', '--out', site], { FLEET_SECRET: secret }, root)).code).toBe(0);
     const output = join(tempDir(), 'output');
     writeFileSync(output, '');
     const ok = await fleet(['publish-guard', '--site', site], { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output });

@@ -77,7 +77,7 @@ export function checkSelfSigned(fleet: Fleet, node: Node, keys: NodeCredentials,
     throw new FleetInputError([{
       severity: 'error', ...fleet.where(file, ['tls', 'certificate']),
       message: `the certificate of node \`${node.name}\` was not made from its derived key (wrong FLEET_SECRET, or the node's rev or the fleet epoch changed)`,
-      hint: `run \`npm run fleet -- node cert ${node.name}\` again and commit the result`,
+      hint: `run \`npm run fleet -- node cert ${node.name} --replace\` with the fleet's FLEET_SECRET and commit the result`,
     }]);
   }
 }

@@ -81,4 +81,23 @@ describe('fleet render', () => {
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
     expect(existsSync(join(root, 'build'))).toBe(false);
   });
+
+  it('site refuses the same certificate, and the hint both print fixes it as printed', async () => {
+    const root = demoRoot();
+    const run = async (argv: string[]) => {
+      const out: string[] = []; const err: string[] = [];
+      const code = await main([...argv, '--root', root, '--now', '2026-11-26T12:00:00Z'], { out: (t) => out.push(t), err: (t) => err.push(t) }, {});
+      return { code, err: err.join('\n') };
+    };
+    const site = await run(['site']);
+    expect(site.code).toBe(1);
+    expect(site.err).toMatch(/^nodes\/frankfurt-1\.yaml:\d+:\d+: the certificate of node `frankfurt-1` was not made from its derived key/m);
+    expect(existsSync(join(root, 'build/site'))).toBe(false);
+    // The hint, run as printed (the demo secret is this fleet's FLEET_SECRET here).
+    const hint = /run `npm run fleet -- (node cert frankfurt-1 --replace)`/.exec(site.err);
+    expect(hint).not.toBeNull();
+    expect((await run(hint![1]!.split(' '))).code).toBe(0);
+    expect((await run(['site'])).code).toBe(0);
+    expect((await run(['render'])).code).toBe(0);
+  });
 });
