@@ -45,7 +45,7 @@ function reportFailure(e: unknown, name: string, io: Io, env: NodeJS.ProcessEnv)
   }
   if (e instanceof FleetInputError) {
     for (const d of e.diagnostics) io.err(formatDiagnostic(d));
-    io.err(`fleet ${name}: ${e.diagnostics.length} error(s); nothing was changed`);
+    io.err(`fleet ${name}: ${e.diagnostics.length} error${e.diagnostics.length === 1 ? '' : 's'}; nothing was changed`);
     return EXIT.failed;
   }
   const err = e as Error;

@@ -80,7 +80,10 @@ export { parseNodeStatus, type Marker, type NodeStatus } from './node-status.ts'
 /** Why a node could not be reached, in words an operator can act on. */
 export function unreachableReason(e: unknown, redact: (t: string) => string): string {
   if (e instanceof SshError) {
-    const what = { 'host-key': 'host key does not match the pinned key (possible man in the middle, or the node was reinstalled)', auth: 'login refused for the deploy user', unreachable: 'no connection', ssh: 'ssh failed' }[e.kind];
+    // OpenSSH names the private known_hosts file, which is gone when the session ends: the
+    // key that matters is the one pinned in the node's YAML.
+    if (e.kind === 'host-key') return 'host key does not match `ssh.host_keys` in the node\'s YAML (possible man in the middle, or the node was reinstalled): compare with the provider\'s console before changing the pin';
+    const what = { auth: 'login refused for the deploy user', unreachable: 'no connection', ssh: 'ssh failed' }[e.kind];
     return `${what}: ${redact(e.message)}`;
   }
   return redact((e as Error)?.message ?? String(e));

@@ -7,6 +7,7 @@ import { parseInstant } from './time.ts';
 import { needsNodeTls, transportOf } from './inbound-facts.ts';
 import type { FleetSettings, Node, User } from './types.ts';
 import { PROBE_USER } from './reserved.ts';
+import { checkRegions } from './regions.ts';
 import { certificateCoversName, isReadable } from '../core/certificate.ts';
 
 export interface Sources { fleet: ParsedFile; nodes: Map<string, ParsedFile>; users: Map<string, ParsedFile> }
@@ -34,12 +35,13 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
     vantages.add(v.name);
   });
   checkSharedAddresses(nodes, src, emit);
-  // A user's region orders their nodes and picks the vantage that speaks for them.
-  const regions = new Set([...nodes.map((n) => n.region), ...settings.probe.vantages.map((v) => v.region)]);
+  out.push(...checkRegions(settings, nodes, users, src));
+  // Where a user is picks the vantages that speak for them: one in that region is needed.
+  const vantageRegions = new Set(settings.probe.vantages.map((v) => v.region));
+  const declared = (r: string) => Object.keys(settings.regions).length === 0 || r in settings.regions;
   for (const user of users) {
-    if (user.region && !regions.has(user.region)) {
-      const guess = nearest(user.region, regions);
-      emit(src.users.get(user.name)!, ['region'], `region \`${user.region}\` matches no node and no vantage`, guess ? `did you mean \`${guess}\`?` : `use a region of a node or vantage (${[...regions].join(', ')})`, 'warning');
+    if (user.region && declared(user.region) && vantageRegions.size > 0 && !vantageRegions.has(user.region)) {
+      emit(src.users.get(user.name)!, ['region'], `no probe vantage is in region \`${user.region}\`, so ${user.name}'s page shows no latency`, `add a vantage in \`${user.region}\` under probe.vantages in fleet.yaml (vantages now: ${[...vantageRegions].join(', ')})`, 'warning');
     }
   }
   return out;

@@ -20,6 +20,7 @@ function readFlags(args: ParsedArgs) {
   const nodes = listOption(args, 'nodes') ?? [];
   for (const s of nodes) if (!SELECTOR.test(s)) throw new UsageError(`--nodes entry "${s}" must be label:<label> or node:<name>, e.g. --nodes label:premium,node:tokyo-1`);
   const region = o.region === undefined ? undefined : requireSlug(String(o.region), 'region');
+  const preferRegions = (listOption(args, 'prefer-regions') ?? []).map((r) => requireSlug(r, 'region'));
   let quota: number | undefined;
   if (o['quota-gb'] !== undefined) {
     quota = Number(o['quota-gb']);
@@ -29,7 +30,7 @@ function readFlags(args: ParsedArgs) {
   if (language !== undefined && language !== 'en' && language !== 'zh-CN') throw new UsageError(`--language must be en or zh-CN, not "${language}"`);
   const note = o.note as string | undefined;
   if (note !== undefined && note.length > 1000) throw new UsageError('--note is longer than 1000 characters');
-  return { name, expires, nodes, region, quota, language, note };
+  return { name, expires, nodes, region, preferRegions, quota, language, note };
 }
 
 type Flags = ReturnType<typeof readFlags>;
@@ -49,8 +50,9 @@ export function userYaml(f: Flags): string {
     `nodes: [${f.nodes.join(', ')}]`,
     `# Bumped by \`fleet user rotate ${f.name}\` to rotate every credential and the subscription link.`,
     'rev: 1',
-    ...(f.region ? ['# Where the user lives: nodes in this region come first.', `region: ${f.region}`] : []),
-    ...(f.quota !== undefined ? ['# Monthly traffic quota in GB, shown on the user\'s page.', `quota_gb: ${f.quota}`] : []),
+    ...(f.region ? ['# Where the user is: latency measured from vantages in this region is what their page shows.', `region: ${f.region}`] : []),
+    ...(f.preferRegions.length ? ['# Nodes in these regions come first, in this order.', `prefer_regions: [${f.preferRegions.join(', ')}]`] : []),
+    ...(f.quota !== undefined ? ['# Monthly traffic allowance in GB, shown on the user\'s page and to apps; not metered yet.', `quota_gb: ${f.quota}`] : []),
     ...(f.language ? [`language: ${f.language}`] : []),
     ...(f.note !== undefined ? ['# For the operator only; never published.', `note: ${v(f.note)}`] : []),
   ];

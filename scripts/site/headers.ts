@@ -10,12 +10,16 @@ export const RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare
 
 export interface TokenFolder { token: string; user: User }
 
+/**
+ * The allowance and the expiry, and no usage: until traffic is counted, `upload=0;
+ * download=0` would tell every app that nothing was used, which is worse than saying nothing.
+ */
 export function userInfo(user: User): string | undefined {
-  const parts = ['upload=0', 'download=0'];
+  const parts: string[] = [];
   if (user.quota_gb !== undefined) parts.push(`total=${Math.round(user.quota_gb * 1024 ** 3)}`);
   const expiry = user.expires ? parseInstant(user.expires, true) : undefined;
   if (expiry) parts.push(`expire=${Math.floor(expiry.getTime() / 1000)}`);
-  return parts.length > 2 ? parts.join('; ') : undefined;
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 export function headersFile(settings: FleetSettings, folders: TokenFolder[], warn: (m: string) => void): string | undefined {

@@ -19,7 +19,9 @@ export async function runSite(ctx: CommandContext, args: ParsedArgs): Promise<nu
   if (args.options.status) {
     const dir = resolve(args.options.status as string);
     // The reader treats missing files as an empty store; a missing directory is a typo.
-    if (!existsSync(dir)) throw new OperationError(`cannot read the status store: no directory ${dir}`);
+    if (!existsSync(dir)) {
+      throw new OperationError(`cannot read the status store: no directory ${dir} — fetch it from the status branch first with \`npm run fleet -- status pull --out ${args.options.status as string}\` (once the probe workflow has run), or build without --status`);
+    }
     try { status = readStatus(dir, fleet); }
     catch (e) { throw new OperationError(`cannot read the status store: ${(e as Error).message}`); }
   }

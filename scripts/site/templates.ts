@@ -27,7 +27,7 @@ export function loadTemplates(siteDir = SITE_DIR): Templates {
   hb.registerPartial('layout', read('templates/layout.hbs'));
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const name of ['user', 'inactive', 'landing', 'not-found', 'status']) {
-    compiled.set(name, hb.compile(read(`templates/${name}.hbs`), { strict: false, preventIndent: true }));
+    compiled.set(name, hb.compile(read(`templates/${name}.hbs`), { strict: true, preventIndent: true }));
   }
   const strings = Object.fromEntries(LANGS.map((l) => [l, JSON.parse(read(`i18n/${l}.json`))])) as Record<Lang, Strings>;
   return {

@@ -8,7 +8,8 @@ import type { CredentialStore } from '../secrets/index.ts';
 import { PROFILE_FILES } from './deeplinks.ts';
 import { profileOrder, rankNodes } from './health-order.ts';
 import type { FileWriter } from './output.ts';
-import { inactivePages, QR_FILE, userPages, type PageCommon } from './pages.ts';
+import { inactivePages, QR_FILE, type PageCommon } from './pages.ts';
+import { userPages } from './user-page.ts';
 import { qrSvg } from './qr.ts';
 import type { StatusView } from './status-adapter.ts';
 

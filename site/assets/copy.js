@@ -1,6 +1,12 @@
-// Copy buttons: the site's only script. Buttons stay hidden without JavaScript, where the
-// read-only field next to them can be selected and copied by hand instead.
+// The site's only script; every page works without it. It puts the reader's platform
+// first among the import buttons, and shows copy buttons (hidden without JavaScript,
+// where the read-only field next to them can be selected and copied by hand instead).
 (function () {
+  var ua = navigator.userAgent || '';
+  var platform = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1) ? 'ios' : /Android/.test(ua) ? 'android' : 'desktop';
+  var mine = document.querySelector('.platform[data-platform="' + platform + '"]');
+  if (mine && mine.parentNode.firstElementChild !== mine) mine.parentNode.insertBefore(mine, mine.parentNode.firstElementChild);
+
   var buttons = document.querySelectorAll('button[data-copy]');
   for (var i = 0; i < buttons.length; i++) setUp(buttons[i]);
   function setUp(button) {

@@ -83,6 +83,8 @@ export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {
   const fleet = parse(readFileSync(join(REPO, 'fleet.yaml'), 'utf8')) as Record<string, any>;
   fleet.singbox = { version: VERSION, sha256: { amd64: rel.sha256 }, download_url: server.urlTemplate };
   fleet.deploy = { canary: hosts.hosts[0]!.name, parallel: 4, max_fail_percent: 34 };
+  // The test hosts' region, declared like any other (#15: regions are one namespace).
+  fleet.regions = { ...fleet.regions, test: { title: { en: 'Test hosts', 'zh-CN': '测试主机' } } };
   opts.settings?.(fleet);
   mkdirSync(join(dir, 'nodes'));
   mkdirSync(join(dir, 'users'));

@@ -1,6 +1,6 @@
 // The editing commands, on temporary copies of the demo fleet through main(): what they
 // write validates, keeps comments, touches only the file it should, and never overwrites.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -84,12 +84,20 @@ describe('node cert', () => {
     const doc = read(dir, 'nodes/frankfurt-1.yaml').replace(/\n  # Written by `fleet node cert[\s\S]*?-----END CERTIFICATE-----\n/, '\n');
     writeFileSync(path, doc);
     expect(doc).not.toContain('certificate: |');
-    const tempDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('boxfleet-cert-')).sort();
-    const tempBefore = tempDirs();
-    const r = await fleet(dir, ['node', 'cert', 'frankfurt-1']);
+    // A private TMPDIR for this process: other test files make certificates at the same time.
+    const privateTmp = mkdtempSync(join(tmpdir(), 'boxfleet-edit-tmp-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp;
+    let r: Awaited<ReturnType<typeof fleet>>;
+    try {
+      r = await fleet(dir, ['node', 'cert', 'frankfurt-1']);
+      expect(readdirSync(privateTmp)).toEqual([]); // the key's temporary directory is gone
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
+      rmSync(privateTmp, { recursive: true, force: true });
+    }
     expect(r.code).toBe(0);
     expect(r.err).toContain(DEMO_WARNING);
-    expect(tempDirs()).toEqual(tempBefore); // the key's temporary directory is gone
     const text = read(dir, 'nodes/frankfurt-1.yaml');
     expect(text).toContain('# Only an IP address: a self-signed certificate'); // an operator comment kept
     expect(text).toMatch(/# .*DEMO secret/);

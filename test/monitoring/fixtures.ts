@@ -32,6 +32,7 @@ export function makeFleet(opts: {
     rmSync(join(dir, 'users'), { recursive: true });
     cpSync(join(REPO, 'users/alice.yaml'), join(dir, 'users/alice.yaml'));
   }
+  settings.regions = { ...settings.regions, 'us-west': { title: { en: 'US West', 'zh-CN': '美国西部' } } };
   opts.settings?.(settings);
   writeFileSync(join(dir, 'fleet.yaml'), stringify(settings));
   for (const n of opts.nodes ?? []) writeFileSync(join(dir, 'nodes', `${n.name}.yaml`), stringify(n));

@@ -40,8 +40,8 @@ describe('user page in Chromium', () => {
     expect(foreign, 'requests to non-loopback hosts').toEqual([]);
   });
 
-  async function open(opts: { js?: boolean; width?: number } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser!.newContext({ javaScriptEnabled: opts.js ?? true, viewport: { width: opts.width ?? 390, height: 844 }, deviceScaleFactor: 2 });
+  async function open(opts: { js?: boolean; width?: number; userAgent?: string } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser!.newContext({ javaScriptEnabled: opts.js ?? true, viewport: { width: opts.width ?? 390, height: 844 }, deviceScaleFactor: 2, ...(opts.userAgent ? { userAgent: opts.userAgent } : {}) });
     await ctx.route('**/*', (route) => {
       const u = new URL(route.request().url());
       if (u.hostname === '127.0.0.1') return route.continue();
@@ -74,18 +74,48 @@ describe('user page in Chromium', () => {
 
   it('every deep link carries the right encoded subscription URL', async () => {
     const { ctx, page } = await open();
-    const links = await page.$$eval('a.app', (as) => as.map((a) => ({ app: a.getAttribute('data-app')!, href: a.getAttribute('href')!, url: a.closest('article')!.querySelector('input')!.value })));
-    expect(links.map((l) => l.app)).toEqual(['sing-box', 'clash', 'hiddify', 'v2rayng', 'shadowrocket']);
-    for (const { app, href, url } of links) {
+    const links = await page.$$eval('a.app', (as) => as.map((a) => ({ app: a.getAttribute('data-app')!, href: a.getAttribute('href')! })));
+    const urls = Object.fromEntries(await Promise.all(['sing-box', 'mihomo', 'links'].map(async (id) => [id, await page.locator(`#sub-${id} input`).inputValue()] as const)));
+    // Without a phone's user agent the computer group comes first (JavaScript moved it).
+    expect(links.map((l) => l.app)).toEqual(['clash-verge-rev', 'sing-box-ios', 'shadowrocket', 'sing-box-android', 'hiddify', 'v2rayng']);
+    const want: Record<string, string> = { 'clash-verge-rev': urls.mihomo!, 'sing-box-ios': urls['sing-box']!, 'sing-box-android': urls['sing-box']!, shadowrocket: urls.links!, hiddify: urls.links!, v2rayng: urls.links! };
+    for (const { app, href } of links) {
       let got: string | null = null;
       if (app === 'hiddify') got = href.replace(/^hiddify:\/\/import\//, '').replace(/#.*$/, '');
-      else if (app === 'shadowrocket') got = Buffer.from(href.replace(/^sub:\/\//, '').replace(/#.*$/, ''), 'base64').toString('utf8');
-      else got = new URL(href).searchParams.get('url');
-      expect(got, app).toBe(url);
+      else if (app === 'shadowrocket') {
+        // shadowrocket://add/sub://<base64url, no padding>?remark=<name>
+        const m = /^shadowrocket:\/\/add\/sub:\/\/([A-Za-z0-9_-]+)\?remark=([^&#]+)$/.exec(href);
+        expect(m, href).not.toBeNull();
+        got = Buffer.from(m![1]!, 'base64url').toString('utf8');
+        expect(decodeURIComponent(m![2]!)).toBe('Demo proxy fleet');
+      } else got = new URL(href).searchParams.get('url');
+      expect(got, app).toBe(want[app]);
     }
-    expect(links[0].href).toMatch(/^sing-box:\/\/import-remote-profile\?url=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fs%2F/);
-    expect(links[1].href).toMatch(/^clash:\/\/install-config\?url=[^&]+&name=/);
+    expect(links.find((l) => l.app === 'sing-box-ios')!.href).toMatch(/^sing-box:\/\/import-remote-profile\?url=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fs%2F/);
+    expect(links[0]!.href).toMatch(/^clash:\/\/install-config\?url=[^&]+&name=/);
     await ctx.close();
+  });
+
+  it('on a phone the buttons come first, the phone\'s own platform leading; on a computer the codes come first', async () => {
+    const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
+    const top = (page: Page, sel: string) => page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().top);
+    for (const [ua, first] of [[IPHONE, 'ios'], [ANDROID, 'android']] as const) {
+      const { ctx, page } = await open({ userAgent: ua });
+      expect(await page.$$eval('.platform', (ps) => ps.map((p) => p.getAttribute('data-platform'))), ua).toEqual([first, ...['ios', 'android', 'desktop'].filter((p) => p !== first)]);
+      // The first button is on the first screen (844 px high), above every QR code.
+      expect(await top(page, 'a.app')).toBeLessThan(844);
+      expect(await top(page, 'a.app')).toBeLessThan(await top(page, 'img.qr'));
+      await page.screenshot({ path: join(SHOTS, `user-390-${first}.png`), fullPage: true });
+      await ctx.close();
+    }
+    const { ctx, page } = await open({ width: 1280 });
+    expect(await top(page, 'img.qr')).toBeLessThan(await top(page, 'a.app'));
+    // The codes say to scan them inside the app, not with the camera.
+    expect(await page.textContent('#scan')).toContain('from inside the app');
+    await page.screenshot({ path: join(SHOTS, 'user-1280.png'), fullPage: true });
+    await ctx.close();
+    expect(consoleErrors).toEqual([]);
   });
 
   it('copy buttons copy the link', async () => {
@@ -123,7 +153,10 @@ describe('user page in Chromium', () => {
 
   it('still shows links and QR codes with JavaScript disabled', async () => {
     const { ctx, page } = await open({ js: false });
-    expect(await page.locator('a.app').count()).toBe(5);
+    expect(await page.locator('a.app').count()).toBe(6);
+    // Without JavaScript the buttons keep the page's own order (iPhone, Android, computer), still above the codes at 390 px.
+    expect(await page.$$eval('.platform', (ps) => ps.map((p) => p.getAttribute('data-platform')))).toEqual(['ios', 'android', 'desktop']);
+    expect(await page.locator('a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('img.qr').first().evaluate((e) => e.getBoundingClientRect().top));
     expect(await page.locator('#sub-links input').inputValue()).toBe(`${pageUrl}links.txt`);
     const widths = await page.$$eval('img.qr', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
     expect(widths).toEqual([240, 240, 240]);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
+import { APPS } from '../../scripts/site/deeplinks.ts';
 import { isDemoBuild } from '../../scripts/site/demo.ts';
 import { build, listFiles, load, makeFleet, NOW, removeAll, SECRET_A, SECRET_B, secretOf, tempDir, USERS } from './helpers.ts';
 
@@ -67,7 +68,8 @@ describe('site security', () => {
     expect(text).toContain('Cache-Control: no-store');
     expect(text).toContain('X-Robots-Tag: noindex');
     expect(text).toContain('profile-update-interval: 12');
-    expect(text).toContain(`subscription-userinfo: upload=0; download=0; total=${50 * 1024 ** 3}; expire=${Date.parse('2027-06-30T23:59:59Z') / 1000}`);
+    expect(text).not.toContain('upload=');
+    expect(text).toContain(`subscription-userinfo: total=${50 * 1024 ** 3}; expire=${Date.parse('2027-06-30T23:59:59Z') / 1000}`);
   });
 
   it('active users get profiles; disabled and expired users only a page that says so', () => {
@@ -101,15 +103,19 @@ describe('site security', () => {
     for (const f of files) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
   });
 
-  it('user pages reference no other host: every src and href is relative or an app scheme', () => {
+  it('pages load nothing from another host; the only links out are app downloads, without a referrer', () => {
+    const downloads = new Set(APPS.map((a) => a.get));
     for (const f of files.filter((x) => x.endsWith('.html'))) {
       const html = readFileSync(join(out, f), 'utf8');
-      for (const m of html.matchAll(/\s(?:src|href|action|srcset|poster|data)="([^"]*)"/g)) {
-        const value = m[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+      for (const m of html.matchAll(/<(\w+)[^>]*\s(src|href|action|srcset|poster|data)="([^"]*)"[^>]*>/g)) {
+        const [tag, attr] = [m[1]!, m[2]!];
+        const value = m[3]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
         // Relative (no scheme, no //host) — or a deep link the app, not the browser, opens.
         const relative = !/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith('//');
-        const ok = relative || /^(sing-box|clash|hiddify|v2rayng|sub):\/\//.test(value);
-        expect(ok, `${f}: ${value}`).toBe(true);
+        const app = /^(sing-box|clash|hiddify|v2rayng|shadowrocket):\/\//.test(value);
+        // A download page opens only when tapped, and carries no Referer (the page's URL is a credential).
+        const download = tag === 'a' && attr === 'href' && downloads.has(value) && m[0]!.includes('rel="noreferrer"');
+        expect(relative || app || download, `${f}: ${value}`).toBe(true);
       }
       expect(html).not.toMatch(/url\(|@import|<iframe|<object|<embed/);
     }

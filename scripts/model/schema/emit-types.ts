@@ -14,7 +14,7 @@ const HEADER = `// Generated from scripts/model/schema/*.schema.json by \`npm ru
 `;
 
 const IGNORED = new Set(['$schema', '$id', '$comment', 'title', 'description', 'default', 'pattern', 'minimum', 'maximum',
-  'minLength', 'maxLength', 'minItems', 'uniqueItems', 'propertyNames', 'x-boxfleet', 'x-filled', TS_NAME_KEY]);
+  'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'propertyNames', 'x-boxfleet', 'x-filled', TS_NAME_KEY]);
 const UNDERSTOOD = new Set([...IGNORED, '$ref', 'type', 'const', 'enum', 'items', 'properties', 'required',
   'additionalProperties', 'definitions', 'allOf', 'if', 'then']);
 

@@ -9,6 +9,8 @@ export interface FleetSettings {
   epoch: number;
   /** Node labels that nodes may carry and users may select, each with a description. */
   labels: Record<string, string>;
+  /** Every region the fleet speaks of, one namespace: where nodes are (`region:` in nodes/), where probe vantages are, where users are (`region:` in users/), their `prefer_regions` and deploy windows. Pages show the titles. E.g. `asia-east: { title: { en: East Asia, zh-CN: 东亚 } }`. */
+  regions: Record<string, RegionInfo>;
   /** Where and how the static subscription site is published, e.g. `site: { base_url: https://sub.example.com }`. */
   site: {
     /** Public URL the site is served from, e.g. https://sub.example.com */
@@ -20,6 +22,8 @@ export interface FleetSettings {
     /** How users reach the operator, shown on pages (e.g. a Telegram handle). */
     contact?: string;
     title?: string;
+    /** Per app, a download link that replaces the default (GitHub releases and Google Play are often unreachable from mainland China before the user has a proxy), e.g. `apps: { v2rayng: { url: https://dl.example.com/v2rayNG.apk, sha256: … } }`. Apps: sing-box-ios, shadowrocket, sing-box-android, hiddify, v2rayng, clash-verge-rev. */
+    apps: Record<string, AppDownload>;
   };
   /** The sing-box release the nodes run, e.g. `singbox: { version: 1.12.24 }`. */
   singbox: {
@@ -151,14 +155,33 @@ export interface User {
   revoked: boolean;
   /** Which nodes the user may use: label:<label> or node:<name> entries. Default: every node. */
   nodes: string[];
-  /** Where the user lives: nodes in this region come first, latency from a vantage in it orders the rest. */
+  /** Where the user is (a region of fleet.yaml `regions:`): latency measured by vantages in this region is what the user's page shows and what orders the user's nodes. Without `prefer_regions`, nodes in this region also come first. */
   region?: string;
-  /** Monthly traffic quota in GB (shown to the user; informational until traffic accounting exists). */
+  /** Regions whose nodes come first in the user's page and profiles, in this order (then the rest), e.g. [asia-east, asia-southeast]. */
+  prefer_regions?: string[];
+  /** Monthly traffic allowance in GB: shown on the user's page and sent to apps as the subscription's total. Not metered or enforced: until traffic is counted, no usage is shown anywhere. */
   quota_gb?: number;
   /** Language of the user's page; default from fleet.yaml. */
   language?: "en" | "zh-CN";
   /** Free text for the operator; never published. */
   note?: string;
+}
+
+export interface RegionInfo {
+  /** What pages call the region, in each page language. */
+  title: {
+    /** The title in English, e.g. East Asia. */
+    en: string;
+    /** The title in Simplified Chinese, e.g. 东亚. */
+    "zh-CN": string;
+  };
+}
+
+export interface AppDownload {
+  /** Where users get the app instead of its usual store or release page: a mirror you host, reachable before the user has a proxy. */
+  url: string;
+  /** SHA-256 of the file at `url`, shown beside the link so users can check the download. */
+  sha256?: string;
 }
 
 export interface Vantage {

@@ -143,6 +143,11 @@ export const CASES: Case[] = [
   { name: 'an inbound on TCP 80 with http-01', files: { [OSAKA]: nodeYaml('tls:', '  mode: acme', '  server_name: osaka-1.example.com', '  acme:', '    email: ops@example.com', '    challenge: http-01', 'inbounds:', '  - type: trojan', '    port: 80') }, expect: at(OSAKA, 17, 11, 'TCP port 80 is needed by the ACME `http-01` challenge') },
   { name: 'tls-alpn-01 beside Reality on TCP 443', files: { [OSAKA]: nodeYaml('tls:', '  mode: acme', '  server_name: osaka-1.example.com', '  acme:', '    email: ops@example.com', '    challenge: tls-alpn-01', 'inbounds:', '  - type: vless-reality', '    port: 443', '    handshake_server: www.example.com', '  - type: trojan', '    port: 8443') }, expect: at(OSAKA, 14, 16, '`tls-alpn-01` needs TCP 443 answered by a TLS inbound, but Reality holds it') },
   { name: 'two nodes on one address with one port', files: { [OSAKA]: nodeYaml(...reality).replace('address: 203.0.113.50', 'address: 203.0.113.10') }, expect: at('nodes/tokyo-1.yaml', 25, 11, 'TCP 443 on 203.0.113.10 is also used by node `osaka-1`') },
+  // --- regions: one namespace, declared in fleet.yaml (#15) --------------------------------
+  { name: 'a user region not declared', files: { [ZED]: userYaml('region: atlantis') }, expect: at(ZED, 3, 9, 'region `atlantis` is not declared in fleet.yaml `regions:` — add `atlantis: { title: { en: …, zh-CN: … } }` under `regions:` in fleet.yaml') },
+  { name: 'a node region misspelt', files: { [OSAKA]: nodeYaml(...reality).replace('region: asia-east', 'region: asia-eats') }, expect: at(OSAKA, 3, 9, 'region `asia-eats` is not declared in fleet.yaml `regions:` — did you mean `asia-east`?') },
+  { name: 'a preferred region not declared', files: { [ZED]: userYaml('prefer_regions: [asia-east, mars]') }, expect: at(ZED, 3, 29, 'region `mars` is not declared') },
+  { name: 'a region without its Chinese title', files: { 'fleet.yaml': fleetYaml('regions:', '  asia-east:', '    title: { en: East Asia }') }, expect: at('fleet.yaml', 13, 12, 'missing required key `zh-CN`') },
   // --- fleet.yaml -----------------------------------------------------------------------
   { name: 'canary is not a node', files: { 'fleet.yaml': fleetYaml('deploy:', '  canary: tokyo-2') }, expect: at('fleet.yaml', 12, 11, 'canary `tokyo-2` is not a node — did you mean `tokyo-1`?') },
   { name: 'duplicate vantage names', files: { 'fleet.yaml': fleetYaml('probe:', '  vantages:', '    - name: github', '      region: us', '    - name: github', '      region: eu') }, expect: at('fleet.yaml', 15, 13, 'vantage `github` is listed twice') },
@@ -157,7 +162,8 @@ export const CASES: Case[] = [
 export const WARNINGS: Case[] = [
   { name: 'selector matches no node', files: { 'fleet.yaml': fleetYaml().replace('labels:\n', 'labels:\n  spare: Nobody has it yet\n'), [ZED]: userYaml('nodes: [label:spare]') }, expect: at(ZED, 3, 8, 'user `zed` selects no node') },
   { name: 'user expiring within 7 days', files: { [ZED]: userYaml('expires: 2026-11-30') }, expect: at(ZED, 3, 10, 'user `zed` expires within 7 days') },
-  { name: 'a region no node and no vantage has', files: { [ZED]: userYaml('region: atlantis') }, expect: at(ZED, 3, 9, 'region `atlantis` matches no node and no vantage') },
+  { name: 'a user where no vantage is', files: { [ZED]: userYaml('region: europe') }, expect: at(ZED, 3, 9, "no probe vantage is in region `europe`, so zed's page shows no latency") },
+  { name: 'a fleet.yaml without regions', files: { 'fleet.yaml': fleetYaml() }, expect: at('fleet.yaml', 1, 1, 'fleet.yaml declares no `regions:`, so pages show the slugs `asia-east`, `asia-southeast`, `cn`, `europe` as titles') },
   { name: 'node under maintenance', files: { [OSAKA]: nodeYaml('maintenance: true', ...reality) }, expect: at(OSAKA, 9, 14, 'node `osaka-1` is under maintenance') },
   { name: 'self-signed without certificate', files: { [OSAKA]: nodeYaml('tls:', '  mode: self-signed', 'inbounds:', '  - type: trojan', '    port: 443') }, expect: at(OSAKA, 10, 9, 'run `npm run fleet -- node cert osaka-1`') },
 ];

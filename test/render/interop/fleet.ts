@@ -23,6 +23,7 @@ export function writeTestFleet(dir: string, ports: InteropPorts, users: Record<s
   mkdirSync(join(dir, 'users'), { recursive: true });
   const settings = YAML.parse(readFileSync(join(ROOT, 'fleet.yaml'), 'utf8'));
   settings.deploy.canary = NODE;
+  settings.regions = { ...settings.regions, test: { title: { en: 'Test hosts', 'zh-CN': '测试主机' } } };
   writeFileSync(join(dir, 'fleet.yaml'), YAML.stringify(settings));
   const store = new CredentialStore(TEST_SECRET, settings.epoch);
   const keyFile = join(dir, 'node.key');

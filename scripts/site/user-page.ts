@@ -1,0 +1,83 @@
+// The view model of an active user's page, phone first: one-tap import buttons grouped by
+// platform (with where to get each app), then QR codes for scanning from another device,
+// then the user's servers by region, then when the profile refreshes, the status page and
+// whom to ask. The template (site/templates/user.hbs) only lays it out.
+import { regionTitle } from '../model/regions.ts';
+import { parseInstant } from '../model/time.ts';
+import type { User } from '../model/types.ts';
+import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
+import { latencyFor, type RankedNode } from './health-order.ts';
+import { layout, QR_FILE, timeText, userLang, type PageCommon } from './pages.ts';
+import type { StatusView } from './status-adapter.ts';
+import { fill, LANG_FILE, pageFiles, type Lang, type Strings } from './templates.ts';
+
+const FORMAT_KEY: Record<ProfileFile, string> = { 'sing-box.json': 'sing-box', 'mihomo.yaml': 'mihomo', 'links.txt': 'links' };
+const DAY_MS = 86_400_000;
+
+/** index.html and the other language's page of an active user's folder. */
+export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: string, ranked: RankedNode[], status?: StatusView): [string, string][] {
+  const def = userLang(c.fleet, user);
+  const siteLang = userLang(c.fleet);
+  const profileName = c.fleet.settings.site.title ?? c.fleet.settings.name;
+  return pageFiles(def, (lang) => {
+    const base = layout(c, lang, def, '../../assets/', c.tpl.strings[lang].hello);
+    const t = base.t;
+    return c.tpl.render('user', {
+      ...base,
+      name: user.name,
+      expires: expiryText(user, c.now, t),
+      quota: user.quota_gb === undefined ? '' : fill(t.quotaValue, { gb: user.quota_gb }),
+      updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
+      platforms: platformGroups(c, t, folderUrl, profileName),
+      subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, qrFile: QR_FILE[file] })),
+      regions: regionGroups(c, lang, t, user, ranked, status),
+      statusHref: `../../status/${lang === siteLang ? '' : LANG_FILE[lang]}`,
+      contact: c.fleet.settings.site.contact ?? '',
+    });
+  });
+}
+
+/** iPhone / Android / computer, each with its apps: the import button and where to get the app. */
+function platformGroups(c: PageCommon, t: Strings, folderUrl: string, profileName: string) {
+  return PLATFORMS.map((p) => ({
+    id: p,
+    name: t.platforms[p].name,
+    note: t.platforms[p].note,
+    apps: APPS.filter((a) => a.platform === p).map((a) => {
+      const mirror = c.fleet.settings.site.apps[a.id];
+      return {
+        id: a.id,
+        open: fill(t.open, { app: a.name }),
+        href: a.link(`${folderUrl}${a.file}`, profileName),
+        get: fill(t.get, { app: a.name }),
+        getHref: mirror?.url ?? a.get,
+        sha256: mirror?.sha256 ?? '',
+        facts: t.apps[a.id],
+      };
+    }),
+  }));
+}
+
+function regionGroups(c: PageCommon, lang: Lang, t: Strings, user: User, ranked: RankedNode[], status?: StatusView) {
+  const groups: { slug: string; name: string; nodes: object[] }[] = [];
+  for (const r of ranked) {
+    let group = groups.find((g) => g.slug === r.node.region);
+    if (!group) groups.push(group = { slug: r.node.region, name: regionTitle(c.fleet.settings, r.node.region, lang), nodes: [] });
+    // Only what a vantage where the user is measured: a US runner's figure says nothing
+    // about a user in China.
+    const ms = latencyFor(status?.nodes[r.node.name], user.region);
+    group.nodes.push({ title: r.node.title, state: r.health, stateText: t.state[r.health], latency: ms === undefined ? '' : fill(t.latency, { ms: Math.round(ms) }) });
+  }
+  return groups;
+}
+
+/** The last day of access as the operator wrote it, with the days left counted from the build. */
+function expiryText(user: User, now: Date, t: Strings): string {
+  if (!user.expires) return t.noExpiry;
+  const end = parseInstant(user.expires, true);
+  // A date means the end of that UTC day: show it as the operator wrote it.
+  const shown = /^\d{4}-\d{2}-\d{2}$/.test(user.expires) ? user.expires : timeText(user.expires);
+  if (!end) return shown;
+  const days = Math.floor((end.getTime() - now.getTime()) / DAY_MS);
+  return `${shown} (${days < 1 ? t.lastDay : fill(days === 1 ? t.dayLeft : t.daysLeft, { days })})`;
+}
