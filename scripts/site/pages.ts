@@ -1,15 +1,10 @@
-// View models for every page: the only place that decides what a page shows. Templates in
-// site/templates only lay it out. Public pages (landing, status, 404) take nothing from
-// users; node addresses and protocols appear only with alerts.show_addresses.
-import { regionTitle } from '../model/regions.ts';
+// View models of the small pages (inactive user, landing, 404) and what every page shares;
+// the user page and the status page have their own modules. Templates in site/templates
+// only lay them out. Public pages take nothing from users.
 import { parseInstant } from '../model/time.ts';
 import type { Fleet, User } from '../model/types.ts';
-import { PROTOCOL_NAMES } from '../render/endpoint.ts';
-import { chartLegend, latencyChart } from './charts.ts';
 import type { ProfileFile } from './deeplinks.ts';
-import type { Health } from './health-order.ts';
-import type { StatusView } from './status-adapter.ts';
-import { altOf, fill, LANG_FILE, LANGS, pageFiles, type Lang, type Templates } from './templates.ts';
+import { altOf, LANG_FILE, LANGS, pageFiles, type Lang, type Templates } from './templates.ts';
 
 export interface PageCommon { fleet: Fleet; tpl: Templates; demo: boolean }
 
@@ -55,29 +50,6 @@ export function notFoundPage(c: PageCommon): string {
   return c.tpl.render('not-found', {
     ...layout(c, def, def, '', c.tpl.strings[def].notFoundTitle), alt: undefined, inlineCss: c.tpl.css,
     langs: ordered.map((l) => c.tpl.strings[l]),
-  });
-}
-
-export function statusPages(c: PageCommon, status?: StatusView): [string, string][] {
-  const def = userLang(c.fleet);
-  const show = c.fleet.settings.alerts.show_addresses;
-  return pageFiles(def, (lang) => {
-    const base = layout(c, lang, def, '../assets/', c.tpl.strings[lang].statusTitle);
-    const t = base.t;
-    const nodes = c.fleet.nodes.filter((n) => n.enabled).map((n) => {
-      const s = status?.nodes[n.name];
-      const health: Health = s?.state ?? 'unknown';
-      const latency = Object.entries(s?.latency ?? {}).map(([region, ms]) => `${regionTitle(c.fleet.settings, region, lang)} ${fill(t.latency, { ms: Math.round(ms) })}`).join(', ');
-      return {
-        title: n.title, region: regionTitle(c.fleet.settings, n.region, lang), state: health, stateText: t.state[health],
-        since: s?.since ? fill(t.since, { time: timeText(s.since) }) : '', latency,
-        address: show ? n.address : '', protocols: show ? n.inbounds.map((i) => `${PROTOCOL_NAMES[i.type]} ${i.public_port ?? i.port}`).join(', ') : '',
-        chart: s ? latencyChart(s.history, `${t.historyAlt}: ${n.title}`) : undefined,
-        legend: s ? chartLegend(s.history) : [],
-      };
-    });
-    const asOf = status?.updated ? fill(t.statusAsOf, { time: timeText(status.updated) }) : t.statusNone;
-    return c.tpl.render('status', { ...base, nodes, asOf });
   });
 }
 

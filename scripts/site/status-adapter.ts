@@ -4,6 +4,7 @@
 // worker threads (the reader's view is made of functions) and is fixed before rendering.
 import { readStatus as readStore } from '../status/reader.ts';
 import type { Fleet } from '../model/types.ts';
+import type { UptimePoint } from './uptime.ts';
 
 export type NodeState = 'up' | 'degraded' | 'down' | 'blocked';
 const STATES: readonly string[] = ['up', 'degraded', 'down', 'blocked'];
@@ -16,8 +17,10 @@ export interface NodeStatus {
   since?: string;
   /** Median latency of the latest results per vantage region, where one succeeded. */
   latency: Record<string, number>;
-  /** Per vantage name, oldest first; null marks a point where the node was not up. */
+  /** Latency per vantage region, oldest first; null marks a point where the node was not up. */
   history: Record<string, HistoryPoint[]>;
+  /** Every history bucket, for uptime over 24 h / 7 d / 30 d. */
+  points: UptimePoint[];
 }
 
 export interface StatusView { updated?: string; nodes: Record<string, NodeStatus> }
@@ -36,10 +39,12 @@ export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView
       if (ms !== undefined) latency[r] = ms;
     }
     const history: Record<string, HistoryPoint[]> = {};
+    const points: UptimePoint[] = [];
     for (const p of store.historySeries(node.name)) {
-      (history[p.vantage] ??= []).push({ t: p.t, ms: p.state === 'down' || p.latency_ms === undefined ? null : p.latency_ms });
+      (history[p.region] ??= []).push({ t: p.t, ms: p.state === 'down' || p.latency_ms === undefined ? null : p.latency_ms });
+      points.push({ t: p.t, resolution: p.resolution, region: p.region, samples: p.samples, ok: p.ok_samples });
     }
-    nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), latency, history };
+    nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), latency, history, points };
   }
   return { updated: store.updated?.toISOString(), nodes };
 }

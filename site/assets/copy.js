@@ -7,6 +7,15 @@
   var mine = document.querySelector('.platform[data-platform="' + platform + '"]');
   if (mine && mine.parentNode.firstElementChild !== mine) mine.parentNode.insertBefore(mine, mine.parentNode.firstElementChild);
 
+  // The status page: "data as of" turns into a warning when the reader's clock is more
+  // than three probe intervals past it.
+  var asOf = document.querySelector('[data-as-of]');
+  if (asOf) {
+    var t = Date.parse(asOf.getAttribute('data-as-of'));
+    var after = Number(asOf.getAttribute('data-stale-after-ms'));
+    var stale = asOf.querySelector('.stale');
+    if (stale && !isNaN(t) && after > 0 && Date.now() - t > after) { stale.hidden = false; asOf.className += ' is-stale'; }
+  }
   var buttons = document.querySelectorAll('button[data-copy]');
   for (var i = 0; i < buttons.length; i++) setUp(buttons[i]);
   function setUp(button) {

@@ -151,6 +151,25 @@ describe('user page in Chromium', () => {
     await ctx.close();
   });
 
+  it('the status page marks its data stale only when the reader\'s clock is three probe intervals past it', async () => {
+    const asOf = Date.parse('2026-11-26T11:45:00Z'); // the fixture's `updated`; probe.interval is 15m
+    for (const [later, stale] of [[20 * 60_000, false], [2 * 3_600_000, true]] as const) {
+      const { ctx, page } = await open();
+      await page.clock.setFixedTime(new Date(asOf + later));
+      await page.goto(`${server!.origin}/status/`, { waitUntil: 'load' });
+      expect(await page.locator('.asof .stale').isVisible(), `${later / 60_000} min later`).toBe(stale);
+      if (stale) await page.screenshot({ path: join(SHOTS, 'status-stale.png'), fullPage: true });
+      await ctx.close();
+    }
+    // Without JavaScript it says when the data is from, and nothing more.
+    const { ctx, page } = await open({ js: false });
+    await page.goto(`${server!.origin}/status/`, { waitUntil: 'load' });
+    expect(await page.locator('.asof').textContent()).toContain('Data as of 2026-11-26 11:45 UTC.');
+    expect(await page.locator('.asof .stale').isVisible()).toBe(false);
+    await ctx.close();
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('still shows links and QR codes with JavaScript disabled', async () => {
     const { ctx, page } = await open({ js: false });
     expect(await page.locator('a.app').count()).toBe(6);

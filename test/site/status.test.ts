@@ -64,6 +64,41 @@ describe('status page', () => {
     for (const bad of ['203.0.113.', 'example.com', 'Reality', 'Hysteria2', ':443', ' 443', '8443']) expect(html, bad).not.toContain(bad);
   });
 
+  it('reports uptime per vantage region over 24 h / 7 d / 30 d with gaps as no data, and a chart with its scales', async () => {
+    const root = makeFleet(temp('f'), { settings: cnVantage });
+    const out = join(temp('o'), 'site');
+    await build(root, out, { secret: SECRET_A, status: readStatus(STATUS_FIXTURE, load(root)) });
+    const html = readFileSync(join(out, 'status', 'index.html'), 'utf8');
+    const zh = readFileSync(join(out, 'status', 'zh.html'), 'utf8');
+    // Region titles, never the vantages' internal names.
+    expect(html).toContain('<th scope="row">Mainland China</th>');
+    expect(zh).toContain('<th scope="row">中国大陆</th>');
+    expect(html).not.toMatch(/home-cn|github/);
+    // The fixture holds 4 hours of runs every 15 minutes: 16 of the 96 a day should have.
+    expect(html).toContain('<td class="u-partial">16.6%<br><small>83.3% no data</small></td>');
+    expect(html).toContain('<th scope="col">24 hours</th><th scope="col">7 days</th><th scope="col">30 days</th>');
+    // Tokyo 1 is down from every vantage in the fixture's last hour: down, not blocked.
+    const tokyo = html.slice(html.indexOf('Tokyo 1'));
+    expect(tokyo).toMatch(/% down/);
+    expect(tokyo.slice(0, tokyo.indexOf('</table>'))).not.toContain('blocked');
+    // Axes: a millisecond scale and UTC times.
+    expect(html).toMatch(/<text[^>]*>0 ms<\/text>/);
+    expect(html).toMatch(/<text[^>]*>11-26 08:00<\/text>/);
+    expect(html).toContain('UTC; up to ');
+    // Data as of, with what the script needs to mark it stale after three 15-minute intervals.
+    expect(html).toContain('data-as-of="2026-11-26T11:45:00.000Z" data-stale-after-ms="2700000">Data as of 2026-11-26 11:45 UTC.');
+  });
+
+  it('without any probe data says so, and claims no uptime', async () => {
+    const root = makeFleet(temp('f'), { settings: cnVantage });
+    const out = join(temp('o'), 'site');
+    await build(root, out, { secret: SECRET_A });
+    const html = readFileSync(join(out, 'status', 'index.html'), 'utf8');
+    expect(html).toContain('No probe results yet.');
+    expect(html).not.toMatch(/\d+\.\d%/);
+    expect(html).toContain('<td class="u-unknown">no data</td>');
+  });
+
   it('shows addresses only with alerts.show_addresses', async () => {
     const root = makeFleet(temp('f'), { settings: { alerts: { show_addresses: true } } });
     const out = join(temp('o'), 'site');
