@@ -35,8 +35,8 @@ export const commands: Command[] = [
       { name: 'arch', value: 'amd64|arm64', help: 'CPU architecture (default amd64)' },
     ],
     examples: [
-      'npm run fleet -- node add osaka-1 --address 203.0.113.40 --region asia-east --country JP --host-key "ssh-ed25519 AAAAC3Nza..." --inbound vless-reality:443 --handshake-server www.example.com',
-      'npm run fleet -- node add paris-1 --address 198.51.100.50 --region europe --country FR --host-key "ssh-ed25519 AAAAC3Nza..." --inbound trojan:443 --inbound hysteria2:443 --tls self-signed --server-name paris-1.example.com --label premium',
+      'npm run fleet -- node add osaka-1 --address 203.0.113.40 --region asia-east --country JP --host-key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xeDIdUvmtHQzWr72nhg7E6Y75xgaZewAllXm5Uwr4" --inbound vless-reality:443 --handshake-server www.example.com',
+      'npm run fleet -- node add paris-1 --address 198.51.100.50 --region europe --country FR --host-key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xeDIdUvmtHQzWr72nhg7E6Y75xgaZewAllXm5Uwr4" --inbound trojan:443 --inbound hysteria2:443 --tls self-signed --server-name paris-1.example.com --label premium',
     ],
     details: NOW_NOTE,
     run: async (ctx, args) => (await import('../../model/node-add.ts')).runNodeAdd(ctx, args),
