@@ -2,9 +2,8 @@
 // The channels are independent: a GitHub failure still lets Telegram report, a Telegram
 // failure never undoes GitHub's work; either makes the exit code 1, after everything else ran.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { requireFleet } from '../model/require.ts';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { githubClient } from '../github/client.ts';
 import { addSummary, cell } from '../github/summary.ts';
 import { readStatus } from '../status/reader.ts';
@@ -25,7 +24,7 @@ interface Report {
 const stateOf = (a: Action): string | undefined => (a.kind === 'open' || a.kind === 'change' ? describe(a.state) : undefined);
 
 export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const dir = resolve((args.options.status as string | undefined) ?? 'build/status');
+  const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
   if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`fleet status pull --out ${dir}\`)`);
   const dryRun = args.options['dry-run'] === true;
   const format = args.options.format as 'text' | 'json' | 'github';

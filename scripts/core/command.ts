@@ -1,6 +1,8 @@
 // What every stage's command runner receives and may throw: the run's context (root,
 // clock, environment, output), parsed arguments, exit codes and the two errors the CLI
-// prints without a stack trace. The lowest layer: stages import it, it imports nothing.
+// prints without a stack trace. The lowest layer: stages import it, it imports nothing
+// of boxfleet's.
+import { resolve } from 'node:path';
 
 export interface ParsedArgs {
   positionals: string[];
@@ -19,6 +21,11 @@ export interface CommandContext {
   now: Date;
   env: NodeJS.ProcessEnv;
   io: Io;
+}
+
+/** A path given in an option, taken from `--root` like the fleet files (the same as the current directory by default). */
+export function rootPath(ctx: Pick<CommandContext, 'root'>, path: string): string {
+  return resolve(ctx.root, path);
 }
 
 /** Exit codes shared by every command (../DESIGN.md). */

@@ -2,7 +2,7 @@
 // fleet differs from Git, updates it in place, and closes it (with a comment saying when)
 // once nothing drifts any more. One issue, not one per day, so the inbox stays readable.
 import { readFileSync } from 'node:fs';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { apiFailure, githubClient } from './client.ts';
 import { MAX_BODY } from './plan-comment.ts';
 import { addSummary } from './summary.ts';
@@ -15,7 +15,7 @@ export async function runDriftIssue(ctx: CommandContext, args: ParsedArgs): Prom
   const file = args.options.file as string | undefined;
   if (!file) throw new UsageError('--file FILE is required (the output of `fleet drift --format md`)');
   let report: string;
-  try { report = readFileSync(file, 'utf8').trim(); } catch { throw new OperationError(`cannot read ${file}`); }
+  try { report = readFileSync(rootPath(ctx, file), 'utf8').trim(); } catch { throw new OperationError(`cannot read ${file}`); }
   const drifted = args.options.drifted === true;
   const gh = githubClient(ctx);
   const repo = { owner: gh.owner, repo: gh.repo };

@@ -2,7 +2,7 @@
 // push, so a busy PR shows the current plan instead of a stack of stale ones.
 import { readFileSync } from 'node:fs';
 import { intOption } from '../core/args.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { apiFailure, githubClient } from './client.ts';
 import { addSummary } from './summary.ts';
 
@@ -32,7 +32,7 @@ export async function runPlanComment(ctx: CommandContext, args: ParsedArgs): Pro
   const file = args.options.file as string | undefined;
   if (!file) throw new UsageError('--file FILE is required');
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch { throw new OperationError(`cannot read ${file}`); }
+  try { text = readFileSync(rootPath(ctx, file), 'utf8'); } catch { throw new OperationError(`cannot read ${file}`); }
   const headSha = args.options['head-sha'] as string | undefined;
   if (headSha !== undefined && !/^[0-9a-f]{40}$/.test(headSha)) throw new UsageError('--head-sha must be a full 40-hex commit SHA');
   const codeCommit = args.options['code-commit'] as string | undefined;

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { requireFleet } from '../model/require.ts';
 import { intOption, listOption } from '../core/args.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { durationSeconds } from '../model/time.ts';
 import type { Vantage } from '../model/types.ts';
 import { DEMO_WARNING, inActions, loadMasterSecret, maskValue, openCredentialStore, SECRET_ENV, VANTAGE_KEY_ENV, VANTAGE_KEY_PATTERN } from '../secrets/index.ts';
@@ -79,7 +79,7 @@ function timeoutMs(text: string): number {
 export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const names = listOption(args, 'nodes');
-  const manifest = args.options.manifest as string | undefined;
+  const manifest = args.options.manifest === undefined ? undefined : rootPath(ctx, args.options.manifest as string);
   const plan = manifest ? planFromManifest(ctx, manifest, names) : planFromFleet(ctx, names);
   const vantage = pickVantage(plan, args.options.vantage as string | undefined);
   const timeout = timeoutMs((args.options.timeout as string | undefined) ?? plan.timeout);
@@ -98,7 +98,7 @@ export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<n
   };
   const key = plan.keyFor(vantage.name);
   const run = key ? signRun(unsigned, key) : unsigned;
-  const out = args.options.out as string | undefined;
+  const out = args.options.out === undefined ? undefined : rootPath(ctx, args.options.out as string);
   if (out && !key) ctx.io.err(`warning: the run is not signed (no ${VANTAGE_KEY_ENV}); \`status merge\` will refuse it. Make the key with \`npm run fleet -- probe vantage-key ${vantage.name}\` on your machine`);
   if (out) writeFileSync(out, JSON.stringify(run, null, 2) + '\n');
   ctx.io.out(args.options.format === 'json' ? JSON.stringify(run, null, 2) : formatRun(run));
@@ -107,8 +107,8 @@ export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<n
 }
 
 export async function runManifest(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const out = args.options.out as string | undefined;
-  if (!out) throw new UsageError('--out FILE is required');
+  if (args.options.out === undefined) throw new UsageError('--out FILE is required');
+  const out = rootPath(ctx, args.options.out as string);
   const fleet = requireFleet(ctx);
   if (!ctx.env[SECRET_ENV]?.trim()) throw new OperationError(`${SECRET_ENV} is not set; the manifest holds credentials derived from it (set it, or the demo secret for tests)`);
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });

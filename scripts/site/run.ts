@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { requireFleet } from '../model/require.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { userState } from '../model/access.ts';
 import { DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
 import { buildSite, userLinks } from './build.ts';
@@ -17,7 +17,7 @@ export async function runSite(ctx: CommandContext, args: ParsedArgs): Promise<nu
   const outDir = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/site'), ctx.root);
   let status: StatusView | undefined;
   if (args.options.status) {
-    const dir = resolve(args.options.status as string);
+    const dir = rootPath(ctx, args.options.status as string);
     // The reader treats missing files as an empty store; a missing directory is a typo.
     if (!existsSync(dir)) {
       throw new OperationError(`cannot read the status store: no directory ${dir} — fetch it from the status branch first with \`npm run fleet -- status pull --out ${args.options.status as string}\` (once the probe workflow has run), or build without --status`);

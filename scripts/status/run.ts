@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { resolve } from 'node:path';
 import { intOption } from '../core/args.ts';
 import { requireFleet } from '../model/require.ts';
-import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { loadMasterSecret, openCredentialStore } from '../secrets/index.ts';
 import { clipText, terminalText } from '../text/escape.ts';
 import { admissionProblem } from '../probe/signature.ts';
@@ -44,8 +44,9 @@ function branchRef(ctx: CommandContext, args: ParsedArgs): BranchRef {
 }
 
 export async function runPush(ctx: CommandContext, args: ParsedArgs): Promise<number> {
-  const file = (args.options.run as string | undefined) ?? 'build/probe-run.json';
-  if (!existsSync(file)) throw new UsageError(`no run file ${file} (write one with \`fleet probe --out ${file}\`)`);
+  const given = (args.options.run as string | undefined) ?? 'build/probe-run.json';
+  const file = rootPath(ctx, given);
+  if (!existsSync(file)) throw new UsageError(`no run file ${given} (write one with \`npm run fleet -- probe --out ${given}\`)`);
   const admitted = admitRuns(ctx, [file]);
   if (admitted.refused.length) throw new OperationError(refusalText(admitted.refused[0]!));
   const r = await pushRuns(branchRef(ctx, args), admitted.runs);
@@ -103,7 +104,7 @@ export async function runCompact(ctx: CommandContext, args: ParsedArgs): Promise
 export async function runPull(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const out = args.options.out as string | undefined;
   if (!out) throw new UsageError('--out DIR is required');
-  const r = await pullBranch(branchRef(ctx, args), checkOutputDir(out, ctx.root));
+  const r = await pullBranch(branchRef(ctx, args), checkOutputDir(rootPath(ctx, out), ctx.root));
   ctx.io.out(`pulled ${r.runs} run(s), ${r.nodes} node(s) into ${out}`);
   return EXIT.ok;
 }

@@ -1,0 +1,96 @@
+// Every `npm run fleet -- …` line of the README works as printed (#15). Lines that need no
+// node, GitHub or monitoring host run here, in README order, against a fresh clone of the
+// repository (the demo fleet, as a new operator has it); each other line is listed with
+// why it cannot run here and which test runs it on harness hosts or stand-ins. A README
+// line in neither list fails the test, so a new example is either proven or explained.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../scripts/fleet.ts';
+import { markdownLines, type CommandLine } from './command-lines.ts';
+import { REPO } from './helpers.ts';
+
+/** Run here. `code`: the exit the README promises when it is not 0. */
+const RUNS: { match: RegExp; code?: number; says?: RegExp }[] = [
+  { match: /^validate( --format github)?$/ },
+  { match: /^--help$/ },
+  { match: /^render( --nodes tokyo-1| --out build)?$/ },
+  { match: /^plan --base (origin\/main|HEAD~1)( --format md| --head HEAD)?( --format md)?$/ },
+  { match: /^site$/ },
+  { match: /^links( --user alice( --format json)?)?$/ },
+  { match: /^probe manifest --out probe-manifest\.json$/ },
+  { match: /^probe vantage-key home-cn$/ },
+  // A demo build: the guard refuses it, as the README says it does.
+  { match: /^publish-guard --site build\/site$/, code: 1, says: /demo/i },
+  { match: /^node add (osaka-1|paris-1|nagoya-1) / },
+  { match: /^node cert (paris-1|frankfurt-1)$/ },
+  { match: /^user add (grace|heidi) / },
+  { match: /^user rotate alice$/ },
+  { match: /^user disable bob$/ },
+  { match: /^monitoring --out build\/monitoring$/ },
+  { match: /^monitoring$/ },
+];
+
+/** Not run here, and why; where a test runs them instead. */
+const ELSEWHERE: { match: RegExp; why: string }[] = [
+  { match: /^<command>/, why: 'describes the CLI\'s shape, not a command' },
+  { match: /^(bootstrap|deploy|drift)\b/, why: 'needs a node: test/deploy/*.test.ts run it on harness hosts' },
+  { match: /^probe( --vantage github| --manifest|$)/, why: 'probes nodes: test/probe/probe.test.ts runs it against harness hosts' },
+  { match: /^probe vantage-key home-cn \|/, why: 'pipes into gh, which talks to GitHub' },
+  { match: /^status (pull|push|merge|compact)\b/, why: 'needs the status branch a probe run creates: test/status/*.test.ts' },
+  { match: /^site (--out build\/site )?--status build\/status$/, why: 'needs `status pull` first (the status branch): test/site/status.test.ts builds with a status store' },
+  { match: /^status changed --before/, why: 'compares two status pulls: test/workflows/site-and-checks.test.ts' },
+  { match: /^incidents\b/, why: 'talks to GitHub and Telegram: test/alert/*.test.ts against the stand-ins' },
+  { match: /^github\b/, why: 'talks to GitHub: test/workflows/*.test.ts against the GitHub stand-in' },
+  { match: /^monitoring deploy\b/, why: 'needs the monitoring host: test/monitoring/deploy-ssh.test.ts on a harness host' },
+  { match: /^singbox install\b/, why: 'downloads a release: test/workflows/singbox-install.test.ts from a local release server' },
+  { match: /^check-configs --singbox \.bin\/sing-box$/, why: 'needs `singbox install` first: test/workflows/site-and-checks.test.ts runs it with the built sing-box' },
+];
+
+const groupOf = (l: CommandLine): 'run' | 'elsewhere' | undefined => {
+  const args = l.argv.join(' ');
+  if (RUNS.some((r) => r.match.test(args))) return 'run';
+  if (ELSEWHERE.some((e) => e.match.test(args) || e.match.test(l.text.replace(/^npm run fleet -- /, '')))) return 'elsewhere';
+  return undefined;
+};
+
+describe('README command lines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'boxfleet-readme-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('each runs here, in order, on a fresh clone of the demo fleet, or is listed with why it cannot', async () => {
+    const clone = join(dir, 'clone');
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone]);
+    const readme = readFileSync(join(clone, 'README.md'), 'utf8');
+    const lines = markdownLines(readme, 'README.md');
+    // Lines the README writes as `FLEET_SECRET=… npm run fleet -- …` run with a real secret,
+    // made as the README says (openssl rand -base64 48); the others with none (the demo secret).
+    const secret = execFileSync('openssl', ['rand', '-base64', '48'], { encoding: 'utf8' }).trim();
+    const withSecret = (l: CommandLine) => readme.replace(/\s*\n\s*/g, ' ').replace(/npm run (-s|--silent) fleet/g, 'npm run fleet').includes(`FLEET_SECRET=… ${l.text.replace(/\s+#.*$/, '').trim()}`);
+    expect(lines.length).toBeGreaterThan(40);
+    expect(lines.filter((l) => !groupOf(l)).map((l) => l.text)).toEqual([]);
+    const done = new Set<string>();
+    let ran = 0;
+    for (const l of lines) {
+      const args = l.argv.join(' ');
+      // The README repeats an example in the command table; it ran the first time.
+      if (groupOf(l) !== 'run' || done.has(args)) continue;
+      done.add(args);
+      const rule = RUNS.find((r) => r.match.test(args))!;
+      const out: string[] = [];
+      const err: string[] = [];
+      const env = { PATH: process.env.PATH, ...(withSecret(l) ? { FLEET_SECRET: secret } : {}) };
+      const code = await main([...l.argv, '--root', clone], { out: (t) => out.push(t), err: (t) => err.push(t) }, env);
+      const said = `${out.join('\n')}\n${err.join('\n')}`;
+      expect(code, `${l.text}\n${said}`).toBe(rule.code ?? 0);
+      if (rule.says) expect(said, l.text).toMatch(rule.says);
+      expect(said, l.text).not.toMatch(/\n\s+at /);
+      ran++;
+    }
+    expect(ran).toBeGreaterThan(20);
+    // What the walk-through made is there: the node and user files it wrote.
+    for (const f of ['nodes/osaka-1.yaml', 'nodes/paris-1.yaml', 'users/grace.yaml', 'build/site/index.html']) expect(existsSync(join(clone, f)), f).toBe(true);
+  }, 300_000);
+});
