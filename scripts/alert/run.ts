@@ -10,6 +10,9 @@ import { readStatus } from '../status/reader.ts';
 import { decide, type Action, type Plan } from './decide.ts';
 import { applyActions, listIncidents, type Outcome } from './github.ts';
 import type { OpenIncident } from './state.ts';
+import { recordIncidents } from '../status/ops.ts';
+import { branchRef } from '../status/ref.ts';
+import { incidentEvents } from './history.ts';
 import { sendTelegram } from './telegram.ts';
 import { describe, esc, telegramLine } from './text.ts';
 
@@ -19,6 +22,7 @@ interface Report {
   waiting: Plan['waiting']; pending: Plan['pending']; quiet: Plan['quiet'];
   github: { ok: boolean; note?: string };
   telegram: { ok: boolean; sent: number; note?: string };
+  history?: { ok: boolean; recorded: number; note?: string };
 }
 
 const stateOf = (a: Action): string | undefined => (a.kind === 'open' || a.kind === 'change' ? describe(a.state) : undefined);
@@ -63,7 +67,20 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
   }
   report.actions = outcomes.map((o) => ({ kind: o.action.kind, node: o.action.node.name, state: stateOf(o.action), ...(o.url ? { issue: o.url } : {}), ok: o.ok, ...(o.error ? { error: o.error } : {}) }));
 
-  // 3. One Telegram summary of what changed (what GitHub really did, so a retry next run
+  // 3. The incident history on the status branch (what GitHub really did), when asked.
+  if (args.options.history === true && !dryRun) {
+    const events = incidentEvents(outcomes, ctx.now);
+    if (events.length) {
+      try {
+        const r = await recordIncidents(branchRef(ctx, args), events);
+        report.history = { ok: true, recorded: r.added };
+      } catch (e) {
+        report.history = { ok: false, recorded: 0, note: (e as Error).message };
+      }
+    }
+  }
+
+  // 4. One Telegram summary of what changed (what GitHub really did, so a retry next run
   //    does not announce the same incident twice). When GitHub failed, the nodes that
   //    crossed the threshold are still named, marked as unwritten: the chat must not stay
   //    silent about an outage because the issue tracker is down. They repeat each run until
@@ -90,7 +107,7 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
   }
 
   print(ctx, format, report);
-  return report.github.ok && report.telegram.ok ? EXIT.ok : EXIT.failed;
+  return report.github.ok && report.telegram.ok && (report.history?.ok ?? true) ? EXIT.ok : EXIT.failed;
 }
 
 function textLines(r: Report): string[] {
@@ -101,6 +118,7 @@ function textLines(r: Report): string[] {
   if (out.length === 0) out.push('no incidents to open, update or close');
   out.push(`github: ${r.github.ok ? 'ok' : 'FAILED'}${r.github.note ? ` (${r.github.note})` : ''}`);
   out.push(`telegram: ${r.telegram.ok ? `${r.telegram.sent} message(s)` : 'FAILED'}${r.telegram.note ? ` (${r.telegram.note})` : ''}`);
+  if (r.history) out.push(`history: ${r.history.ok ? `${r.history.recorded} event(s) recorded on the status branch` : `FAILED (${r.history.note ?? 'not recorded'})`}`);
   return out;
 }
 

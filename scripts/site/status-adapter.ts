@@ -23,7 +23,13 @@ export interface NodeStatus {
   points: UptimePoint[];
 }
 
-export interface StatusView { updated?: string; nodes: Record<string, NodeStatus> }
+/** One incident event, for the status page's history. */
+export interface IncidentRow { t: string; node: string; event: 'opened' | 'changed' | 'resolved'; state?: string; blocked_in: string[]; duration_ms?: number }
+
+export interface StatusView { updated?: string; nodes: Record<string, NodeStatus>; incidents: IncidentRow[] }
+
+/** The history the page shows: the newest events, at most this many. */
+const MAX_INCIDENT_ROWS = 50;
 
 export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView {
   const store = readStore(dir);
@@ -46,5 +52,8 @@ export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView
     }
     nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), latency, history, points };
   }
-  return { updated: store.updated?.toISOString(), nodes };
+  const known = new Set(fleet.nodes.map((n) => n.name));
+  const incidents = store.incidents().filter((e) => known.has(e.node)).slice(-MAX_INCIDENT_ROWS).reverse()
+    .map((e) => ({ t: e.t, node: e.node, event: e.event, ...(e.state ? { state: e.state } : {}), blocked_in: e.blocked_in ?? [], ...(e.duration_ms !== undefined ? { duration_ms: e.duration_ms } : {}) }));
+  return { updated: store.updated?.toISOString(), nodes, incidents };
 }

@@ -9,7 +9,7 @@ import { PROTOCOL_NAMES } from '../render/endpoint.ts';
 import { chartLegend, latencyChart } from './charts.ts';
 import type { Health } from './health-order.ts';
 import { layout, timeText, userLang, type PageCommon } from './pages.ts';
-import type { NodeStatus, StatusView } from './status-adapter.ts';
+import type { IncidentRow, NodeStatus, StatusView } from './status-adapter.ts';
 import { fill, pageFiles, type Lang, type Strings } from './templates.ts';
 import { percent, uptimeByRegion, WINDOWS, type Uptime } from './uptime.ts';
 
@@ -36,14 +36,30 @@ export function statusPages(c: PageCommon & { now: Date }, status?: StatusView):
         legend: s ? chartLegend(s.history, title) : [],
       };
     });
+    const nodeTitle = new Map(c.fleet.nodes.map((n) => [n.name, n.title]));
+    const incidents = (status?.incidents ?? []).map((e) => ({ time: timeText(e.t), node: nodeTitle.get(e.node) ?? e.node, what: incidentText(e, t, title) }));
     return c.tpl.render('status', {
-      ...base, nodes, windows: WINDOWS.map((w) => t.windows[w.id]),
+      ...base, nodes, incidents, windows: WINDOWS.map((w) => t.windows[w.id]),
       asOf: status?.updated ? fill(t.statusAsOf, { time: timeText(status.updated) }) : t.statusNone,
       updated: status?.updated ?? '',
       // Stale once three scheduled runs are missing (the script compares with the reader's clock).
       staleAfterMs: 3 * intervalMs,
     });
   });
+}
+
+/** "Began: blocked in Mainland China", "Resolved after 2 h 5 min". */
+function incidentText(e: IncidentRow, t: Strings, title: (r: string) => string): string {
+  if (e.event === 'resolved') return fill(t.incidentEvent.resolved, { duration: durationText(e.duration_ms ?? 0, t) });
+  const what = e.state === 'blocked' && e.blocked_in.length ? fill(t.blockedIn, { regions: e.blocked_in.map(title).join(', ') }) : t.state[e.state ?? 'down'];
+  return fill(t.incidentEvent[e.event], { what });
+}
+
+function durationText(ms: number, t: Strings): string {
+  const min = Math.max(1, Math.round(ms / 60_000));
+  const [d, h, m] = [Math.floor(min / 1440), Math.floor((min % 1440) / 60), min % 60];
+  const parts = [d ? fill(t.duration.d, { n: d }) : '', h ? fill(t.duration.h, { n: h }) : '', !d && m ? fill(t.duration.min, { n: m }) : ''];
+  return parts.filter(Boolean).join(' ');
 }
 
 function uptimeRows(s: NodeStatus | undefined, now: Date, intervalMs: number, vantages: Record<string, number>, t: Strings, title: (r: string) => string) {

@@ -1,12 +1,12 @@
-// The status commands' operations on a branch: push/merge runs, compact, pull. Each is one
-// updateBranch() change, so the retry-on-refusal logic exists once.
+// The status commands' operations on a branch: push/merge runs, compact, pull, record
+// incident events. Each is one updateBranch() change, so the retry-on-refusal logic exists once.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactTree, treeBytes } from './compact.ts';
 import { foldRuns, runFileName } from './derive.ts';
 import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, writeTree } from './store.ts';
-import type { ProbeRun } from './types.ts';
+import type { IncidentEvent, ProbeRun } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
@@ -92,7 +92,7 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
   try {
     const tree = readTree(c.dir);
     mkdirSync(out, { recursive: true });
-    for (const sub of ['runs', 'history', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
+    for (const sub of ['runs', 'history', 'incidents', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
     markOutputDir(out);
     for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
@@ -100,4 +100,26 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
   } finally {
     closeClone(c);
   }
+}
+
+/**
+ * Appends incident events to incidents/<YYYY-MM>.json (by each event's time). An event
+ * already there (same time, node and kind) is not added twice, so a retried run is harmless.
+ */
+export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): Promise<{ added: number; attempts: number }> {
+  let added = 0;
+  const r = await updateBranch(ref, (tree) => {
+    added = 0;
+    for (const e of events) {
+      const month = e.t.slice(0, 7);
+      const file = tree.incidents.get(month) ?? { schema_version: 1 as const, month, events: [] };
+      if (file.events.some((x) => x.t === e.t && x.node === e.node && x.event === e.event)) continue;
+      file.events.push(e);
+      file.events.sort((a, b) => a.t.localeCompare(b.t) || a.node.localeCompare(b.node));
+      tree.incidents.set(month, file);
+      added++;
+    }
+    return { message: `incidents: ${added} event(s)`, changed: added > 0 };
+  });
+  return { added, attempts: r.attempts };
 }

@@ -3,10 +3,10 @@
 // against its schema on read; a bad file is a StatusFileError naming file and field.
 import { runLatency } from './derive.ts';
 import { readTree } from './store.ts';
-import type { HistoryPoint, NodeLatest, OverallState, ProbeRun, StatusTree, VantageLatest } from './types.ts';
+import type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, StatusTree, VantageLatest } from './types.ts';
 
 export { StatusFileError } from './validate.ts';
-export type { HistoryPoint, NodeLatest, OverallState, ProbeRun, VantageLatest };
+export type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, VantageLatest };
 
 export interface StatusView {
   /** When latest.json was last updated; undefined for an empty store. */
@@ -27,6 +27,8 @@ export interface StatusView {
   latencyFrom(node: string, vantageRegion: string): number | undefined;
   /** Compacted history plus the full-detail points of runs still in runs/, oldest first. */
   historySeries(node: string): HistoryPoint[];
+  /** Incident events recorded by `fleet incidents --history`, oldest first. */
+  incidents(): IncidentEvent[];
   /** Runs at or after `t`, oldest first (only the last day's runs are kept in full). */
   runsSince(t: Date): ProbeRun[];
 }
@@ -57,6 +59,7 @@ export function viewOf(tree: StatusTree): StatusView {
       }));
       return [...(tree.history.get(node)?.points ?? []), ...fromRuns].sort((a, b) => a.t.localeCompare(b.t) || a.vantage.localeCompare(b.vantage));
     },
+    incidents: () => [...tree.incidents.keys()].sort().flatMap((m) => tree.incidents.get(m)!.events),
     runsSince: (t) => runs.filter((r) => Date.parse(r.time) >= t.getTime()),
   };
 }

@@ -8,6 +8,7 @@ import type { HistoryFile, LatestFile, ProbeRun, StatusTree } from './types.ts';
 
 const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
 const HISTORY_NAME = /^[a-z0-9][a-z0-9-]{0,39}\.json$/;
+const MONTH_NAME = /^[0-9]{4}-[0-9]{2}\.json$/;
 
 function readJson(dir: string, rel: string): unknown {
   return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);
@@ -46,9 +47,9 @@ function tameRun(value: unknown): unknown {
   return value;
 }
 
-/** Reads runs/, history/ and latest.json under `dir` (missing parts are empty). */
+/** Reads runs/, history/, incidents/ and latest.json under `dir` (missing parts are empty). */
 export function readTree(dir: string): StatusTree {
-  const tree: StatusTree = { runs: new Map(), history: new Map() };
+  const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map() };
   const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort() : []);
   for (const f of list('runs')) {
     const rel = `runs/${f}`;
@@ -61,6 +62,13 @@ export function readTree(dir: string): StatusTree {
     const h = validateStatus('history', readJson(dir, rel), rel);
     if (`${h.node}.json` !== f) throw new Error(`${rel}: holds node "${h.node}"`);
     tree.history.set(h.node, h);
+  }
+  for (const f of list('incidents')) {
+    const rel = `incidents/${f}`;
+    if (!MONTH_NAME.test(f)) throw new Error(`${rel}: incident files are named <YYYY-MM>.json`);
+    const m = validateStatus('incidents', readJson(dir, rel), rel);
+    if (`${m.month}.json` !== f) throw new Error(`${rel}: holds month "${m.month}"`);
+    tree.incidents.set(m.month, m);
   }
   if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
   return tree;
@@ -75,6 +83,8 @@ function put(dir: string, rel: string, value: unknown): void {
 export function writeTree(dir: string, tree: StatusTree): void {
   for (const [rel, run] of tree.runs) put(dir, rel, validateStatus('run', run, rel));
   for (const h of tree.history.values()) put(dir, `history/${h.node}.json`, validateStatus('history', h, `history/${h.node}.json`));
+  // Incident months are only ever added to: none is deleted here.
+  for (const m of tree.incidents.values()) put(dir, `incidents/${m.month}.json`, validateStatus('incidents', m, `incidents/${m.month}.json`));
   if (tree.latest) put(dir, 'latest.json', validateStatus('latest', tree.latest, 'latest.json'));
   for (const sub of ['runs', 'history'] as const) {
     if (!existsSync(join(dir, sub))) continue;

@@ -52,9 +52,27 @@ export interface HistoryPoint {
 
 export interface HistoryFile { schema_version: 1; node: string; points: HistoryPoint[] }
 
-/** The store's files in memory: runs by path (runs/...json), history by node. */
+/** One step of an incident, as `fleet incidents --history` recorded it when it acted. */
+export interface IncidentEvent {
+  t: string;
+  node: string;
+  event: 'opened' | 'changed' | 'resolved';
+  /** The trouble (opened, changed). */
+  state?: 'down' | 'blocked' | 'degraded';
+  blocked_in?: string[];
+  /** When the trouble began. */
+  since: string;
+  /** How long it lasted (resolved). */
+  duration_ms?: number;
+  issue?: number;
+}
+
+export interface IncidentsFile { schema_version: 1; month: string; events: IncidentEvent[] }
+
+/** The store's files in memory: runs by path (runs/...json), history by node, incidents by month. */
 export interface StatusTree {
   runs: Map<string, ProbeRun>;
   history: Map<string, HistoryFile>;
+  incidents: Map<string, IncidentsFile>;
   latest?: LatestFile;
 }

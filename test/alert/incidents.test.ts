@@ -1,9 +1,12 @@
 // `fleet incidents` end to end against the GitHub and Telegram stand-ins: thresholds, state
 // changes, hysteresis, caps, maintenance, escaping and addresses (failures: channels.test.ts).
 // Every run pins --now; the GitHub stand-in's clock follows it.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../scripts/fleet.ts';
+import { recordIncidents } from '../../scripts/status/ops.ts';
 import { useChannels } from './channels.ts';
 import { at, fleetRoot, NODE_ADDRESS, probeRun, Store, tempDir } from './helpers.ts';
 
@@ -72,6 +75,39 @@ describe('fleet incidents', () => {
     expect(ch.tg.messages[2]!.text).toMatch(/resolved after 1h 15m/);
     expect(ch.gh.issues.find((i) => i.number === 1)).toMatchObject({ state: 'open', comments: [] });
     expect(ch.gh.issues).toHaveLength(2); // never deleted, nothing extra
+  });
+
+  it('--history records what GitHub did on the status branch; status pull brings it and the status page shows it', async () => {
+    const root = fleetRoot();
+    const branchRepo = join(tempDir(), 'status.git');
+    execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
+    const history = ['--history', '--repo', branchRepo, '--branch', 'fleet-status'];
+    const s = new Store().add(probeRun('github', 'us', 0, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
+    for (const m of [15, 30, 45]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
+    expect((await ch.tick(root, s, 45, undefined, history)).out).toContain('history: 1 event(s) recorded on the status branch');
+    s.add(probeRun('github', 'us', 75, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', 75, { 'tokyo-1': 'down', 'singapore-1': 'up' }));
+    await ch.tick(root, s, 75, undefined, history);
+    for (const m of [90, 105, 120]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'up', 'singapore-1': 'up' }), probeRun('home-cn', 'cn', m, { 'tokyo-1': 'up', 'singapore-1': 'up' }));
+    for (const m of [90, 105]) await ch.tick(root, s, m, undefined, history);
+    const last = await ch.tick(root, s, 120, undefined, history);
+    expect(last.code).toBe(0);
+    const out = join(tempDir(), 'status');
+    const pull = await main(['status', 'pull', '--out', out, '--repo', branchRepo, '--branch', 'fleet-status', '--root', root], { out: () => undefined, err: () => undefined }, { PATH: process.env.PATH });
+    expect(pull).toBe(0);
+    const month = JSON.parse(readFileSync(join(out, 'incidents', '2026-11.json'), 'utf8'));
+    expect(month.events.map((e: { event: string; state?: string; blocked_in?: string[]; duration_ms?: number }) => [e.event, e.state ?? '', (e.blocked_in ?? []).join(','), e.duration_ms ?? 0]))
+      .toEqual([['opened', 'down', '', 0], ['changed', 'blocked', 'cn', 0], ['resolved', '', '', 75 * 60_000]]);
+    // A retried workflow records the same event again: it is not added twice.
+    const again = await recordIncidents({ repo: branchRepo, branch: 'fleet-status', now: new Date(at(120)), config: [] }, [month.events[2]]);
+    expect(again.added).toBe(0);
+    // The page reads only the pulled store: no GitHub call.
+    const site = join(tempDir(), 'site');
+    const built = await main(['site', '--out', site, '--status', out, '--root', root, '--now', at(120)], { out: () => undefined, err: () => undefined }, { PATH: process.env.PATH });
+    expect(built).toBe(0);
+    const page = readFileSync(join(site, 'status', 'index.html'), 'utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(page).toContain(`${at(120).slice(0, 16).replace('T', ' ')} UTC Tokyo 1 Resolved after 1 h 15 min`);
+    expect(page).toContain('Tokyo 1 Now: blocked in Mainland China');
+    expect(page).toContain('Tokyo 1 Began: down');
   });
 
   it('a node flapping down/up for 20 runs opens at most one issue and sends at most one message', async () => {
