@@ -6,6 +6,8 @@ import { EXIT } from '../core/command.ts';
 import { activeUsers } from './access.ts';
 import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
 import { loadFleet } from './load.ts';
+import { checkLimits, estimateSiteFiles, hostLimits } from './site-limits.ts';
+import type { Fleet } from './types.ts';
 import { markdownText } from '../text/escape.ts';
 import { annotationLine } from '../text/workflow-command.ts';
 
@@ -14,6 +16,7 @@ export const MAX_ANNOTATIONS = 10;
 
 export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const result = loadFleet(resolve(ctx.root), ctx.now);
+  if (result.fleet) result.diagnostics.push(...siteLimitDiagnostics(result.fleet, ctx.now));
   const errors = errorsOf(result.diagnostics);
   const warnings = warningsOf(result.diagnostics);
   const fleet = result.fleet;
@@ -39,6 +42,17 @@ export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promis
   return errors.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+
+/**
+ * The site's size against its host's limits, from the model (files only: bytes are known
+ * when `fleet site` builds). Here and not in loadFleet: a site too big to publish must not
+ * stop a deploy.
+ */
+function siteLimitDiagnostics(fleet: Fleet, now: Date): Diagnostic[] {
+  const at = fleet.where('fleet.yaml', ['site', 'host']);
+  return checkLimits(hostLimits(fleet.settings.site), { files: estimateSiteFiles(fleet, now) }, true)
+    .map((c) => ({ severity: c.level, ...at, message: c.message, hint: c.hint }));
+}
 
 /** "1 error", "2 errors". */
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

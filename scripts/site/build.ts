@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { activeUsers } from '../model/access.ts';
 import type { Fleet } from '../model/types.ts';
+import { OperationError } from '../core/command.ts';
+import { checkLimits, hostLimits } from '../model/site-limits.ts';
 import { openCredentialStore, type MasterSecret } from '../secrets/index.ts';
 import { graceRev } from '../model/access.ts';
 import { endpointsOf, userIdentity } from '../render/endpoint.ts';
@@ -66,6 +68,12 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
     const folders: TokenFolder[] = results.flatMap((r, i) => r.tokens.map((token) => ({ token, user: fleet.users[i] })));
     writeRoot(c, out, folders, opts.warn);
     await out.settle();
+    // Counted as written (grace copies in full, as upload-pages-artifact packs them); a site
+    // its host would refuse never replaces the one already built.
+    const limits = checkLimits(hostLimits(fleet.settings.site), { files: out.files, bytes: out.bytes });
+    for (const l of limits.filter((x) => x.level === 'warning')) opts.warn(`warning: ${l.message} — ${l.hint}`);
+    const over = limits.filter((x) => x.level === 'error');
+    if (over.length) throw new OperationError(over.map((l) => `${l.message} — ${l.hint}`).join('; '));
     out.commit();
     const links = results.flatMap((r) => (r.url ? [{ user: r.user, url: r.url }] : []));
     return { dir: out.final, demo: secret.demo, links, folders: folders.length, files: out.files, bytes: out.bytes };

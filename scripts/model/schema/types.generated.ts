@@ -17,6 +17,8 @@ export interface FleetSettings {
     base_url: string;
     /** Where the static site is hosted; decides whether _headers is written. */
     host: "github-pages" | "cloudflare" | "netlify" | "plain";
+    /** The host's plan where its limits differ by plan: Cloudflare Pages takes 20,000 files per site on the free plan and 100,000 on paid plans. `fleet validate` and `fleet site` warn at 80% of the limit and refuse at 100%. */
+    plan: "free" | "paid";
     /** Default language of user pages. */
     language: "en" | "zh-CN";
     /** How users reach the operator, shown on pages (e.g. a Telegram handle). */
