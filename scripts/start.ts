@@ -28,12 +28,7 @@ async function main(): Promise<void> {
     for (const d of errorsOf(loaded.diagnostics)) console.error(formatDiagnostic(d));
     process.exit(1);
   }
-  // Always the demo secret, even when FLEET_SECRET is set: this preview must never hold
-  // real credentials, and its banner says so.
-  const secret = loadMasterSecret({}, { purpose: 'preview' });
   const out = join(root, 'build', 'site');
-  const site = await buildSite(loaded.fleet, secret, now, { outDir: out, baseUrl: origin, warn: (m) => console.error(m) });
-
   const server = createServer({ root: out, cache: -1, showDir: 'false', logFn: () => undefined });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
@@ -48,6 +43,11 @@ async function main(): Promise<void> {
   const stop = () => { server.close(); process.exit(0); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  // Built once the port is ours: a busy port writes nothing. Always the demo secret, even
+  // when FLEET_SECRET is set: this preview must never hold real credentials (its banner says so).
+  const secret = loadMasterSecret({}, { purpose: 'preview' });
+  const site = await buildSite(loaded.fleet, secret, now, { outDir: out, baseUrl: origin, warn: (m) => console.error(m) });
 
   const width = Math.max(...site.links.map((l) => l.user.length), 4);
   console.log([

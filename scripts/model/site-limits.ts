@@ -10,12 +10,11 @@ import type { Fleet, FleetSettings } from './types.ts';
 
 /**
  * What the site stage writes (scripts/site/user-folder.ts, build.ts), counted from the model
- * so validate knows it without building: per active user's token folder the three profiles,
- * their three QR codes and a page in each of the two languages; per inactive user's folder
- * its page in both languages; and the shared files at the root. A test keeps it equal to
- * what a build writes.
+ * so validate knows it without building: per active user's token folder the three profiles
+ * and one page (both languages, QR codes inline); per inactive user's folder its page; and
+ * the shared files at the root. A test keeps it equal to what a build writes.
  */
-export const SITE_FILES = { activeFolder: 3 + 3 + 2, inactiveFolder: 2, root: 9 } as const;
+export const SITE_FILES = { activeFolder: 3 + 1, inactiveFolder: 1, root: 9 } as const;
 
 export function estimateSiteFiles(fleet: Pick<Fleet, 'settings' | 'users'>, now: Date, demo = false): number {
   let files = SITE_FILES.root + (demo ? 1 : 0) + (['cloudflare', 'netlify'].includes(fleet.settings.site.host) ? 1 : 0);

@@ -3,14 +3,9 @@
 // only lay them out. Public pages take nothing from users.
 import { parseInstant } from '../model/time.ts';
 import type { Fleet, User } from '../model/types.ts';
-import type { ProfileFile } from './deeplinks.ts';
 import { altOf, LANG_FILE, LANGS, pageFiles, type Lang, type Templates } from './templates.ts';
 
 export interface PageCommon { fleet: Fleet; tpl: Templates; demo: boolean }
-
-export const QR_FILE: Record<ProfileFile, string> = {
-  'sing-box.json': 'qr-sing-box.svg', 'mihomo.yaml': 'qr-mihomo.svg', 'links.txt': 'qr-links.svg',
-};
 
 export function baseOf(fleet: Fleet, override?: string): string {
   return (override ?? fleet.settings.site.base_url).replace(/\/+$/, '');
@@ -26,13 +21,21 @@ export function layout(c: PageCommon, lang: Lang, defaultLang: Lang, assets: str
   return { t, demo: c.demo, assets, siteTitle, pageTitle: `${pageTitle} · ${siteTitle}`, alt: altOf(lang, defaultLang, c.tpl.strings) };
 }
 
+/** An inactive user's one page, both languages in it like an active user's page. */
 export function inactivePages(c: PageCommon, user: User, state: 'disabled' | 'expired'): [string, string][] {
   const def = userLang(c.fleet, user);
-  return pageFiles(def, (lang) => {
-    const base = layout(c, lang, def, '../../assets/', c.tpl.strings[lang].inactiveTitle);
-    // Said only where access has ended, and for its case: a paused and an expired link.
-    return c.tpl.render('inactive', { ...base, reason: base.t[state], contactHint: base.t.contactToContinue[state], contact: c.fleet.settings.site.contact ?? '' });
-  });
+  const alt: Lang = def === 'en' ? 'zh-CN' : 'en';
+  const block = (lang: Lang, kind: 'default' | 'alt') => {
+    const t = c.tpl.strings[lang];
+    return {
+      t, id: lang === 'en' ? 'en' : 'zh', cls: `lang-${kind}`,
+      switchHref: kind === 'default' ? `#${alt === 'en' ? 'en' : 'zh'}` : '#', switchLang: c.tpl.strings[lang === 'en' ? 'zh-CN' : 'en'].lang, switchLabel: t.switchTo,
+      // Said only where access has ended, and for its case: a paused and an expired link.
+      reason: t[state], contactHint: t.contactToContinue[state], contact: c.fleet.settings.site.contact ?? '',
+    };
+  };
+  const base = layout(c, def, def, '../../assets/', c.tpl.strings[def].inactiveTitle);
+  return [['index.html', c.tpl.render('inactive', { ...base, alt: undefined, blocks: [block(alt, 'alt'), block(def, 'default')] })]];
 }
 
 export function landingPages(c: PageCommon): [string, string][] {

@@ -120,7 +120,8 @@ export function qrModules(text: string, level: keyof typeof ECLevel = QR_OPTIONS
 }
 
 /** Dark modules as one path: per row, a horizontal stroke per run (qrcode's own drawing). */
-function svgOf(size: number, data: Uint8Array, margin: number): string {
+/** The symbol's side in modules (with the margin) and its two paths: white ground, black runs. */
+function qrPaths(size: number, data: Uint8Array, margin: number): { total: number; paths: string } {
   const total = size + margin * 2;
   let path = '';
   for (let r = 0; r < size; r++) {
@@ -137,9 +138,23 @@ function svgOf(size: number, data: Uint8Array, margin: number): string {
       c = end;
     }
   }
+  return { total, paths: `<path fill="#ffffff" d="M0 0h${total}v${total}H0z"/><path stroke="#000000" d="${path}"/>` };
+}
+
+function svgOf(size: number, data: Uint8Array, margin: number): string {
+  const { total, paths } = qrPaths(size, data, margin);
   // A size lets <img> lay it out before it loads.
-  return `<svg width="240" height="240" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${total} ${total}" shape-rendering="crispEdges">`
-    + `<path fill="#ffffff" d="M0 0h${total}v${total}H0z"/><path stroke="#000000" d="${path}"/></svg>\n`;
+  return `<svg width="240" height="240" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${total} ${total}" shape-rendering="crispEdges">${paths}</svg>\n`;
+}
+
+/**
+ * The code as an SVG <symbol> (id: letters, digits and '-'), for a page that shows it
+ * more than once (once per language) with <use>: the paths are in the page one time.
+ */
+export function qrSymbol(id: string, text: string): string {
+  const { size, data } = qrModules(text);
+  const { total, paths } = qrPaths(size, data, QR_OPTIONS.margin);
+  return `<symbol id="${id}" viewBox="0 0 ${total} ${total}">${paths}</symbol>`;
 }
 
 export async function qrSvg(text: string): Promise<string> {

@@ -8,9 +8,8 @@ import type { CredentialStore } from '../secrets/index.ts';
 import { PROFILE_FILES } from './deeplinks.ts';
 import { profileOrder, rankNodes } from './health-order.ts';
 import type { FileWriter } from './output.ts';
-import { inactivePages, QR_FILE, type PageCommon } from './pages.ts';
+import { inactivePages, type PageCommon } from './pages.ts';
 import { userPages } from './user-page.ts';
-import { qrSvg } from './qr.ts';
 import type { StatusView } from './status-adapter.ts';
 
 export interface FolderContext extends PageCommon {
@@ -44,10 +43,9 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
   // same (new) files, so an app still holding the old URL learns the new credentials.
   const rev = graceRev(user, c.fleet, c.now);
   const tokens = [token, ...(rev === undefined ? [] : [c.store.user(user.name, rev).token])];
-  const qr = await Promise.all(PROFILE_FILES.map((f) => qrSvg(`${url}${f}`)));
+  // Four files: the three profiles apps fetch and one page (both languages, QR codes inline).
   out.writeAll(tokens.map((t) => `s/${t}`), [
     ...PROFILE_FILES.map((f) => [f, profiles[f]] as [string, string]),
-    ...PROFILE_FILES.map((f, i) => [QR_FILE[f], qr[i]] as [string, string]),
     ...userPages(c, user, url, ranked, c.status),
   ]);
   return { user: user.name, url, tokens };

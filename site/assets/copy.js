@@ -4,8 +4,11 @@
 (function () {
   var ua = navigator.userAgent || '';
   var platform = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1) ? 'ios' : /Android/.test(ua) ? 'android' : 'desktop';
-  var mine = document.querySelector('.platform[data-platform="' + platform + '"]');
-  if (mine && mine.parentNode.firstElementChild !== mine) mine.parentNode.insertBefore(mine, mine.parentNode.firstElementChild);
+  // Each language block has its platform groups.
+  var mine = document.querySelectorAll('.platform[data-platform="' + platform + '"]');
+  for (var m = 0; m < mine.length; m++) {
+    if (mine[m].parentNode.firstElementChild !== mine[m]) mine[m].parentNode.insertBefore(mine[m], mine[m].parentNode.firstElementChild);
+  }
 
   // The status page: "data as of" turns into a warning when the reader's clock is more
   // than three probe intervals past it.

@@ -61,10 +61,10 @@ describe('user page in Chromium', () => {
     const overflow = await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     for (const id of ['sing-box', 'mihomo', 'links']) {
-      const sub = page.locator(`#sub-${id}`);
+      const sub = page.locator(`.lang-default .sub[data-format="${id}"]`);
       const url = await sub.locator('input').inputValue();
       expect(url.startsWith(pageUrl)).toBe(true);
-      const png = PNG.sync.read(await sub.locator('img.qr').screenshot({ path: join(SHOTS, `qr-${id}.png`) }));
+      const png = PNG.sync.read(await sub.locator('svg.qr').screenshot({ path: join(SHOTS, `qr-${id}.png`) }));
       const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
       expect(code?.data, id).toBe(url);
     }
@@ -74,8 +74,8 @@ describe('user page in Chromium', () => {
 
   it('every deep link carries the right encoded subscription URL', async () => {
     const { ctx, page } = await open();
-    const links = await page.$$eval('a.app', (as) => as.map((a) => ({ app: a.getAttribute('data-app')!, href: a.getAttribute('href')! })));
-    const urls = Object.fromEntries(await Promise.all(['sing-box', 'mihomo', 'links'].map(async (id) => [id, await page.locator(`#sub-${id} input`).inputValue()] as const)));
+    const links = await page.$$eval('.lang-default a.app', (as) => as.map((a) => ({ app: a.getAttribute('data-app')!, href: a.getAttribute('href')! })));
+    const urls = Object.fromEntries(await Promise.all(['sing-box', 'mihomo', 'links'].map(async (id) => [id, await page.locator(`.lang-default .sub[data-format="${id}"] input`).inputValue()] as const)));
     // Without a phone's user agent the computer group comes first (JavaScript moved it).
     expect(links.map((l) => l.app)).toEqual(['clash-verge-rev', 'sing-box-ios', 'shadowrocket', 'sing-box-android', 'hiddify', 'v2rayng']);
     const want: Record<string, string> = { 'clash-verge-rev': urls.mihomo!, 'sing-box-ios': urls['sing-box']!, 'sing-box-android': urls['sing-box']!, shadowrocket: urls.links!, hiddify: urls.links!, v2rayng: urls.links! };
@@ -102,17 +102,17 @@ describe('user page in Chromium', () => {
     const top = (page: Page, sel: string) => page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().top);
     for (const [ua, first] of [[IPHONE, 'ios'], [ANDROID, 'android']] as const) {
       const { ctx, page } = await open({ userAgent: ua });
-      expect(await page.$$eval('.platform', (ps) => ps.map((p) => p.getAttribute('data-platform'))), ua).toEqual([first, ...['ios', 'android', 'desktop'].filter((p) => p !== first)]);
+      expect(await page.$$eval('.lang-default .platform', (ps) => ps.map((p) => p.getAttribute('data-platform'))), ua).toEqual([first, ...['ios', 'android', 'desktop'].filter((p) => p !== first)]);
       // The first button is on the first screen (844 px high), above every QR code.
-      expect(await top(page, 'a.app')).toBeLessThan(844);
-      expect(await top(page, 'a.app')).toBeLessThan(await top(page, 'img.qr'));
+      expect(await top(page, '.lang-default a.app')).toBeLessThan(844);
+      expect(await top(page, '.lang-default a.app')).toBeLessThan(await top(page, '.lang-default svg.qr'));
       await page.screenshot({ path: join(SHOTS, `user-390-${first}.png`), fullPage: true });
       await ctx.close();
     }
     const { ctx, page } = await open({ width: 1280 });
-    expect(await top(page, 'img.qr')).toBeLessThan(await top(page, 'a.app'));
+    expect(await top(page, '.lang-default svg.qr')).toBeLessThan(await top(page, '.lang-default a.app'));
     // The codes say to scan them inside the app, not with the camera.
-    expect(await page.textContent('#scan')).toContain('from inside the app');
+    expect(await page.textContent('.lang-default .scan')).toContain('from inside the app');
     await page.screenshot({ path: join(SHOTS, 'user-1280.png'), fullPage: true });
     await ctx.close();
     expect(consoleErrors).toEqual([]);
@@ -121,23 +121,25 @@ describe('user page in Chromium', () => {
   it('copy buttons copy the link', async () => {
     const { ctx, page } = await open();
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server!.origin });
-    const button = page.locator('#sub-mihomo button.copy');
+    const button = page.locator('.lang-default .sub[data-format="mihomo"] button.copy');
     await button.click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.locator('#sub-mihomo input').inputValue());
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.locator('.lang-default .sub[data-format="mihomo"] input').inputValue());
     await ctx.close();
   });
 
   it('switches language both ways without JavaScript', async () => {
     const { ctx, page } = await open({ js: false });
+    // One page holds both languages: the link shows the other one, no second file, no script.
     expect(await page.getAttribute('html', 'lang')).toBe('en');
-    await page.click('a.lang');
-    expect(page.url()).toBe(`${pageUrl}zh.html`);
-    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
-    expect(await page.textContent('h1')).toBe('您的订阅');
+    expect(await page.locator('h1:visible').textContent()).toBe('Your subscription');
+    await page.click('a.lang:visible');
+    expect(page.url()).toBe(`${pageUrl}#zh`);
+    expect(await page.locator('h1:visible').textContent()).toBe('您的订阅');
+    expect(await page.locator('h1:visible').count()).toBe(1);
+    expect(await page.locator('[lang="zh-CN"] svg.qr:visible').count()).toBe(3);
     await page.screenshot({ path: join(SHOTS, 'user-zh.png'), fullPage: true });
-    await page.click('a.lang');
-    expect(page.url()).toBe(pageUrl);
-    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('a.lang:visible');
+    expect(await page.locator('h1:visible').textContent()).toBe('Your subscription');
     await ctx.close();
   });
 
@@ -172,12 +174,12 @@ describe('user page in Chromium', () => {
 
   it('still shows links and QR codes with JavaScript disabled', async () => {
     const { ctx, page } = await open({ js: false });
-    expect(await page.locator('a.app').count()).toBe(6);
+    expect(await page.locator('a.app:visible').count()).toBe(6);
     // Without JavaScript the buttons keep the page's own order (iPhone, Android, computer), still above the codes at 390 px.
-    expect(await page.$$eval('.platform', (ps) => ps.map((p) => p.getAttribute('data-platform')))).toEqual(['ios', 'android', 'desktop']);
-    expect(await page.locator('a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('img.qr').first().evaluate((e) => e.getBoundingClientRect().top));
-    expect(await page.locator('#sub-links input').inputValue()).toBe(`${pageUrl}links.txt`);
-    const widths = await page.$$eval('img.qr', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    expect(await page.$$eval('.lang-default .platform', (ps) => ps.map((p) => p.getAttribute('data-platform')))).toEqual(['ios', 'android', 'desktop']);
+    expect(await page.locator('.lang-default a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('.lang-default svg.qr').first().evaluate((e) => e.getBoundingClientRect().top));
+    expect(await page.locator('.lang-default .sub[data-format="links"] input').inputValue()).toBe(`${pageUrl}links.txt`);
+    const widths = await page.$$eval('.lang-default svg.qr', (svgs) => svgs.map((q) => Math.round(q.getBoundingClientRect().width)));
     expect(widths).toEqual([240, 240, 240]);
     expect(await page.locator('button.copy').first().isVisible()).toBe(false);
     await page.screenshot({ path: join(SHOTS, 'user-nojs.png'), fullPage: true });

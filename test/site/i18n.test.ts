@@ -47,7 +47,7 @@ describe('site strings', () => {
       const fleet = load(root);
       const user = fleet.users.find((u) => u.enabled)!;
       const page = (tpl: ReturnType<typeof loadTemplates>) => userPages({ fleet, tpl, demo: false, now: NOW }, user, 'https://sub.example.com/s/t/', rankNodes(fleet, user));
-      expect(page(loadTemplates()).map(([f]) => f)).toEqual(['index.html', 'zh.html']);
+      expect(page(loadTemplates()).map(([f]) => f)).toEqual(['index.html']);
       expect(() => page(loadTemplates(site))).toThrow(/"scanTitle" not defined/);
       // The real site builds with every string in place.
       expect((await build(root, out, { secret: SECRET_A })).files).toBeGreaterThan(0);

@@ -47,8 +47,8 @@ describe('host limits', () => {
   });
 
   it('validate warns and refuses by the estimate; site refuses before replacing the published tree', async () => {
-    // Cloudflare's free plan and its real 20,000-file limit: 2,500 users write just over it.
-    const root = makeFleet(temp('big'), { settings: { site: { host: 'cloudflare' } }, users: many(2_500) });
+    // Cloudflare's free plan and its real 20,000-file limit: 5,000 users (four files each) write just over it.
+    const root = makeFleet(temp('big'), { settings: { site: { host: 'cloudflare' } }, users: many(5_000) });
     const v = await fleet(root, 'validate');
     expect(v.code).toBe(1);
     expect(v.err).toMatch(/^fleet\.yaml:\d+:\d+: the site will have 20,0\d\d files, 100% of the 20,000 files Cloudflare Pages \(free plan\) allows — it would not publish: set `site\.plan: paid`/m);

@@ -72,13 +72,17 @@ describe('site security', () => {
     expect(text).toContain(`subscription-userinfo: total=${50 * 1024 ** 3}; expire=${Date.parse('2027-06-30T23:59:59Z') / 1000}`);
   });
 
-  it('active users get profiles; disabled and expired users only a page that says so', () => {
+  it('active users get four files (three profiles and one page); disabled and expired users only a page that says so', () => {
     const ids = Object.fromEntries(identities(root).map((i) => [i.name, i.tokens[0]]));
     for (const name of ['quartz-owl', 'maple-heron', 'cobalt-lynx']) {
-      for (const f of ['index.html', 'sing-box.json', 'mihomo.yaml', 'links.txt', 'qr-sing-box.svg']) expect(files, `${name} ${f}`).toContain(`s/${ids[name]}/${f}`);
+      expect(files.filter((f) => f.startsWith(`s/${ids[name]}/`)), name).toEqual(['index.html', 'links.txt', 'mihomo.yaml', 'sing-box.json'].map((f) => `s/${ids[name]}/${f}`));
+      // Both languages in the one page.
+      const page = readFileSync(join(out, 's', ids[name], 'index.html'), 'utf8');
+      expect(page).toContain('<div class="lang-alt" id=');
+      expect(page).toMatch(/lang="zh-CN">[\s\S]*lang="en">|lang="en">[\s\S]*lang="zh-CN">/);
     }
     for (const name of ['velvet-ibis', 'amber-wren']) {
-      expect(files.filter((f) => f.startsWith(`s/${ids[name]}/`))).toEqual([`s/${ids[name]}/index.html`, `s/${ids[name]}/zh.html`]);
+      expect(files.filter((f) => f.startsWith(`s/${ids[name]}/`))).toEqual([`s/${ids[name]}/index.html`]);
       const page = readFileSync(join(out, 's', ids[name], 'index.html'), 'utf8');
       expect(page).toContain('Telegram @demo_operator');
       expect(page).toContain(name === 'velvet-ibis' ? 'paused' : 'expired');

@@ -4,7 +4,7 @@
 // Stopped by PID (its process group).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { symlinkSync } from 'node:fs';
+import { cpSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { profileProblems } from './checks.ts';
@@ -40,7 +40,8 @@ describe('npm start', () => {
         expect(page.status, user).toBe(200);
         const html = await page.text();
         expect(html).toContain('name="boxfleet-demo"');
-        const profileUrls = [...html.matchAll(/<input type="text" readonly value="([^"]+)"/g)].map((m) => m[1]);
+        // Both language blocks show the same three links.
+        const profileUrls = [...new Set([...html.matchAll(/<input type="text" readonly value="([^"]+)"/g)].map((m) => m[1]))];
         expect(profileUrls.map((u) => u.slice(url.length))).toEqual(['sing-box.json', 'mihomo.yaml', 'links.txt']);
         const [singbox, mihomo, linksTxt] = await Promise.all(profileUrls.map(async (u) => {
           const r = await httpGet(u);
@@ -55,18 +56,22 @@ describe('npm start', () => {
     await expect(httpGet(`http://127.0.0.1:${port}/`, 5_000)).rejects.toThrow();
   });
 
-  it('on a busy port says which and how to pick another, before printing any link', async () => {
+  it('on a busy port says which and how to pick another, and builds and prints nothing', async () => {
     const busy = createServer();
     const port = await freePort();
     await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
       delete env.FLEET_SECRET;
-      const r = spawnSync('npm', ['start', '--silent'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+      // A copy of the fleet files: a refused start must write nothing, and this checks it.
+      const root = join(dir, 'busy');
+      for (const p of ['fleet.yaml', 'nodes', 'users']) cpSync(join(ROOT, p), join(root, p), { recursive: true });
+      const r = spawnSync('npm', ['start', '--silent'], { cwd: ROOT, env: { ...env, FLEET_ROOT: root }, encoding: 'utf8', timeout: 120_000 });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`npm start: port ${port} on 127.0.0.1 is in use by another program — pick another: PORT=8080 npm start`);
       expect(r.stderr).not.toMatch(/\n\s+at /);   // no stack trace
       expect(r.stdout).not.toContain('/s/');
+      expect(existsSync(join(root, 'build'))).toBe(false);
     } finally {
       busy.close();
     }

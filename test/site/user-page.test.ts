@@ -14,7 +14,7 @@ describe('the user page', () => {
   const dirs: string[] = [];
   let out = '';
   let folders: Record<string, string> = {};
-  const page = (user: string, file = 'index.html') => readFileSync(join(out, folders[user]!, file), 'utf8');
+  const page = (user: string) => readFileSync(join(out, folders[user]!, 'index.html'), 'utf8');
   const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
   beforeAll(async () => {
@@ -42,7 +42,8 @@ describe('the user page', () => {
   it('links the status page in its own language', () => {
     expect(page('quartz-owl')).toContain('<a href="../../status/">Service status</a>');
     expect(page('cobalt-lynx')).toContain('<a href="../../status/zh.html">服务状态</a>');
-    expect(page('cobalt-lynx', 'en.html')).toContain('<a href="../../status/">Service status</a>');
+    // cobalt-lynx's page is Chinese first; its English block links the English status page.
+    expect(page('cobalt-lynx')).toContain('<a href="../../status/">Service status</a>');
   });
 
   it('titles regions in the page language, and shows latency only from a vantage where the user is', () => {
