@@ -3,7 +3,7 @@
 // only lay them out. Public pages take nothing from users.
 import { parseInstant } from '../model/time.ts';
 import type { Fleet, User } from '../model/types.ts';
-import { altOf, LANG_FILE, LANGS, pageFiles, type Lang, type Templates } from './templates.ts';
+import { altOf, LANG_FILE, LANGS, pageFiles, type Lang, type Strings, type Templates } from './templates.ts';
 
 export interface PageCommon { fleet: Fleet; tpl: Templates; demo: boolean }
 
@@ -21,21 +21,32 @@ export function layout(c: PageCommon, lang: Lang, defaultLang: Lang, assets: str
   return { t, demo: c.demo, assets, siteTitle, pageTitle: `${pageTitle} · ${siteTitle}`, alt: altOf(lang, defaultLang, c.tpl.strings) };
 }
 
-/** An inactive user's one page, both languages in it like an active user's page. */
-export function inactivePages(c: PageCommon, user: User, state: 'disabled' | 'expired'): [string, string][] {
-  const def = userLang(c.fleet, user);
+/**
+ * The two language blocks of a one-file page, the other language first in the markup: CSS
+ * shows the default block, and the other one instead while its fragment (#zh, #en) is the
+ * target. `fill` adds each block's own content.
+ */
+export function langBlocks<T extends object>(c: PageCommon, def: Lang, fill: (lang: Lang, t: Strings) => T) {
   const alt: Lang = def === 'en' ? 'zh-CN' : 'en';
   const block = (lang: Lang, kind: 'default' | 'alt') => {
     const t = c.tpl.strings[lang];
-    return {
-      t, id: lang === 'en' ? 'en' : 'zh', cls: `lang-${kind}`,
-      switchHref: kind === 'default' ? `#${alt === 'en' ? 'en' : 'zh'}` : '#', switchLang: c.tpl.strings[lang === 'en' ? 'zh-CN' : 'en'].lang, switchLabel: t.switchTo,
-      // Said only where access has ended, and for its case: a paused and an expired link.
-      reason: t[state], contactHint: t.contactToContinue[state], contact: c.fleet.settings.site.contact ?? '',
-    };
+    // The default block is shown by clearing the fragment; the other by naming it.
+    return { t, id: BLOCK_ID[lang], cls: `lang-${kind}`, switchHref: kind === 'default' ? `#${BLOCK_ID[alt]}` : '#',
+      switchLang: c.tpl.strings[lang === 'en' ? 'zh-CN' : 'en'].lang, switchLabel: t.switchTo, ...fill(lang, t) };
   };
+  return [block(alt, 'alt'), block(def, 'default')];
+}
+
+/** Fragment ids of the language blocks (the same names as the other pages' language files). */
+const BLOCK_ID: Record<Lang, string> = { en: 'en', 'zh-CN': 'zh' };
+
+/** An inactive user's one page, both languages in it like an active user's page. */
+export function inactivePages(c: PageCommon, user: User, state: 'disabled' | 'expired'): [string, string][] {
+  const def = userLang(c.fleet, user);
+  // Said only where access has ended, and for its case: a paused and an expired link.
+  const blocks = langBlocks(c, def, (_, t) => ({ reason: t[state], contactHint: t.contactToContinue[state], contact: c.fleet.settings.site.contact ?? '' }));
   const base = layout(c, def, def, '../../assets/', c.tpl.strings[def].inactiveTitle);
-  return [['index.html', c.tpl.render('inactive', { ...base, alt: undefined, blocks: [block(alt, 'alt'), block(def, 'default')] })]];
+  return [['index.html', c.tpl.render('inactive', { ...base, alt: undefined, blocks })]];
 }
 
 export function landingPages(c: PageCommon): [string, string][] {

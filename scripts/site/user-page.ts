@@ -7,7 +7,7 @@ import { parseInstant } from '../model/time.ts';
 import type { User } from '../model/types.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
 import { latencyFor, type RankedNode } from './health-order.ts';
-import { layout, timeText, userLang, type PageCommon } from './pages.ts';
+import { langBlocks, layout, timeText, userLang, type PageCommon } from './pages.ts';
 import type { StatusView } from './status-adapter.ts';
 import { qrSymbol } from './qr.ts';
 import { fill, LANG_FILE, type Lang, type Strings } from './templates.ts';
@@ -23,34 +23,23 @@ const DAY_MS = 86_400_000;
  */
 export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: string, ranked: RankedNode[], status?: StatusView): [string, string][] {
   const def = userLang(c.fleet, user);
-  const alt: Lang = def === 'en' ? 'zh-CN' : 'en';
   const siteLang = userLang(c.fleet);
   const profileName = c.fleet.settings.site.title ?? c.fleet.settings.name;
-  const block = (lang: Lang, kind: 'default' | 'alt') => {
-    const t = c.tpl.strings[lang];
-    const other = c.tpl.strings[lang === 'en' ? 'zh-CN' : 'en'];
-    return {
-      t, id: BLOCK_ID[lang], cls: `lang-${kind}`,
-      // The default block is shown by clearing the fragment; the other by naming it.
-      switchHref: kind === 'default' ? `#${BLOCK_ID[alt]}` : '#', switchLang: other.lang, switchLabel: t.switchTo,
-      name: user.name,
-      expires: expiryText(user, c.now, t),
-      quota: user.quota_gb === undefined ? '' : fill(t.quotaValue, { gb: user.quota_gb }),
-      updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
-      platforms: platformGroups(c, t, folderUrl, profileName),
-      subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, symbol: `qr-${FORMAT_KEY[file]}` })),
-      regions: regionGroups(c, lang, t, user, ranked, status),
-      statusHref: `../../status/${lang === siteLang ? '' : LANG_FILE[lang]}`,
-      contact: c.fleet.settings.site.contact ?? '',
-    };
-  };
+  const blocks = langBlocks(c, def, (lang, t) => ({
+    name: user.name,
+    expires: expiryText(user, c.now, t),
+    quota: user.quota_gb === undefined ? '' : fill(t.quotaValue, { gb: user.quota_gb }),
+    updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
+    platforms: platformGroups(c, t, folderUrl, profileName),
+    subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, symbol: `qr-${FORMAT_KEY[file]}` })),
+    regions: regionGroups(c, lang, t, user, ranked, status),
+    statusHref: `../../status/${lang === siteLang ? '' : LANG_FILE[lang]}`,
+    contact: c.fleet.settings.site.contact ?? '',
+  }));
   const base = layout(c, def, def, '../../assets/', c.tpl.strings[def].hello);
   const qrDefs = `<svg class="qr-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>${PROFILE_FILES.map((f) => qrSymbol(`qr-${FORMAT_KEY[f]}`, `${folderUrl}${f}`)).join('')}</defs></svg>`;
-  return [['index.html', c.tpl.render('user', { ...base, alt: undefined, qrDefs, blocks: [block(alt, 'alt'), block(def, 'default')] })]];
+  return [['index.html', c.tpl.render('user', { ...base, alt: undefined, qrDefs, blocks })]];
 }
-
-/** Fragment ids of the language blocks (the same names as the other pages' language files). */
-const BLOCK_ID: Record<Lang, string> = { en: 'en', 'zh-CN': 'zh' };
 
 /** iPhone / Android / computer, each with its apps: the import button and where to get the app. */
 function platformGroups(c: PageCommon, t: Strings, folderUrl: string, profileName: string) {
