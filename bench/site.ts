@@ -1,32 +1,61 @@
-// Benchmark of `fleet site` on a large fleet (30 nodes × 2,000 users): full build time
-// (profiles + pages + QR codes + writing), peak RSS and output size, next to a plain
-// `cp -r` of the same output as the floor any build must pay. Goal: ≤ 10 s. Not a test.
-// Run: npx tsx bench/site.ts [--users N] [--nodes N]   (SITE_THREADS=1 forces one thread)
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+// Benchmark of `fleet site` and `fleet publish` for large fleets (#16): 30 nodes × 4
+// inbounds, 2,000 and 10,000 users, 10% of them in a rotation grace period (their old
+// folder carries a full copy). Per size: files, bytes, bytes per token folder, the tar
+// exactly as actions/upload-pages-artifact packs it (hard links dereferenced), and a
+// from-scratch build on tmpfs (median of 3) next to `cp -r` of its own output on the same
+// tmpfs. Then the object-storage target on the largest size: SeaweedFS on a harness host,
+// requests and time of a first publish, a one-user change, and a publish after one node
+// went down (health ordering reorders every user's profiles). Not a test.
+// Run: npx tsx bench/site.ts [--users 2000,10000] [--nodes 30] [--runs 3] [--no-s3]   (root for --s3)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { loadFleet } from '../scripts/model/load.ts';
+import type { Fleet } from '../scripts/model/types.ts';
+import { siteObjects } from '../scripts/publish/objects.ts';
+import { publishSite } from '../scripts/publish/publish.ts';
+import { s3Store } from '../scripts/publish/store.ts';
 import { loadMasterSecret } from '../scripts/secrets/index.ts';
-import { buildSite } from '../scripts/site/build.ts';
+import { buildSite, type SiteResult } from '../scripts/site/build.ts';
+import type { StatusView } from '../scripts/site/status-adapter.ts';
+import { startHosts } from '../test/harness/index.ts';
+import { startS3 } from '../test/harness/s3.ts';
+import { TOOLS_DIR, TOOL_VERSIONS } from '../test/tools/index.ts';
 
-const arg = (name: string, dflt: number) => {
+const opt = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1] : dflt;
 };
-const NODES = arg('nodes', 30);
-const USERS = arg('users', 2000);
+const SIZES = opt('users', '2000,10000').split(',').map(Number);
+const NODES = Number(opt('nodes', '30'));
+const RUNS = Number(opt('runs', '3'));
+const S3 = !process.argv.includes('--no-s3');
 const REGIONS = ['asia-east', 'asia-southeast', 'europe', 'us'];
 const NOW = new Date('2026-11-26T12:00:00Z');
+const SECRET = loadMasterSecret({ FLEET_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef' }, { purpose: 'publish' });
+const PAGES_LIMIT = 1_000_000_000;
 
-function makeFleet(root: string): void {
-  mkdirSync(join(root, 'nodes'));
+function prerequisites(): string[] {
+  const missing: string[] = [];
+  if (!existsSync('/dev/shm')) missing.push('a tmpfs at /dev/shm');
+  try { execFileSync('tar', ['--version'], { stdio: 'ignore' }); } catch { missing.push('GNU tar (apt-get install -y tar)'); }
+  if (S3) {
+    if (process.getuid?.() !== 0) missing.push('root, for the harness host that runs SeaweedFS (or pass --no-s3)');
+    if (!existsSync(join(TOOLS_DIR, `seaweedfs-${TOOL_VERSIONS.seaweedfs}`, 'weed'))) missing.push('SeaweedFS: run `bash test/tools/build.sh` (or pass --no-s3)');
+  }
+  return missing;
+}
+
+function makeFleet(root: string, users: number): void {
+  mkdirSync(join(root, 'nodes'), { recursive: true });
   mkdirSync(join(root, 'users'));
   writeFileSync(join(root, 'fleet.yaml'), YAML.stringify({
     name: 'bench', epoch: 1, labels: { premium: 'premium nodes' },
-    site: { base_url: 'https://sub.example.com', host: 'cloudflare', language: 'en', contact: 'ops@example.com' },
-    singbox: { version: '1.12.24' }, users: { rotation_grace: '48h' },
+    regions: Object.fromEntries(REGIONS.map((r) => [r, { title: { en: r, 'zh-CN': r } }])),
+    site: { base_url: 'https://sub.example.com', host: 'plain', language: 'en', contact: 'ops@example.com' },
+    singbox: { version: '1.12.25' }, users: { rotation_grace: '48h' },
   }));
   for (let i = 1; i <= NODES; i++) {
     const name = `node-${String(i).padStart(2, '0')}`;
@@ -39,48 +68,139 @@ function makeFleet(root: string): void {
         { type: 'vless-reality', port: 443, handshake_server: 'www.example.com', short_id_count: 2 },
         { type: 'trojan', port: 8443 },
         { type: 'hysteria2', port: 443, obfs: true },
+        { type: 'tuic', port: 8443 },
       ],
     }));
   }
-  for (let i = 0; i < USERS; i++) {
-    const u: Record<string, unknown> = { name: `user-${String(i).padStart(4, '0')}`, enabled: i % 50 !== 0, rev: 1, region: REGIONS[i % REGIONS.length] };
-    if (i % 4 === 0) u.quota_gb = 100;
-    if (i % 7 === 0) { u.rev = 2; u.rotated_at = '2026-11-26T00:00:00Z'; }
-    writeFileSync(join(root, 'users', `${u.name}.yaml`), YAML.stringify(u));
+  for (let i = 0; i < users; i++) writeUser(root, i);
+}
+
+function writeUser(root: string, i: number): void {
+  const u: Record<string, unknown> = { name: `user-${String(i).padStart(5, '0')}`, enabled: i % 50 !== 1, rev: 1, region: REGIONS[i % REGIONS.length] };
+  if (i % 4 === 0) u.quota_gb = 100;
+  // 10% in the rotation grace period: their previous token's folder gets a full copy.
+  if (i % 10 === 0) { u.rev = 2; u.rotated_at = '2026-11-26T00:00:00Z'; }
+  writeFileSync(join(root, 'users', `${u.name}.yaml`), YAML.stringify(u));
+}
+
+function load(root: string): Fleet {
+  const r = loadFleet(root, NOW);
+  if (!r.fleet) throw new Error(JSON.stringify(r.diagnostics.filter((d) => d.severity === 'error').slice(0, 3)));
+  return r.fleet;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+
+/** Bytes of the tar upload-pages-artifact makes: `tar --dereference --hard-dereference -cf … .` */
+function pagesTarBytes(dir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['--dereference', '--hard-dereference', '--directory', dir, '-cf', '-', '--exclude=.git', '--exclude=.github', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let n = 0;
+    tar.stdout.on('data', (b: Buffer) => { n += b.length; });
+    tar.on('error', reject);
+    tar.on('close', (code) => (code === 0 ? resolve(n) : reject(new Error(`tar exited ${code}`))));
+  });
+}
+
+async function benchSize(work: string, users: number): Promise<{ root: string; out: string; fleet: Fleet }> {
+  const root = join(work, `fleet-${users}`);
+  makeFleet(root, users);
+  const fleet = load(root);
+  const builds: number[] = [];
+  const cpus: { user: number; system: number }[] = [];
+  const copies: number[] = [];
+  let result: SiteResult | undefined;
+  const out = join(work, `site-${users}`);
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(out, { recursive: true, force: true });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    result = await buildSite(fleet, SECRET, NOW, { outDir: out, warn: () => {} });
+    builds.push(performance.now() - t0);
+    cpus.push(process.cpuUsage(cpu0));
+    const copy = join(work, `copy-${users}`);
+    rmSync(copy, { recursive: true, force: true });
+    const c0 = performance.now();
+    execFileSync('cp', ['-r', out, copy]);
+    copies.push(performance.now() - c0);
+    rmSync(copy, { recursive: true, force: true });
+  }
+  const r = result!;
+  const tar = await pagesTarBytes(out);
+  const folderBytes = siteObjects(out, 'x').filter((o) => o.key.startsWith('s/'));
+  const activeFolders = new Map<string, number>();
+  for (const o of folderBytes) {
+    const folder = o.key.split('/')[1];
+    activeFolders.set(folder, (activeFolders.get(folder) ?? 0) + o.size);
+  }
+  const full = [...activeFolders.values()].filter((b) => b > 20_000);
+  const perFolder = full.reduce((a, b) => a + b, 0) / Math.max(1, full.length);
+  const cpu = cpus[builds.indexOf(median(builds))];
+  const ratio = median(builds) / median(copies);
+  console.log(`\n${users.toLocaleString('en-US')} users (${r.links.length} active, ${r.folders} token folders), ${NODES} nodes × 4 inbounds`);
+  console.log(`  output:              ${r.files.toLocaleString('en-US')} files, ${mb(r.bytes)}`);
+  console.log(`  per active folder:   ${(perFolder / 1000).toFixed(1)} KB (page + 3 profiles)   goal ≤ 80 KB: ${verdict(perFolder <= 80_000)}`);
+  console.log(`  Pages artifact tar:  ${tar.toLocaleString('en-US')} bytes   goal ≤ ${PAGES_LIMIT.toLocaleString('en-US')}${users >= 10_000 ? `: ${verdict(tar <= PAGES_LIMIT)}` : ''}`);
+  console.log(`  build from scratch:  median ${s(median(builds))} of ${builds.map(s).join(', ')} (tmpfs)   CPU user ${s(cpu.user / 1000)}, system ${s(cpu.system / 1000)}`);
+  console.log(`  cp -r of its output: median ${s(median(copies))} of ${copies.map(s).join(', ')}`);
+  console.log(`  build ÷ cp -r:       ${ratio.toFixed(1)}×   goal ≤ 3×: ${verdict(ratio <= 3)}`);
+  return { root, out, fleet };
+}
+
+/** Every node up, with latency; then `down` down: health ordering moves it last for everyone. */
+function statusWith(fleet: Fleet, down?: string): StatusView {
+  const nodes: StatusView['nodes'] = {};
+  fleet.nodes.forEach((n, i) => {
+    nodes[n.name] = { state: n.name === down ? 'down' : 'up', latency: { [n.region]: 40 + i }, history: {}, points: [] };
+  });
+  return { updated: NOW.toISOString(), nodes, incidents: [] };
+}
+
+async function benchS3(work: string, size: { root: string; out: string; fleet: Fleet }): Promise<void> {
+  console.log(`\nobject-storage target: SeaweedFS ${TOOL_VERSIONS.seaweedfs} on a harness host, ${size.fleet.users.length.toLocaleString('en-US')} users`);
+  const hosts = await startHosts(1, { names: ['store'] });
+  try {
+    const s3 = await startS3(hosts.hosts[0]);
+    const target = { endpoint: s3.endpoint, bucket: s3.bucket, region: 'auto', prefix: '', path_style: true };
+    const publish = async (what: string) => {
+      const store = s3Store(target, { ...s3.publisher });
+      try {
+        const r = await publishSite(store, siteObjects(size.out, 'bench'), SECRET.secret);
+        console.log(`  ${what.padEnd(30)} ${String(r.requests).padStart(6)} requests, ${s(r.ms).padStart(8)}  (${r.put.length} uploaded, ${r.remove.length} deleted)`);
+        return r;
+      } finally { store.close(); }
+    };
+    const rebuild = async (status?: StatusView) => {
+      await buildSite(load(size.root), SECRET, NOW, { outDir: size.out, status, warn: () => {} });
+    };
+    await rebuild(statusWith(size.fleet));
+    await publish('first publish:');
+    writeUser(size.root, size.fleet.users.length + 2); // an active user with no grace copy
+    await rebuild(statusWith(size.fleet));
+    const one = await publish('one user added:');
+    await rebuild(statusWith(size.fleet, size.fleet.nodes[0].name));
+    await publish('one node down:');
+    console.log(`  one-user change goal ≤ 10 requests and < 5 s: ${verdict(one.requests <= 10 && one.ms < 5000)}`);
+    s3.close();
+  } finally {
+    await hosts.stop();
   }
 }
 
-const work = process.env.BENCH_KEEP ?? mkdtempSync(join(tmpdir(), "boxfleet-bench-site-"));
+const missing = prerequisites();
+if (missing.length) {
+  console.error(`bench:site needs: ${missing.join('; ')}`);
+  process.exit(2);
+}
+const work = mkdtempSync('/dev/shm/boxfleet-bench-site-');
 try {
-  const root = join(work, 'fleet');
-  mkdirSync(root);
-  makeFleet(root);
-  const out = join(work, 'site');
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const loaded = loadFleet(root, NOW);
-  if (!loaded.fleet) throw new Error(JSON.stringify(loaded.diagnostics.slice(0, 3)));
-  const t1 = performance.now();
-  const secret = loadMasterSecret({ FLEET_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef' }, { purpose: 'preview' });
-  const threads = process.env.SITE_THREADS ? Number(process.env.SITE_THREADS) : undefined;
-  const r = await buildSite(loaded.fleet, secret, NOW, { outDir: out, threads, warn: () => {} });
-  const t2 = performance.now();
-  const cpu = process.cpuUsage(cpu0);
-  const c0 = performance.now();
-  execFileSync('cp', ['-r', out, join(work, 'copy')]);
-  const c1 = performance.now();
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`fleet: ${NODES} nodes × ${USERS} users (${r.links.length} active, ${r.folders} token folders)`);
-  console.log(`load + validate:   ${s(t1 - t0)}`);
-  console.log(`site build:        ${s(t2 - t1)}  (render + pages + QR + write)`);
-  console.log(`total:             ${s(t2 - t0)}  (goal ≤ 10 s)`);
-  console.log(`CPU (all threads):  ${s((cpu.user + cpu.system) / 1000)}  (${r.folders > 0 ? (((cpu.user + cpu.system) / 1000) / r.links.length).toFixed(1) : '?'} ms per active user)`);
-  console.log(`  of which:        user ${s(cpu.user / 1000)}, system ${s(cpu.system / 1000)}  (system: mostly the kernel creating files and folders)`);
-  console.log(`load average:      ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows wall time)`);
-  console.log(`cp -r of output:   ${s(c1 - c0)}`);
-  console.log(`output:            ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB`);
-  console.log(`peak RSS:          ${rssMb.toFixed(0)} MB`);
+  console.log(`fleet site benchmark (#16): ${NODES} nodes × 4 inbounds, 10% of users in a grace period, output on tmpfs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  let last: Awaited<ReturnType<typeof benchSize>> | undefined;
+  for (const users of SIZES) last = await benchSize(work, users);
+  if (S3 && last) await benchS3(work, last);
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
 }

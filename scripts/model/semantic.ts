@@ -7,6 +7,7 @@ import { parseInstant } from './time.ts';
 import { needsNodeTls, transportOf } from './inbound-facts.ts';
 import type { FleetSettings, Node, User } from './types.ts';
 import { PROBE_USER } from './reserved.ts';
+import { checkSiteHost } from './site-host.ts';
 import { checkRegions } from './regions.ts';
 import { certificateCoversName, isReadable } from '../core/certificate.ts';
 
@@ -36,6 +37,7 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
   });
   checkSharedAddresses(nodes, src, emit);
   out.push(...checkRegions(settings, nodes, users, src));
+  out.push(...checkSiteHost(settings, users, src));
   // Where a user is picks the vantages that speak for them: one in that region is needed.
   const vantageRegions = new Set(settings.probe.vantages.map((v) => v.region));
   const declared = (r: string) => Object.keys(settings.regions).length === 0 || r in settings.regions;

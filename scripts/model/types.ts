@@ -5,7 +5,7 @@
 import type * as Schema from './schema/types.generated.ts';
 import type { FleetSettings, User } from './schema/types.generated.ts';
 
-export type { FleetSettings, NodeTls, SshTarget, User, Vantage } from './schema/types.generated.ts';
+export type { FleetSettings, NodeTls, S3Target, SshTarget, User, Vantage } from './schema/types.generated.ts';
 
 export type InboundType = Schema.Inbound['type'];
 

@@ -2,6 +2,7 @@
 // subscription token with their page and profile files; an inactive user's folder holds
 // only a page that says so; the root has nothing that names or lists a user.
 import { availableParallelism } from 'node:os';
+import { directoryIndex } from '../model/site-host.ts';
 import { activeUsers } from '../model/access.ts';
 import type { Fleet } from '../model/types.ts';
 import { OperationError } from '../core/command.ts';
@@ -117,5 +118,5 @@ function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], wa
 export function userLinks(fleet: Fleet, secret: MasterSecret, now: Date, baseUrl?: string): UserLink[] {
   const store = openCredentialStore(secret, fleet.settings.epoch);
   const base = baseOf(fleet, baseUrl);
-  return activeUsers(fleet, now).map((u) => ({ user: u.name, url: `${base}/s/${store.user(u.name, u.rev).token}/` }));
+  return activeUsers(fleet, now).map((u) => ({ user: u.name, url: `${base}/s/${store.user(u.name, u.rev).token}/${directoryIndex(fleet.settings.site)}` }));
 }

@@ -48,7 +48,7 @@ export function headersFile(settings: FleetSettings, folders: TokenFolder[], war
 }
 
 /** RFC 6266 with an ASCII fallback, since clients take the profile name from it. */
-function disposition(title: string, ext: string): string {
+export function disposition(title: string, ext: string): string {
   const ascii = title.replace(/[^A-Za-z0-9 ._-]/g, '').trim() || 'profile';
   return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${encodeURIComponent(`${title}.${ext}`)}`;
 }

@@ -2,6 +2,7 @@
 // the user page and the status page have their own modules. Templates in site/templates
 // only lay them out. Public pages take nothing from users.
 import { parseInstant } from '../model/time.ts';
+import { directoryIndex } from '../model/site-host.ts';
 import type { Fleet, User } from '../model/types.ts';
 import { altOf, LANG_FILE, LANGS, pageFiles, type Lang, type Strings, type Templates } from './templates.ts';
 
@@ -18,7 +19,7 @@ export function userLang(fleet: Fleet, user?: User): Lang {
 export function layout(c: PageCommon, lang: Lang, defaultLang: Lang, assets: string, pageTitle: string) {
   const t = c.tpl.strings[lang];
   const siteTitle = c.fleet.settings.site.title ?? c.fleet.settings.name;
-  return { t, demo: c.demo, assets, siteTitle, pageTitle: `${pageTitle} · ${siteTitle}`, alt: altOf(lang, defaultLang, c.tpl.strings) };
+  return { t, demo: c.demo, assets, siteTitle, pageTitle: `${pageTitle} · ${siteTitle}`, alt: altOf(lang, defaultLang, c.tpl.strings, directoryIndex(c.fleet.settings.site)) };
 }
 
 /**
@@ -53,7 +54,7 @@ export function landingPages(c: PageCommon): [string, string][] {
   const def = userLang(c.fleet);
   return pageFiles(def, (lang) => c.tpl.render('landing', {
     ...layout(c, lang, def, 'assets/', c.tpl.strings[lang].landingTitle),
-    statusFile: lang === def ? '' : LANG_FILE[lang],
+    statusFile: lang === def ? directoryIndex(c.fleet.settings.site) : LANG_FILE[lang],
   }));
 }
 

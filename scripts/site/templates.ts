@@ -44,10 +44,11 @@ export function fill(text: string, values: Record<string, string | number>): str
 }
 
 /** The other language and the link to it from a page written in `lang`. */
-export function altOf(lang: Lang, defaultLang: Lang, strings: Record<Lang, Strings>): { lang: Lang; href: string; label: string } {
+export function altOf(lang: Lang, defaultLang: Lang, strings: Record<Lang, Strings>, index = ''): { lang: Lang; href: string; label: string } {
   const other: Lang = lang === 'en' ? 'zh-CN' : 'en';
-  // The default language lives at index.html; link to "./" so the URL stays the one shared.
-  return { lang: other, href: other === defaultLang ? './' : LANG_FILE[other], label: strings[lang].switchTo };
+  // The default language lives at index.html; link to "./" so the URL stays the one shared
+  // (an object store has no folders: there it is ./index.html, see directoryIndex).
+  return { lang: other, href: other === defaultLang ? `./${index}` : LANG_FILE[other], label: strings[lang].switchTo };
 }
 
 /** Files of one page in both languages: index.html (default) and the other language's file. */

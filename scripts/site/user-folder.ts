@@ -2,6 +2,7 @@
 // small fleet and in worker threads for a large one. Its output depends only on its
 // inputs, never on which thread ran it, so a parallel build gives the same bytes.
 import { graceRev, userState } from '../model/access.ts';
+import { directoryIndex } from '../model/site-host.ts';
 import type { Fleet, User } from '../model/types.ts';
 import { renderProfiles } from '../render/client/index.ts';
 import type { CredentialStore } from '../secrets/index.ts';
@@ -48,7 +49,7 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
     ...PROFILE_FILES.map((f) => [f, profiles[f]] as [string, string]),
     ...userPages(c, user, url, ranked, c.status),
   ]);
-  return { user: user.name, url, tokens };
+  return { user: user.name, url: `${url}${directoryIndex(c.fleet.settings.site)}`, tokens };
 }
 
 /** The fleet as plain data a worker can receive (`where` is a function: rebuilt there). */

@@ -3,6 +3,7 @@
 // then the user's servers by region, then when the profile refreshes, the status page and
 // whom to ask. The template (site/templates/user.hbs) only lays it out.
 import { regionTitle } from '../model/regions.ts';
+import { directoryIndex } from '../model/site-host.ts';
 import { parseInstant } from '../model/time.ts';
 import type { User } from '../model/types.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
@@ -33,7 +34,7 @@ export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: 
     platforms: platformGroups(c, t, folderUrl, profileName),
     subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, symbol: `qr-${FORMAT_KEY[file]}` })),
     regions: regionGroups(c, lang, t, user, ranked, status),
-    statusHref: `../../status/${lang === siteLang ? '' : LANG_FILE[lang]}`,
+    statusHref: `../../status/${lang === siteLang ? directoryIndex(c.fleet.settings.site) : LANG_FILE[lang]}`,
     contact: c.fleet.settings.site.contact ?? '',
   }));
   const base = layout(c, def, def, '../../assets/', c.tpl.strings[def].hello);

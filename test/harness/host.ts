@@ -2,7 +2,7 @@
 // commands and servers inside its namespaces without ssh, and black-holing its network.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { blackhole, unblackhole } from './net.ts';
+import { blackhole, refusePort, unblackhole, unrefusePorts } from './net.ts';
 import { describeFailure, killAllSync, pidsWithCmdline, run, runChecked, type RunResult } from './proc.ts';
 import { HOST_PATH, SSH_PORT } from './sshd.ts';
 
@@ -119,6 +119,11 @@ export class TestHost {
     return r;
   }
 
+  /** Writes bytes to a file inside the host (its /tmp and /root are its own, so files go through stdin). */
+  async put(path: string, data: string | Buffer, mode = '0644'): Promise<void> {
+    await this.exec(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], { input: data, check: true });
+  }
+
   /**
    * Starts a long-running process inside the host; returns its PID (nsenter execs, so
    * it is the server's own PID). Output goes to serverLog(pid). Killed by stop().
@@ -187,5 +192,14 @@ export class TestHost {
 
   async unblackhole(): Promise<void> {
     await unblackhole(this.ns);
+  }
+
+  /** Resets every TCP packet to `port` (open connections too) until unrefuse(). */
+  async refuse(port: number): Promise<void> {
+    await refusePort(this.ns, port);
+  }
+
+  async unrefuse(): Promise<void> {
+    await unrefusePorts(this.ns);
   }
 }

@@ -72,6 +72,30 @@ export async function blackhole(ns: string): Promise<void> {
   await runChecked('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, timeoutMs: 10_000 });
 }
 
+const REFUSE_TABLE = 'boxfleet_refuse';
+
+/**
+ * Answers every TCP packet to `port` with a reset, including those of open connections:
+ * a server that went away mid-transfer, seen by its clients at once (no timeout).
+ */
+export async function refusePort(ns: string, port: number): Promise<void> {
+  const rules = `table inet ${REFUSE_TABLE} {
+  chain input {
+    type filter hook input priority -300;
+    tcp dport ${port} reject with tcp reset
+  }
+}
+`;
+  await runChecked('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, timeoutMs: 10_000 });
+}
+
+export async function unrefusePorts(ns: string): Promise<void> {
+  const r = await run('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', REFUSE_TABLE], { timeoutMs: 10_000 });
+  if (r.code !== 0 && !/No such file|does not exist/i.test(r.stderr)) {
+    throw new Error(`boxfleet harness: nft delete table failed in ${ns}: ${r.stderr.trim()}`);
+  }
+}
+
 export async function unblackhole(ns: string): Promise<void> {
   const r = await run('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', BLACKHOLE_TABLE], { timeoutMs: 10_000 });
   if (r.code !== 0 && !/No such file|does not exist/i.test(r.stderr)) {

@@ -82,9 +82,12 @@ describe('mihomo -t', () => {
 
   it('rejects a profile with a real mistake (a group naming a proxy that does not exist)', async () => {
     const b = builds.find((x) => x.name === 'demo')!;
-    const text = readFileSync(join(b.build, 'users/alice/mihomo.yaml'), 'utf8').replace(/^(\s+- )Tokyo 1 · Reality$/m, '$1No such proxy');
+    const text = readFileSync(join(b.build, 'users/alice/mihomo.yaml'), 'utf8');
+    // In a group's member list (`proxies: [auto, …, Tokyo 1 · Reality, …]`), not the proxy itself.
+    const broken = text.replace(/(proxies: \[[^\]\n]*)Tokyo 1 · Reality/, '$1No such proxy');
+    expect(broken).not.toBe(text);
     const file = join(tempDir(), 'broken.yaml');
-    writeFileSync(file, text);
+    writeFileSync(file, broken);
     const home = tempDir();
     await expect(exec('unshare', ['--net', mihomoBin(), '-t', '-d', home, '-f', file], { timeout: 60_000 })).rejects.toMatchObject({ stdout: expect.stringMatching(/No such proxy/) });
   });

@@ -94,9 +94,9 @@ function ruleSets(dir: string): Record<string, Buffer> {
   return Object.fromEntries(['geosite-cn.srs', 'geoip-cn.srs', 'cn-domain.mrs', 'cn-ip.mrs'].map((f) => [f, readFileSync(join(dir, f))]));
 }
 
-/** Writes bytes to a file inside a host (its /tmp is private, so files go through stdin). */
+/** Writes bytes to a file inside a host (TestHost.put). */
 export async function put(h: TestHost, path: string, data: string | Buffer, mode = '0644'): Promise<void> {
-  await h.exec(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], { input: data, check: true });
+  await h.put(path, data, mode);
 }
 
 export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direct' = 'global'): Promise<World> {

@@ -96,4 +96,8 @@ pebble_build() {
   chmod -R u+w "$cache/pebble-$pv"
 }
 timed "pebble $pv" "$cache/pebble-$pv" pebble_build
+# SeaweedFS: the S3-compatible store `fleet publish` is tested against (one binary, `weed`).
+sv=$(version v.seaweedfs)
+timed "seaweedfs $sv" "$cache/seaweedfs-$sv" \
+  build_in_module "github.com/seaweedfs/seaweedfs@v$sv" "$cache/seaweedfs-$sv/weed" ./weed -ldflags "-s -w -buildid="
 echo "tools: all in $cache"

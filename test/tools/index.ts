@@ -11,6 +11,7 @@ export interface ToolVersions {
   singbox: { pinned: string; newest: string };
   mihomo: string;
   pebble: string;
+  seaweedfs: string;
 }
 
 export const TOOL_VERSIONS: ToolVersions = JSON.parse(readFileSync(join(here, 'versions.json'), 'utf8'));
@@ -32,4 +33,6 @@ export const pebbleBin = (): string => tool(`pebble-${TOOL_VERSIONS.pebble}`, 'p
 export const challtestsrvBin = (): string => tool(`pebble-${TOOL_VERSIONS.pebble}`, 'pebble-challtestsrv');
 /** Pebble's own HTTPS is signed by this minica root (test data of its module). */
 export const pebbleMinicaRoot = (): string => tool(`pebble-${TOOL_VERSIONS.pebble}`, 'pebble.minica.pem');
+/** SeaweedFS's one binary: master, volume, filer and the S3 gateway of the publish tests. */
+export const weedBin = (): string => tool(`seaweedfs-${TOOL_VERSIONS.seaweedfs}`, 'weed');
 export const pebbleDir = (): string => join(TOOLS_DIR, `pebble-${TOOL_VERSIONS.pebble}`);

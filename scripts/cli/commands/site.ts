@@ -28,4 +28,18 @@ export const commands: Command[] = [
     details: 'Needs the real FLEET_SECRET: links made from the demo secret open nothing that is published.',
     run: async (ctx, args) => (await import('../../site/run.ts')).runLinks(ctx, args),
   },
+  {
+    name: 'publish',
+    summary: 'upload the built site to the object store of `site.host: s3`: only what changed, old folders deleted last',
+    options: [
+      { name: 'site', value: 'DIR', help: 'the built site (default: build/site)' },
+      { name: 'dry-run', help: 'say what would be uploaded and deleted, change nothing' },
+    ],
+    examples: ['FLEET_SECRET=... AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... npm run fleet -- publish --site build/site'],
+    details: 'Refuses a demo build and one without robots.txt. Uploads what differs from what the store holds (assets and ' +
+      'token folders before the pages that link to them), deletes the folders of revoked users only after every upload ' +
+      'landed, and keeps what it wrote in an encrypted state object, so a publish that stopped half-way continues when run again. ' +
+      'Never uploads _headers. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+    run: async (ctx, args) => (await import('../../publish/run.ts')).runPublish(ctx, args),
+  },
 ];

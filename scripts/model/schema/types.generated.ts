@@ -15,10 +15,12 @@ export interface FleetSettings {
   site: {
     /** Public URL the site is served from, e.g. https://sub.example.com */
     base_url: string;
-    /** Where the static site is hosted; decides whether _headers is written. */
-    host: "github-pages" | "cloudflare" | "netlify" | "plain";
+    /** Where the static site is hosted: github-pages, cloudflare, netlify or plain (a web server of yours) get the folder; s3 is published object by object to an S3-compatible store by `fleet publish` (see `site.s3`). Decides whether _headers is written and how page links end. */
+    host: "github-pages" | "cloudflare" | "netlify" | "plain" | "s3";
     /** The host's plan where its limits differ by plan: Cloudflare Pages takes 20,000 files per site on the free plan and 100,000 on paid plans. `fleet validate` and `fleet site` warn at 80% of the limit and refuse at 100%. */
     plan: "free" | "paid";
+    /** The object store of `site.host: s3`, e.g. `s3: { endpoint: https://<account id>.r2.cloudflarestorage.com, bucket: sub }`. Credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from the repository. */
+    s3?: S3Target;
     /** Default language of user pages. */
     language: "en" | "zh-CN";
     /** How users reach the operator, shown on pages (e.g. a Telegram handle). */
@@ -177,6 +179,20 @@ export interface RegionInfo {
     /** The title in Simplified Chinese, e.g. 东亚. */
     "zh-CN": string;
   };
+}
+
+/** The object store of `site.host: s3`, e.g. `s3: { endpoint: https://<account id>.r2.cloudflarestorage.com, bucket: sub }`. Credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), never from the repository. */
+export interface S3Target {
+  /** The store's S3 API endpoint, e.g. https://<account id>.r2.cloudflarestorage.com for Cloudflare R2 or https://s3.eu-central-1.amazonaws.com. */
+  endpoint: string;
+  /** The bucket the site's objects are written to. Its public side (an R2 custom domain, CloudFront) serves `base_url`; it must allow reading objects and never listing them. */
+  bucket: string;
+  /** The signing region: `auto` for Cloudflare R2, the bucket's region for AWS S3. */
+  region: string;
+  /** A key prefix the site lives under, ending in `/` (empty: the bucket's root). */
+  prefix: string;
+  /** Address the bucket in the path (https://endpoint/bucket/key), which every S3-compatible store accepts; false for virtual-hosted style. */
+  path_style: boolean;
 }
 
 export interface AppDownload {

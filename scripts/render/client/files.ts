@@ -4,7 +4,7 @@
 // checked against this function before they are trusted.
 import type { FleetSettings } from '../../model/types.ts';
 import type { Endpoint } from '../endpoint.ts';
-import { stableJson } from '../json.ts';
+import { compactJson } from '../json.ts';
 import { shareLink, subscriptionBody } from './links/subscription.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
 import { singboxProfileOf } from './singbox/profile.ts';
@@ -31,7 +31,7 @@ export interface DirectProfile {
 
 export function directProfile(settings: FleetSettings, endpoints: readonly Endpoint[]): DirectProfile {
   return {
-    singbox: stableJson(singboxProfileOf(settings, endpoints)),
+    singbox: compactJson(singboxProfileOf(settings, endpoints)),
     mihomo: mihomoYaml(mihomoProfileOf(settings, endpoints)),
     links: endpoints.map(shareLink),
   };

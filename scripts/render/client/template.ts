@@ -11,7 +11,7 @@
 import type { FleetSettings, Node } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
 import { endpointOf, type Endpoint, type Identity } from '../endpoint.ts';
-import { stableJson } from '../json.ts';
+import { compactJson } from '../json.ts';
 import { endpointsFor } from './endpoints.ts';
 import { directProfile, profileFiles, type ProfileFiles } from './files.ts';
 import { shareLink, subscriptionBody } from './links/subscription.ts';
@@ -59,7 +59,7 @@ export function buildTemplate(
   const template: ProfileTemplate = {
     markers,
     // JSON escapes character by character, so a JSON-escaped value fills a hole exactly.
-    singbox: cutText(stableJson(singboxProfileOf(settings, marked)), RAW_MARKER, jsonInner, 'json'),
+    singbox: cutText(compactJson(singboxProfileOf(settings, marked)), RAW_MARKER, jsonInner, 'json'),
     mihomo: yamlTemplate(mihomoProfileOf(settings, marked)),
     links: joinTemplates(links, '\n'),
   };
@@ -79,13 +79,13 @@ function yamlTemplate(root: Record<string, unknown>): Template {
   const t: Template = { lits: [''], holes: [] };
   yamlEmit(root, {
     text: (s) => { t.lits[t.lits.length - 1] += s; },
-    scalar: (s) => {
+    scalar: (s, flow) => {
       if (!hasMarker(s)) {
-        t.lits[t.lits.length - 1] += yamlString(s);
+        t.lits[t.lits.length - 1] += yamlString(s, flow);
         return;
       }
-      const key = `yaml\u0000${s}`;
-      t.holes.push((v) => memo(v, key, () => yamlString(substitute(s, v))));
+      const key = `yaml${flow ? 'f' : ''}\u0000${s}`;
+      t.holes.push((v) => memo(v, key, () => yamlString(substitute(s, v), flow)));
       t.lits.push('');
     },
   });

@@ -1,6 +1,7 @@
 // The mihomo profile's YAML emitter: every string reads back as itself under YAML 1.2
 // (yaml), YAML 1.1 (yaml's 1.1 schema, the rules go-yaml in mihomo inherits) and js-yaml;
-// ordinary profile strings stay plain so people can read the file; structure is block style.
+// ordinary profile strings stay plain so people can read the file; structure is block style
+// with maps in lists on one line (flow style).
 import { load as jsyamlLoad } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -53,7 +54,9 @@ describe('yaml emitter', () => {
       for (let n = next() % 7; n >= 0; n--) s += alphabet[next() % alphabet.length];
       values.push(s);
     }
-    roundTrip({ values, byKey: Object.fromEntries(values.map((v, i) => [`${v}${i}`, v])) });
+    const byKey = Object.fromEntries(values.map((v, i) => [`${v}${i}`, v]));
+    // A map in a list is written in flow style, where `,[]{}` end a plain scalar too.
+    roundTrip({ values, byKey, flowed: [byKey, { nested: { values, inner: [byKey] } }] });
   });
 
   it('profile strings stay plain; others are JSON strings', () => {
@@ -62,9 +65,15 @@ describe('yaml emitter', () => {
     expect(yamlString('1:20')).toBe('"1:20"');
     expect(yamlString('a: b')).toBe('"a: b"');
     expect(yamlString('\u2028')).toBe('"\\u2028"');
+    // Plain in a block, quoted in a flow collection.
+    for (const s of ['a,b', 'x[1]', 'a{b}']) {
+      expect(yamlString(s), s).toBe(s);
+      expect(yamlString(s, true), s).toBe(JSON.stringify(s));
+    }
+    expect(yamlString('Tokyo 1 · Reality', true)).toBe('Tokyo 1 · Reality');
   });
 
-  it('writes block style with two-space indent, lists under their key, empties inline', () => {
+  it('writes block style with two-space indent, lists under their key, a map in a list on one line, empties inline', () => {
     const text = yamlDocument({
       port: 7890, enable: true, lazy: false, none: null, on: 'yes', skipped: undefined,
       dns: { servers: ['1.1.1.1', '8.8.8.8'], empty: [], nothing: {} },
@@ -73,7 +82,7 @@ describe('yaml emitter', () => {
     expect(text).toBe([
       'port: 7890', 'enable: true', 'lazy: false', 'none: null', '"on": "yes"',
       'dns:', '  servers:', '    - 1.1.1.1', '    - 8.8.8.8', '  empty: []', '  nothing: {}',
-      'proxies:', '  - name: a', '    alpn:', '      - h3', '    opts:', '      headers:', '        Host: h',
+      'proxies:', '  - {name: a, alpn: [h3], opts: {headers: {Host: h}}}',
       '  - x', '  - []', '  - {}', '  - - 1', '    - - 2', '      - 3', '',
     ].join('\n'));
     roundTrip({ dns: { servers: ['1.1.1.1'] }, proxies: [{ name: 'a', alpn: ['h3'] }, [1, [2, 3]]] });

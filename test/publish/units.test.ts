@@ -1,0 +1,74 @@
+// The parts of publishing that need no store: the sealed state, what is never uploaded,
+// and what validate says about `site.host: s3`.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadFleet } from '../../scripts/model/load.ts';
+import { isPublishable, siteObjects } from '../../scripts/publish/objects.ts';
+import { openState, sealState } from '../../scripts/publish/state.ts';
+import { makeFleet, removeAll, SECRET_A, SECRET_B, secretOf, tempDir } from '../site/helpers.ts';
+
+const dirs: string[] = [];
+afterAll(() => removeAll(...dirs));
+
+describe('the publish state', () => {
+  const state = { version: 1 as const, objects: { 's/abc/index.html': '0123456789abcdef0123456789abcdef', 'pending.txt': '' } };
+
+  it('opens only with the secret that sealed it, and not once a byte changed', () => {
+    const sealed = sealState(state, secretOf(SECRET_A).secret);
+    expect(openState(sealed, secretOf(SECRET_A).secret)).toEqual(state);
+    expect(openState(sealed, secretOf(SECRET_B).secret)).toBeUndefined();
+    for (const at of [0, 10, 30, sealed.length - 1]) {
+      const bent = Buffer.from(sealed);
+      bent[at] ^= 1;
+      expect(openState(bent, secretOf(SECRET_A).secret), `byte ${at}`).toBeUndefined();
+    }
+    expect(openState(Buffer.from('not a state'), secretOf(SECRET_A).secret)).toBeUndefined();
+    expect(sealed.toString('latin1')).not.toContain('abc');
+  });
+
+  it('is sealed anew each time (no two publishes give the same bytes to compare)', () => {
+    expect(sealState(state, secretOf(SECRET_A).secret).equals(sealState(state, secretOf(SECRET_A).secret))).toBe(false);
+  });
+});
+
+describe('what is uploaded', () => {
+  it('never _headers or a dot file; profiles with their download name and no caching', () => {
+    expect(isPublishable('_headers')).toBe(false);
+    expect(isPublishable('.boxfleet-demo')).toBe(false);
+    expect(isPublishable('s/t/.x')).toBe(false);
+    expect(isPublishable('s/t/index.html')).toBe(true);
+    const dir = tempDir('objects');
+    dirs.push(dir);
+    mkdirSync(join(dir, 's/tok'), { recursive: true });
+    writeFileSync(join(dir, '_headers'), '/s/tok/*\n');
+    writeFileSync(join(dir, 'index.html'), '<p>');
+    writeFileSync(join(dir, 's/tok/mihomo.yaml'), 'a: 1\n');
+    const objects = siteObjects(dir, 'Fleet 甲');
+    expect(objects.map((o) => o.key)).toEqual(['index.html', 's/tok/mihomo.yaml']);
+    const profile = objects[1];
+    expect(profile).toMatchObject({ contentType: 'text/yaml; charset=utf-8', cacheControl: 'no-store', md5: createHash('md5').update('a: 1\n').digest('hex') });
+    expect(profile.contentDisposition).toBe(`attachment; filename="Fleet.yaml"; filename*=UTF-8''Fleet%20%E7%94%B2.yaml`);
+    expect(objects[0]).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=300' });
+  });
+});
+
+describe('validate with site.host: s3', () => {
+  function diagnostics(site: Record<string, unknown>) {
+    const root = makeFleet(tempDir('s3-validate'), { settings: { site } });
+    dirs.push(root);
+    return loadFleet(root, new Date('2026-11-26T12:00:00Z')).diagnostics.map((d) => `${d.file.split('/').pop()}:${d.line}:${d.col}: ${d.severity}: ${d.message} — ${d.hint}`);
+  }
+
+  it('needs the store, warns that apps get no quota, and says when site.s3 is ignored', () => {
+    const missing = diagnostics({ host: 's3' });
+    expect(missing.find((d) => d.includes('error'))).toMatch(/^fleet\.yaml:\d+:\d+: error: `site\.host: s3` needs the store it publishes to — add `s3: \{ endpoint: /);
+    const s3 = { endpoint: 'https://acc.r2.cloudflarestorage.com', bucket: 'sub' };
+    const ok = diagnostics({ host: 's3', s3 });
+    expect(ok.filter((d) => d.includes(': error:'))).toEqual([]);
+    expect(ok.some((d) => /warning: apps show no quota or expiry on an object store/.test(d))).toBe(true);
+    const ignored = diagnostics({ host: 'cloudflare', s3 });
+    expect(ignored.some((d) => /warning: `site\.s3` is ignored: the site is published to cloudflare/.test(d))).toBe(true);
+  });
+});
