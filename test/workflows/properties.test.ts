@@ -28,7 +28,7 @@ const PINNED: Record<string, [string, string]> = {
 const SECRETS: Record<string, string[]> = {
   'deploy.yml': ['FLEET_SECRET', 'SSH_PRIVATE_KEY'],
   'drift.yml': ['FLEET_SECRET', 'SSH_PRIVATE_KEY'],
-  'pages.yml': ['FLEET_SECRET'],
+  'pages.yml': ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'FLEET_SECRET'],
   'plan-comment.yml': [],
   'probe-vantage.yml': ['BOXFLEET_VANTAGE_KEY', 'PROBE_MANIFEST'],
   'probe.yml': ['FLEET_SECRET', 'TELEGRAM_BOT_TOKEN'],
@@ -36,13 +36,13 @@ const SECRETS: Record<string, string[]> = {
 };
 
 /** The fleet commands that need FLEET_SECRET; a step giving it to anything else leaks it. */
-const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe manifest', 'status push', 'status merge']);
+const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe manifest', 'status push', 'status merge', 'publish']);
 
 /** Write permissions, per workflow and job: anything more (or less) is a change to review. */
 const WRITES: Record<string, Record<string, string[]>> = {
   'deploy.yml': { deploy: [], 'shard-plan': [], canary: [], shard: [], publish: ['actions'] },
   'drift.yml': { drift: ['issues'] },
-  'pages.yml': { build: [], deploy: ['id-token', 'pages'] },
+  'pages.yml': { build: [], deploy: ['id-token', 'pages'], 'object-store': [] },
   'plan-comment.yml': { comment: ['pull-requests'] },
   'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
@@ -240,6 +240,11 @@ describe('workflows: secrets', () => {
             expect(s.run).not.toMatch(/npm|fleet/);
           }
           if (names.includes('SSH_PRIVATE_KEY')) expect(j.environment, `${w.file} ${name}`).toBe('production');
+          // The object store's key: only to `fleet publish`, only in its own environment.
+          if (names.some((n) => n.startsWith('AWS_'))) {
+            expect(j.environment, `${w.file} ${name}`).toEqual({ name: 'object-store' });
+            expect(linesOf(s.run ?? '', w.file).map((l) => findCommand(commands, l.argv).command?.name)).toEqual(['publish']);
+          }
         }
       }
     }
