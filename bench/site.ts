@@ -163,7 +163,7 @@ async function benchS3(work: string, size: { root: string; out: string; fleet: F
   console.log(`\nobject-storage target: SeaweedFS ${TOOL_VERSIONS.seaweedfs} on a harness host, ${size.fleet.users.length.toLocaleString('en-US')} users`);
   const hosts = await startHosts(1, { names: ['store'] });
   try {
-    const s3 = await startS3(hosts.hosts[0]);
+    const s3 = await startS3(hosts.hosts[0], { volumes: 128 });
     const target = { endpoint: s3.endpoint, bucket: s3.bucket, region: 'auto', prefix: '', path_style: true };
     const publish = async (what: string) => {
       const store = s3Store(target, { ...s3.publisher });

@@ -38,6 +38,7 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
   checkSharedAddresses(nodes, src, emit);
   out.push(...checkRegions(settings, nodes, users, src));
   out.push(...checkSiteHost(settings, users, src));
+  for (const node of nodes) checkStandby(node, settings, src.nodes.get(node.name)!, emit);
   // Where a user is picks the vantages that speak for them: one in that region is needed.
   const vantageRegions = new Set(settings.probe.vantages.map((v) => v.region));
   const declared = (r: string) => Object.keys(settings.regions).length === 0 || r in settings.regions;
@@ -168,3 +169,16 @@ export function selectNodes(user: User, nodes: Node[]): Node[] {
     return kind === 'node' ? n.name === value : n.labels.includes(value);
   }));
 }
+
+/** Standby inbounds wait for recovery to promote them: say so when nothing ever will. */
+function checkStandby(node: Node, settings: FleetSettings, parsed: ParsedFile, emit: Emit): void {
+  const standby = node.inbounds.map((inb, i) => ({ inb, i })).filter((x) => x.inb.standby);
+  if (standby.length === 0) return;
+  if (standby.length === node.inbounds.length) {
+    emit(parsed, ['inbounds', standby[0].i, 'standby'], `every inbound of \`${node.name}\` is a standby: no user gets this node`, 'leave `standby` off the inbound users should have');
+  }
+  if (settings.recovery.mode === 'off') {
+    emit(parsed, ['inbounds', standby[0].i, 'standby'], `\`${node.name}\` has a standby inbound, but fleet.yaml \`recovery.mode\` is off: it is deployed and probed, never published`, 'set `recovery: { mode: auto }` (or propose) in fleet.yaml', 'warning');
+  }
+}
+

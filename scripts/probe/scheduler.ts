@@ -1,22 +1,32 @@
-// Runs every check with bounded concurrency and one reachability verdict per host: the
-// first TCP endpoint of a host goes first ("scout"); if its connect times out, the host's
-// other endpoints are marked without a single new attempt. Waiting for a verdict holds no
-// worker slot, so a black-holed host costs one timeout of wall time, not a slot per port.
+// Runs every check with bounded concurrency and one reachability verdict per port: the
+// first TCP endpoint on each port of a host goes first ("scout", all of a host's scouts at
+// once); if a scout's connect times out, the other endpoints on that port are marked
+// without a new attempt, and when every port of the host timed out, so are its UDP ones.
+// Per port, not per host: a censor blocks one port and leaves the others open, and a
+// standby on another port must be judged on its own (#17). A black-holed host still costs
+// one timeout of wall time, its ports tried side by side.
 import { transportOf } from '../model/inbound-facts.ts';
 import { checkEndpoint, type CheckOptions } from './check.ts';
 import type { EndpointResult, NodeResult, NodeState, ProbeTarget } from './types.ts';
+
+interface HostVerdict { scouts: number; reached: boolean; udp: number[] }
 
 export async function probeAll(targets: ProbeTarget[], o: CheckOptions, concurrency: number): Promise<EndpointResult[]> {
   const results: EndpointResult[] = new Array(targets.length);
   const byHost = new Map<string, number[]>();
   targets.forEach((t, i) => byHost.set(t.server, [...(byHost.get(t.server) ?? []), i]));
   const queue: number[] = [];
-  const waiting = new Map<number, number[]>(); // scout index → the host's other indexes
+  const waiting = new Map<number, { samePort: number[]; host: HostVerdict }>(); // scout → who waits on it
   for (const idx of byHost.values()) {
-    const scout = idx.find((i) => transportOf(targets[i]!.type) === 'tcp');
-    if (scout === undefined) { queue.push(...idx); continue; }
-    queue.push(scout);
-    waiting.set(scout, idx.filter((i) => i !== scout));
+    const tcp = idx.filter((i) => transportOf(targets[i]!.type) === 'tcp');
+    if (tcp.length === 0) { queue.push(...idx); continue; }
+    const byPort = new Map<number, number[]>();
+    for (const i of tcp) byPort.set(targets[i]!.port, [...(byPort.get(targets[i]!.port) ?? []), i]);
+    const host: HostVerdict = { scouts: byPort.size, reached: false, udp: idx.filter((i) => !tcp.includes(i)) };
+    for (const [scout, ...samePort] of byPort.values()) {
+      queue.push(scout!);
+      waiting.set(scout!, { samePort, host });
+    }
   }
   let active = 0;
   let next = 0;
@@ -27,10 +37,15 @@ export async function probeAll(targets: ProbeTarget[], o: CheckOptions, concurre
         active++;
         checkEndpoint(targets[i]!, o).then((r) => {
           results[i] = r;
-          const rest = waiting.get(i);
-          if (rest) {
-            if (r.deepest === 'none' && r.error === 'timeout') for (const j of rest) results[j] = unreachable(targets[j]!, o);
-            else queue.push(...rest);
+          const w = waiting.get(i);
+          if (w) {
+            const silent = r.deepest === 'none' && r.error === 'timeout';
+            if (silent) for (const j of w.samePort) results[j] = unreachable(targets[j]!, o, 'port');
+            else { queue.push(...w.samePort); w.host.reached = true; }
+            if (--w.host.scouts === 0) {
+              if (w.host.reached) queue.push(...w.host.udp);
+              else for (const j of w.host.udp) results[j] = unreachable(targets[j]!, o, 'host');
+            }
           }
           active--;
           if (next >= queue.length && active === 0) resolve(); else pump();
@@ -43,8 +58,8 @@ export async function probeAll(targets: ProbeTarget[], o: CheckOptions, concurre
   return results;
 }
 
-function unreachable(t: ProbeTarget, o: CheckOptions): EndpointResult {
-  const r: EndpointResult = { node: t.node, tag: t.tag, type: t.type, deepest: 'none', ok: false, error: 'timeout', detail: 'timeout (host unreachable)', latency_ms: {} };
+function unreachable(t: ProbeTarget, o: CheckOptions, what: 'host' | 'port'): EndpointResult {
+  const r: EndpointResult = { node: t.node, tag: t.tag, type: t.type, deepest: 'none', ok: false, error: 'timeout', detail: `timeout (${what} unreachable)`, latency_ms: {} };
   if (o.showAddresses) r.address = `${t.server}:${t.port}`;
   return r;
 }

@@ -2,6 +2,8 @@
 // through the probe stage's reader (scripts/status/reader.ts, which validates every file);
 // this adapter copies what pages and ordering use into a structure that can be sent to
 // worker threads (the reader's view is made of functions) and is fixed before rendering.
+import { NO_CHOICE, type InboundChoice } from '../model/published.ts';
+import { choiceFor, foldRecovery } from '../recovery/state.ts';
 import { readStatus as readStore } from '../status/reader.ts';
 import type { Fleet } from '../model/types.ts';
 import type { UptimePoint } from './uptime.ts';
@@ -26,7 +28,10 @@ export interface NodeStatus {
 /** One incident event, for the status page's history. */
 export interface IncidentRow { t: string; node: string; event: 'opened' | 'changed' | 'resolved'; state?: string; blocked_in: string[]; duration_ms?: number }
 
-export interface StatusView { updated?: string; nodes: Record<string, NodeStatus>; incidents: IncidentRow[] }
+/** Recovery's choice per region (plain data, for worker threads): "node/tag" keys. */
+export type RecoveryChoices = Record<string, { withdrawn: string[]; promoted: string[] }>;
+
+export interface StatusView { updated?: string; nodes: Record<string, NodeStatus>; incidents: IncidentRow[]; recovery?: RecoveryChoices }
 
 /** The history the page shows: the newest events, at most this many. */
 const MAX_INCIDENT_ROWS = 50;
@@ -55,5 +60,17 @@ export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView
   const known = new Set(fleet.nodes.map((n) => n.name));
   const incidents = store.incidents().filter((e) => known.has(e.node)).slice(-MAX_INCIDENT_ROWS).reverse()
     .map((e) => ({ t: e.t, node: e.node, event: e.event, ...(e.state ? { state: e.state } : {}), blocked_in: e.blocked_in ?? [], ...(e.duration_ms !== undefined ? { duration_ms: e.duration_ms } : {}) }));
-  return { updated: store.updated?.toISOString(), nodes, incidents };
+  const state = foldRecovery(store.recovery());
+  const recovery: RecoveryChoices = {};
+  for (const region of new Set([...state.withdrawn.keys(), ...state.promoted.keys()])) {
+    const c = choiceFor(state, region);
+    if (c.withdrawn.size + c.promoted.size > 0) recovery[region] = { withdrawn: [...c.withdrawn].sort(), promoted: [...c.promoted].sort() };
+  }
+  return { updated: store.updated?.toISOString(), nodes, incidents, recovery };
+}
+
+/** The inbounds listed for users in `region`, as recovery decided for it. */
+export function regionChoice(status: StatusView | undefined, region: string | undefined): InboundChoice {
+  const c = region ? status?.recovery?.[region] : undefined;
+  return c ? { withdrawn: new Set(c.withdrawn), promoted: new Set(c.promoted) } : NO_CHOICE;
 }

@@ -11,7 +11,7 @@ import { profileOrder, rankNodes } from './health-order.ts';
 import type { FileWriter } from './output.ts';
 import { inactivePages, type PageCommon } from './pages.ts';
 import { userPages } from './user-page.ts';
-import type { StatusView } from './status-adapter.ts';
+import { regionChoice, type StatusView } from './status-adapter.ts';
 
 export interface FolderContext extends PageCommon {
   store: CredentialStore;
@@ -37,7 +37,8 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
     return { user: user.name, tokens: [] };
   }
   const ranked = rankNodes(c.fleet, user, c.status);
-  const profiles = renderProfiles(c.fleet, user, c.store, c.now, profileOrder(ranked));
+  // Users in a region where an inbound is blocked get the standby recovery promoted instead.
+  const profiles = renderProfiles(c.fleet, user, c.store, c.now, profileOrder(ranked), regionChoice(c.status, user.region));
   if (!profiles) throw new Error(`renderProfiles gave no profile for active user ${user.name}`);
   const url = `${c.base}/s/${token}/`;
   // Make before break: during the grace period the previous token's folder gets the

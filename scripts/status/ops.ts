@@ -6,7 +6,7 @@ import { compactTree, treeBytes } from './compact.ts';
 import { foldRuns, runFileName } from './derive.ts';
 import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, writeTree } from './store.ts';
-import type { IncidentEvent, ProbeRun } from './types.ts';
+import type { IncidentEvent, ProbeRun, RecoveryEvent } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
@@ -92,7 +92,7 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
   try {
     const tree = readTree(c.dir);
     mkdirSync(out, { recursive: true });
-    for (const sub of ['runs', 'history', 'incidents', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
+    for (const sub of ['runs', 'history', 'incidents', 'recovery', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
     markOutputDir(out);
     for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
@@ -120,6 +120,28 @@ export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): 
       added++;
     }
     return { message: `incidents: ${added} event(s)`, changed: added > 0 };
+  });
+  return { added, attempts: r.attempts };
+}
+
+/**
+ * Appends recovery decisions to recovery/<YYYY-MM>.json (by each decision's time); one
+ * already there (same time, region, node, action and inbound) is not added twice.
+ */
+export async function recordRecovery(ref: BranchRef, events: RecoveryEvent[]): Promise<{ added: number; attempts: number }> {
+  let added = 0;
+  const r = await updateBranch(ref, (tree) => {
+    added = 0;
+    for (const e of events) {
+      const month = e.t.slice(0, 7);
+      const file = tree.recovery.get(month) ?? { schema_version: 1 as const, month, events: [] };
+      if (file.events.some((x) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound)) continue;
+      file.events.push(e);
+      file.events.sort((a, b) => a.t.localeCompare(b.t) || a.region.localeCompare(b.region) || a.node.localeCompare(b.node));
+      tree.recovery.set(month, file);
+      added++;
+    }
+    return { message: `recovery: ${added} decision(s) [skip ci]`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };
 }

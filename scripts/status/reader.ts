@@ -3,10 +3,10 @@
 // against its schema on read; a bad file is a StatusFileError naming file and field.
 import { runLatency } from './derive.ts';
 import { readTree } from './store.ts';
-import type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, StatusTree, VantageLatest } from './types.ts';
+import type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, RecoveryEvent, StatusTree, VantageLatest } from './types.ts';
 
 export { StatusFileError } from './validate.ts';
-export type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, VantageLatest };
+export type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, RecoveryEvent, VantageLatest };
 
 export interface StatusView {
   /** When latest.json was last updated; undefined for an empty store. */
@@ -31,6 +31,8 @@ export interface StatusView {
   incidents(): IncidentEvent[];
   /** Runs at or after `t`, oldest first (only the last day's runs are kept in full). */
   runsSince(t: Date): ProbeRun[];
+  /** Recovery decisions recorded by `fleet recovery --record`, oldest first. */
+  recovery(): RecoveryEvent[];
 }
 
 export function readStatus(dir: string): StatusView {
@@ -61,5 +63,6 @@ export function viewOf(tree: StatusTree): StatusView {
     },
     incidents: () => [...tree.incidents.keys()].sort().flatMap((m) => tree.incidents.get(m)!.events),
     runsSince: (t) => runs.filter((r) => Date.parse(r.time) >= t.getTime()),
+    recovery: () => [...tree.recovery.keys()].sort().flatMap((m) => tree.recovery.get(m)!.events),
   };
 }

@@ -69,10 +69,31 @@ export interface IncidentEvent {
 
 export interface IncidentsFile { schema_version: 1; month: string; events: IncidentEvent[] }
 
-/** The store's files in memory: runs by path (runs/...json), history by node, incidents by month. */
+/**
+ * One recovery decision (`fleet recovery --record`): in `region`, `inbound` of `node` left
+ * the subscriptions of users there (withdraw), with `standby` promoted in its place, or came
+ * back and sent `standby` back to standby (restore). `evidence`: the failing (withdraw) or
+ * clean (restore) runs from that region since `since`.
+ */
+export interface RecoveryEvent {
+  t: string;
+  region: string;
+  node: string;
+  action: 'withdraw' | 'restore';
+  inbound: string;
+  standby?: string;
+  /** What the block looks like from which of the node's inbounds fail there. */
+  kind?: 'address' | 'port' | 'server-name' | 'inbound';
+  evidence: { since: string; runs: number; vantages: string[] };
+}
+
+export interface RecoveryFile { schema_version: 1; month: string; events: RecoveryEvent[] }
+
+/** The store's files in memory: runs by path (runs/...json), history by node, incidents and recovery by month. */
 export interface StatusTree {
   runs: Map<string, ProbeRun>;
   history: Map<string, HistoryFile>;
   incidents: Map<string, IncidentsFile>;
+  recovery: Map<string, RecoveryFile>;
   latest?: LatestFile;
 }

@@ -3,12 +3,12 @@
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { readProjectJson } from '../core/paths.ts';
-import type { HistoryFile, IncidentsFile, LatestFile, ProbeRun } from './types.ts';
+import type { HistoryFile, IncidentsFile, LatestFile, ProbeRun, RecoveryFile } from './types.ts';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-export type StatusKind = 'run' | 'latest' | 'history' | 'incidents';
+export type StatusKind = 'run' | 'latest' | 'history' | 'incidents' | 'recovery';
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -28,8 +28,12 @@ function compile(): Record<StatusKind, ValidateFunction> {
   const latest = readProjectJson('scripts/status/schema/latest.schema.json') as { $id: string };
   const history = readProjectJson('scripts/status/schema/history.schema.json') as { $id: string };
   const incidents = readProjectJson('scripts/status/schema/incidents.schema.json') as { $id: string };
-  for (const s of [run, latest, history, incidents]) ajv.addSchema(s);
-  return { run: ajv.getSchema(run.$id)!, latest: ajv.getSchema(latest.$id)!, history: ajv.getSchema(history.$id)!, incidents: ajv.getSchema(incidents.$id)! };
+  const recovery = readProjectJson('scripts/status/schema/recovery.schema.json') as { $id: string };
+  for (const s of [run, latest, history, incidents, recovery]) ajv.addSchema(s);
+  return {
+    run: ajv.getSchema(run.$id)!, latest: ajv.getSchema(latest.$id)!, history: ajv.getSchema(history.$id)!,
+    incidents: ajv.getSchema(incidents.$id)!, recovery: ajv.getSchema(recovery.$id)!,
+  };
 }
 
 /** Throws StatusFileError unless `value` is a valid file of `kind`. */
@@ -37,6 +41,7 @@ export function validateStatus(kind: 'run', value: unknown, file: string): Probe
 export function validateStatus(kind: 'latest', value: unknown, file: string): LatestFile;
 export function validateStatus(kind: 'history', value: unknown, file: string): HistoryFile;
 export function validateStatus(kind: 'incidents', value: unknown, file: string): IncidentsFile;
+export function validateStatus(kind: 'recovery', value: unknown, file: string): RecoveryFile;
 export function validateStatus(kind: StatusKind, value: unknown, file: string): unknown {
   validators ??= compile();
   const v = value as { schema_version?: unknown } | null;

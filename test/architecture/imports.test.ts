@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   render: 5, monitoring: 5,
   probe: 6,
   status: 7,
+  recovery: 7.5,
   site: 8, deploy: 8,
   github: 9,
   alert: 10, publish: 10,

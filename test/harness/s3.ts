@@ -27,7 +27,9 @@ export interface TestS3 {
 
 export const S3_PORT = 8333;
 
-export async function startS3(h: TestHost, bucket = 'site'): Promise<TestS3> {
+/** `volumes`: SeaweedFS volumes of 64 MB the store may grow to (a publish of 10,000 users needs some 60). */
+export async function startS3(h: TestHost, opts: { bucket?: string; volumes?: number } = {}): Promise<TestS3> {
+  const bucket = opts.bucket ?? 'site';
   const dir = '/root/seaweedfs';
   const admin = { accessKeyId: 'boxfleet-admin', secretAccessKey: 'boxfleet-admin-secret-0123456789' };
   const publisher = { AWS_ACCESS_KEY_ID: 'boxfleet-publisher', AWS_SECRET_ACCESS_KEY: 'boxfleet-publisher-secret-0123456789' };
@@ -53,7 +55,7 @@ export async function startS3(h: TestHost, bucket = 'site'): Promise<TestS3> {
     '-filer', '-filer.port=8888', '-filer.port.grpc=18888',
     '-s3', `-s3.port=${S3_PORT}`, '-s3.port.grpc=18333', '-s3.port.iceberg=0', '-s3.port.lance=0', `-s3.config=${dir}/s3.json`,
     '-master.telemetry=false', '-master.telemetry.url=http://127.0.0.1:9/',
-    '-volume.max=8', '-master.volumeSizeLimitMB=64',
+    `-volume.max=${opts.volumes ?? 8}`, '-master.volumeSizeLimitMB=64',
   ]);
   const endpoint = `http://${ip}:${S3_PORT}`;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

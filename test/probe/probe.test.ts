@@ -77,25 +77,37 @@ describe('fleet probe against real peers', () => {
     expect(e['badtls/trojan-7444']).toMatchObject({ deepest: 'tcp', error: 'tls-error' });
     expect(e['badtls/trojan-7444']!.detail).toMatch(/not valid for proxy\.test/);
     for (const t of ['dark/trojan-443', 'dark/vless-ws-8444', 'dark/vmess-ws-8445']) expect(e[t]).toMatchObject({ deepest: 'none', error: 'timeout' });
-    expect(Object.values(e).filter((x) => x.detail === 'timeout (host unreachable)')).toHaveLength(2);
+    // Each port of the black-holed host is tried once, side by side (a censor blocks ports, not only hosts).
+    for (const t of ['dark/trojan-443', 'dark/vless-ws-8444', 'dark/vmess-ws-8445']) expect(e[t]!.detail).toMatch(/no answer to TCP connect/);
     expect(Object.fromEntries(first.nodes.map((n) => [n.node, n.state]))).toEqual({ badtls: 'down', dark: 'down', tg: 'degraded', v2: 'up' });
     expect(JSON.stringify(first)).not.toContain(fleet().hosts[0]!.ip); // show_addresses: false
     expect(first.demo).toBe(true);
   }, 60_000);
 
-  it('a black-holed host costs exactly one connection attempt, and no endpoint is tried twice', async () => {
+  it('a black-holed host costs one connection attempt per port, side by side, and no endpoint is tried twice', async () => {
     const f = fleet();
     const attempts = new Map<string, number>();
+    let startedBeforeFirstAnswer: number | undefined;
     const counting: ConnectFn = (host, port, ms) => {
       attempts.set(`${host}:${port}`, (attempts.get(`${host}:${port}`) ?? 0) + 1);
-      return tcpConnect(host, port, ms);
+      const p = tcpConnect(host, port, ms);
+      const note = () => { startedBeforeFirstAnswer ??= [...attempts.values()].reduce((a, b) => a + b, 0); };
+      p.then(note, note);
+      return p;
     };
     const dark = f.host('dark').ip;
-    const targets: ProbeTarget[] = [443, 444, 445, 446, 447].map((port) => ({ node: 'dark', region: 'test', maintenance: false, tag: `trojan-${port}`, type: 'trojan', server: dark, port, password: 'x', tls: { server_name: SNI } }));
+    // Five inbounds on three ports (two share 443, two share 444), and one on UDP.
+    const ports = [443, 443, 444, 444, 445];
+    const targets: ProbeTarget[] = ports.map((port, i) => ({ node: 'dark', region: 'test', maintenance: false, tag: `trojan-${port}-${i}`, type: 'trojan', server: dark, port, password: 'x', tls: { server_name: SNI } }));
+    targets.push({ node: 'dark', region: 'test', maintenance: false, tag: 'hysteria2-443', type: 'hysteria2', server: dark, port: 443, password: 'x', tls: { server_name: SNI } } as ProbeTarget);
     const results = await probeAll(targets, { url: new URL(http.url), timeoutMs: 1000, now: new Date(), connect: counting }, 8);
-    expect(results.map((r) => r.error)).toEqual(Array(5).fill('timeout'));
-    expect([...attempts.values()].reduce((a, b) => a + b, 0)).toBe(1);
-    expect(Math.max(...attempts.values())).toBe(1);
+    expect(results.map((r) => r.error)).toEqual(Array(6).fill('timeout'));
+    expect([...attempts.entries()].sort()).toEqual([[`${dark}:443`, 1], [`${dark}:444`, 1], [`${dark}:445`, 1]]);
+    expect(results.map((r) => r.detail)).toEqual([
+      expect.stringMatching(/no answer/), 'timeout (port unreachable)', expect.stringMatching(/no answer/), 'timeout (port unreachable)', expect.stringMatching(/no answer/), 'timeout (host unreachable)',
+    ]);
+    // Side by side: every port's attempt had started before the first one ended.
+    expect(startedBeforeFirstAnswer).toBe(3);
   }, 30_000);
 
   it('wrong credentials are auth-rejected-or-silent for Trojan, VLESS and VMess', async () => {

@@ -99,6 +99,13 @@ export async function put(h: TestHost, path: string, data: string | Buffer, mode
   await h.put(path, data, mode);
 }
 
+/** The web server that stands for the internet, on `webIp` port 80 of `web`. */
+export async function startWeb(web: TestHost, webIp: string): Promise<void> {
+  await put(web, '/root/web.py', WEB);
+  await web.spawnServer(['/usr/bin/python3', '/root/web.py', webIp]);
+  await sh(web, `for i in $(seq 200); do ss -Hltn | grep -q "${webIp}:80 " && exit 0; sleep 0.05; done; exit 1`);
+}
+
 export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direct' = 'global'): Promise<World> {
   const [node, client, web, camo, pinned] = hosts.hosts as [TestHost, TestHost, TestHost, TestHost, TestHost | undefined];
   const x = hosts.subnet.base.split('.')[2];
@@ -120,10 +127,8 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
     await pinned.addRoute(`198.19.${x}.0/24`);
     await pinned.addRoute('default');
   }
-  await put(web, '/root/web.py', WEB);
   for (const [name, data] of Object.entries(ruleSets(work))) await put(web, `/root/rules/${name}`, data);
-  await web.spawnServer(['/usr/bin/python3', '/root/web.py', webIp]);
-  await sh(web, `for i in $(seq 200); do ss -Hltn | grep -q "${webIp}:80 " && exit 0; sleep 0.05; done; exit 1`);
+  await startWeb(web, webIp);
 
   // The borrowed site: TLS 1.3 with X25519, found by name through the node's /etc/hosts.
   const camoCert = ca.issue([CAMO_NAME]);

@@ -27,4 +27,24 @@ export const commands: Command[] = [
       + '(alerts.telegram_chat_id, TELEGRAM_CHAT_ID overrides; TELEGRAM_API_URL, TELEGRAM_MAX_WAIT_SECONDS). Exit 1 when a channel failed.',
     run: async (ctx, args) => (await import('../../alert/run.ts')).runIncidents(ctx, args),
   },
+  {
+    name: 'recovery',
+    summary: 'find inbounds blocked in a region (failing there, reached from elsewhere) and withdraw them for users there, promoting a standby',
+    options: [
+      { name: 'status', value: 'DIR', help: 'the status store (output of `fleet status pull`; default build/status)' },
+      { name: 'record', help: 'append the decisions to recovery/<YYYY-MM>.json on the status branch (recovery.mode auto or propose), where `fleet site` applies them' },
+      { name: 'repo', value: 'URL|PATH', help: 'with --record: the repository holding the status branch (default: this checkout\'s origin)' },
+      { name: 'branch', value: 'NAME', help: 'with --record: the status branch (default fleet.yaml probe.status_branch)' },
+    ],
+    formats: ['text', 'json'],
+    examples: [
+      'npm run fleet -- recovery --status build/status',
+      'npm run fleet -- recovery --status build/status --record',
+    ],
+    details: 'An inbound is blocked in a region when every run from that region\'s vantages failed it for recovery.after (at least two runs), '
+      + 'a vantage elsewhere reached it meanwhile, and a vantage of the region had a healthy run within recovery.after. The kind of block '
+      + '(address, port, server-name, inbound) comes from which of the node\'s inbounds fail there. A withdrawn inbound comes back after '
+      + 'recovery.restore_after of passing runs. In Actions it sets the step output `changed` to true when it recorded a decision.',
+    run: async (ctx, args) => (await import('../../alert/recovery-run.ts')).runRecovery(ctx, args),
+  },
 ];

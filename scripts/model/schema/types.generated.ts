@@ -68,6 +68,8 @@ export interface FleetSettings {
       };
     };
   };
+  /** Recovery from blocking (README: When a node is blocked), e.g. `recovery: { mode: auto, after: 30m }`. */
+  recovery: RecoverySettings;
   deploy: {
     /** Node deployed first, alone. */
     canary?: string;
@@ -202,6 +204,18 @@ export interface AppDownload {
   sha256?: string;
 }
 
+/** Recovery from blocking (README: When a node is blocked), e.g. `recovery: { mode: auto, after: 30m }`. */
+export interface RecoverySettings {
+  /** What a block found by the probes leads to. off: the incident only. auto: the decision (which inbound is withdrawn and which standby promoted, for which region) is recorded on the status branch and the next `fleet site` applies it to the subscriptions of users in that region; nothing is deployed. propose: as auto, and the decision is also printed as the YAML change that makes it permanent. */
+  mode: "off" | "propose" | "auto";
+  /** How long an inbound must fail from a region's vantages, while vantages elsewhere reach it, before it counts as blocked there (time, not runs: scheduled runs are late and get dropped). */
+  after: string;
+  /** How long a withdrawn inbound must pass every probe from that region again before it comes back. */
+  restore_after: string;
+  /** At most this many promotions per region in 24 hours, fleet-wide: one faulty vantage cannot expose every standby. */
+  max_per_day: number;
+}
+
 export interface Vantage {
   name: string;
   region: string;
@@ -248,6 +262,7 @@ export type Inbound = VlessRealityInbound | VlessWsInbound | VmessWsInbound | Tr
 export interface VlessRealityInbound {
   type: "vless-reality";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   /** Real TLS 1.3 site whose handshake Reality borrows; also the SNI clients send. */
@@ -259,6 +274,7 @@ export interface VlessRealityInbound {
 export interface VlessWsInbound {
   type: "vless-ws";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   /** WebSocket path. */
@@ -268,6 +284,7 @@ export interface VlessWsInbound {
 export interface VmessWsInbound {
   type: "vmess-ws";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   /** WebSocket path. */
@@ -277,6 +294,7 @@ export interface VmessWsInbound {
 export interface TrojanInbound {
   type: "trojan";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
 }
@@ -284,6 +302,7 @@ export interface TrojanInbound {
 export interface ShadowsocksInbound {
   type: "shadowsocks";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   /** Shadowsocks 2022 method (multi-user needs an AES method). */
@@ -293,6 +312,7 @@ export interface ShadowsocksInbound {
 export interface Hysteria2Inbound {
   type: "hysteria2";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   /** Salamander obfuscation (password derived per node). */
@@ -306,6 +326,7 @@ export interface Hysteria2Inbound {
 export interface TuicInbound {
   type: "tuic";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
   congestion_control: "cubic" | "new_reno" | "bbr";
@@ -314,6 +335,7 @@ export interface TuicInbound {
 export interface AnytlsInbound {
   type: "anytls";
   port: number;
+  standby?: boolean;
   public_host?: string;
   public_port?: number;
 }

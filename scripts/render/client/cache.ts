@@ -1,6 +1,6 @@
 // Which profiles are rendered from a template. Templates live per fleet model and
 // credential store (both are fixed for a render: loadFleet deep-freezes the model), keyed
-// by the user's node list. A node list seen once is rendered the direct way: building a
+// by the user's node list (and each node's listed inbounds). A node list seen once is rendered the direct way: building a
 // template costs about two direct renders, so it only pays off from the second user on.
 // The number of templates kept is bounded, so a fleet where every user sees different
 // nodes costs no more memory than the direct way.
@@ -22,7 +22,8 @@ class ProfileCache {
   constructor(readonly settings: FleetSettings, readonly nodes: readonly Node[], readonly store: CredentialStore) {}
 
   render(nodes: readonly Node[], who: Identity): ProfileFiles {
-    const key = nodes.map((n) => n.name).join('\n');
+    // The inbounds too: recovery lists a node with other inbounds for users in some regions.
+    const key = nodes.map((n) => `${n.name}:${n.inbounds.map((i) => i.tag).join(',')}`).join('\n');
     const template = this.#templates.get(key);
     if (template) {
       // Least recently used goes first: re-insert to move this one to the end.

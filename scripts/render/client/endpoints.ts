@@ -2,6 +2,7 @@
 // people can tell apart. Every client format reads this one list, so sing-box, mihomo
 // and share links always show the same proxies under the same names.
 import { userState } from '../../model/access.ts';
+import { NO_CHOICE, publishedNode, type InboundChoice } from '../../model/published.ts';
 import type { Fleet, Node, User } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
 import { endpointsOf, userIdentity, type Endpoint, type Identity } from '../endpoint.ts';
@@ -21,19 +22,24 @@ export const autoGroupOf = (region: string): string => `auto · ${region}`;
  * Endpoints for the user's current credentials. Throws InactiveUserError for disabled or
  * expired users.
  */
-export function profileEndpoints(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): Endpoint[] {
+export function profileEndpoints(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[], choice?: InboundChoice): Endpoint[] {
   const state = userState(user, now);
   if (state !== 'active') throw new InactiveUserError(user.name, state);
-  return endpointsFor(profileNodes(fleet, user, order), store, userIdentity(store, user.name, user.rev));
+  return endpointsFor(profileNodes(fleet, user, order, choice), store, userIdentity(store, user.name, user.rev));
 }
 
 /**
- * The nodes a user's profile lists, in profile order. A self-signed node without its
- * certificate yet is left out: clients could neither verify nor pin it, and the server
- * renderer refuses such a node anyway.
+ * The nodes a user's profile lists, in profile order, each with the inbounds listed for the
+ * user (model/published.ts: no standby unless recovery promoted it for the user's region).
+ * A self-signed node without its certificate yet is left out: clients could neither verify
+ * nor pin it, and the server renderer refuses such a node anyway. So is a node left with no
+ * inbound.
  */
-export function profileNodes(fleet: Fleet, user: User, order?: readonly string[]): Node[] {
-  return orderNodes(fleet, user, order).filter((n) => n.tls?.mode !== 'self-signed' || n.tls.certificate);
+export function profileNodes(fleet: Fleet, user: User, order?: readonly string[], choice: InboundChoice = NO_CHOICE): Node[] {
+  return orderNodes(fleet, user, order)
+    .filter((n) => n.tls?.mode !== 'self-signed' || n.tls.certificate)
+    .map((n) => publishedNode(n, choice))
+    .filter((n) => n.inbounds.length > 0);
 }
 
 /**

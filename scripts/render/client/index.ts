@@ -1,6 +1,7 @@
 // A user's three subscription files: a full sing-box profile, a full mihomo profile and
 // a base64 list of share links. Pure: same fleet, user, secret, time and order → same bytes.
 import { userState } from '../../model/access.ts';
+import type { InboundChoice } from '../../model/published.ts';
 import type { Fleet, User } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
 import { userIdentity } from '../endpoint.ts';
@@ -39,13 +40,13 @@ export function shareLinks(fleet: Fleet, user: User, store: CredentialStore, now
  * Users with the same node list share a template (cache.ts); the bytes are those of
  * renderProfilesDirect.
  */
-export function renderProfiles(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): ProfileFiles | undefined {
+export function renderProfiles(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[], choice?: InboundChoice): ProfileFiles | undefined {
   if (userState(user, now) !== 'active') return undefined;
-  return profileCache(fleet, store).render(profileNodes(fleet, user, order), userIdentity(store, user.name, user.rev));
+  return profileCache(fleet, store).render(profileNodes(fleet, user, order, choice), userIdentity(store, user.name, user.rev));
 }
 
 /** renderProfiles without templates: the reference the templates are checked against. */
-export function renderProfilesDirect(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): ProfileFiles | undefined {
+export function renderProfilesDirect(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[], choice?: InboundChoice): ProfileFiles | undefined {
   if (userState(user, now) !== 'active') return undefined;
-  return profileFiles(directProfile(fleet.settings, profileEndpoints(fleet, user, store, now, order)));
+  return profileFiles(directProfile(fleet.settings, profileEndpoints(fleet, user, store, now, order, choice)));
 }

@@ -1,0 +1,200 @@
+// Recovery from blocking, end to end, against a censor we control. Harness hosts:
+//
+//   client (cn) ──► censor ──► n1 ──► web (198.19.X.10)      us vantage: the root namespace ──► n1
+//
+// The censor is a test censor: a namespace that forwards the cn side's packets to the node
+// and drops those to a blocked address and port (nftables). n1 runs the real sing-box,
+// deployed by `fleet deploy`, with a published Trojan inbound and a standby one on another
+// port. Probes run as the workflows run them (`fleet probe` from each vantage, `status
+// push` to a bare repository standing for the status branch, `fleet recovery --record`,
+// `status pull`, `fleet site`), the cn user's client is the real sing-box with the profile
+// the site built for it. Figures go to test-results/recovery.md.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { makeTestCa, useHosts, type TestHost } from '../harness/index.ts';
+import { run } from '../harness/proc.ts';
+import { makeTestFleet, markTestHost, TEST_SECRET, type TestFleet } from '../deploy/helpers.ts';
+import { installClients, runSingbox } from './clients.ts';
+import { put, startWeb } from './world.ts';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const SERVER_NAME = 'n1.recovery.test';
+const PUBLISHED = { type: 'trojan', port: 8444 };
+const STANDBY = { type: 'trojan', port: 8446, standby: true };
+/** Probe rounds are a minute apart on the fleet's clock (passed as --now): recovery.after is 2m. */
+// Starts a minute after the certificates are issued, so every run's clock is inside their validity.
+const T0 = (Math.floor(Date.now() / 60_000) + 2) * 60_000;
+const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+
+const hosts = useHosts(4, { names: ['n1', 'client', 'web', 'censor'] });
+let tf: TestFleet;
+let node: TestHost, client: TestHost, censor: TestHost;
+let webUrl: string;
+let work: string;
+let bare: string;
+const figures: string[] = [];
+
+beforeAll(async () => {
+  const h = hosts();
+  [node, client, , censor] = h.hosts as [TestHost, TestHost, TestHost, TestHost];
+  const web = h.hosts[2]!;
+  const x = h.subnet.base.split('.')[2];
+  const webIp = `198.19.${x}.10`;
+  webUrl = `http://${webIp}`;
+  work = join(REPO, 'test-results', 'recovery-work');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const ca = makeTestCa(join(work, 'ca'));
+
+  // The internet behind the node only; the client's way to the node goes through the censor.
+  await web.addAddress(`${webIp}/24`);
+  await node.addRoute(`198.19.${x}.0/24`);
+  await node.addRoute('default');
+  await client.addRoute('default', node.ip);
+  await client.addRoute(`${node.ip}/32`, censor.ip);
+  // A router that says nothing: no ICMP redirect may tell the client to go round it.
+  await censor.exec(['sh', '-c', 'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0'], { check: true });
+  await client.exec(['sh', '-c', 'sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.eth0.accept_redirects=0'], { check: true });
+  await startWeb(web, webIp);
+
+  const leaf = ca.issue([SERVER_NAME, node.ip]);
+  await put(node, '/etc/ssl/boxfleet/n1.crt', leaf.certPem);
+  await put(node, '/etc/ssl/boxfleet/n1.key', leaf.keyPem, '0600');
+  await put(client, '/root/ca.pem', ca.rootPem);
+  writeFileSync(join(work, 'ca.pem'), ca.rootPem);
+  await installClients(client);
+
+  tf = await makeTestFleet(h, {
+    now: at(0),
+    node: (host, i) => (i !== 0 ? undefined : {
+      name: 'n1', title: 'N1', region: 'test', country: 'DE', arch: 'amd64', address: host.ip,
+      ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [host.hostKey] },
+      tls: { mode: 'files', server_name: SERVER_NAME, certificate_path: '/etc/ssl/boxfleet/n1.crt', key_path: '/etc/ssl/boxfleet/n1.key' },
+      inbounds: [PUBLISHED, STANDBY],
+    }),
+    users: [{ name: 'alice', rev: 1, region: 'cn' }, { name: 'erin', rev: 1, region: 'test' }],
+    settings: (f) => {
+      f.deploy = { canary: 'n1', parallel: 1, max_fail_percent: 0 };
+      f.probe = { ...f.probe, url: `${webUrl}/probe`, interval: '1m', timeout: '2s', vantages: [{ name: 'github', region: 'test' }, { name: 'home-cn', region: 'cn', self_hosted: true }] };
+      f.recovery = { mode: 'auto', after: '2m', restore_after: '3m', max_per_day: 2 };
+      f.subscription = { ...f.subscription, url_test: { url: `${webUrl}/generate_204`, interval: '3m', tolerance_ms: 50 } };
+      f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
+    },
+  });
+  await markTestHost(node);
+  const id = ['--identity', h.clientKeyPath];
+  const b = await tf.cli(['bootstrap', 'n1', ...id]);
+  if (b.code !== 0) throw new Error(`bootstrap failed:\n${b.out}\n${b.err}`);
+  const d = await tf.cli(['deploy', ...id]);
+  if (d.code !== 0) throw new Error(`deploy failed:\n${d.out}\n${d.err}`);
+  bare = join(work, 'status.git');
+  execFileSync('git', ['init', '--quiet', '--bare', bare]);
+}, 240_000);
+
+afterAll(async () => {
+  writeFileSync(join(REPO, 'test-results', 'recovery.md'), ['# Recovery from blocking (test/real/recovery.test.ts)', '', ...figures, ''].join('\n'));
+  await tf?.cleanup();
+  if (work && !process.env.KEEP_RECOVERY_WORK) rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+const ENV = () => ({ BOXFLEET_PROBE_CA_FILE: join(work, 'ca.pem') });
+
+/** One probe round at `minute`: the us vantage from the root namespace, the cn vantage from the client host (behind the censor); both pushed. */
+async function round(minute: number): Promise<void> {
+  const us = join(work, `run-us-${minute}.json`);
+  const cn = join(work, `run-cn-${minute}.json`);
+  const p1 = await tf.cli(['probe', '--vantage', 'github', '--out', us, '--now', at(minute)], ENV());
+  expect(p1.code, p1.err).toBe(0);
+  const p2 = await run('ip', ['netns', 'exec', client.ns, process.execPath, '--import', 'tsx', join(REPO, 'scripts/fleet.ts'),
+    'probe', '--vantage', 'home-cn', '--out', cn, '--root', tf.dir, '--now', new Date(Date.parse(at(minute)) + 20_000).toISOString()],
+  { cwd: REPO, timeoutMs: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: TEST_SECRET, ...ENV() } });
+  expect(p2.code, p2.stderr).toBe(0);
+  for (const f of [us, cn]) {
+    const r = await tf.cli(['status', 'push', '--run', f, '--repo', bare, '--now', new Date(Date.parse(at(minute)) + 40_000).toISOString()]);
+    expect(r.code, r.err).toBe(0);
+  }
+}
+
+/** recovery --record, status pull and site at `minute`; the profile of `user` as built. */
+async function publish(minute: number): Promise<{ recovery: string; profile: (user: string) => string }> {
+  const status = join(work, `status-${minute}`);
+  const rec = await tf.cli(['recovery', '--status', await pulled(status, minute), '--record', '--repo', bare, '--now', at(minute)]);
+  expect(rec.code, rec.err).toBe(0);
+  const after = await pulled(join(work, `status-after-${minute}`), minute);
+  const site = join(work, `site-${minute}`);
+  const s = await tf.cli(['site', '--status', after, '--out', site, '--now', at(minute)]);
+  expect(s.code, s.err).toBe(0);
+  const links = JSON.parse((await tf.cli(['links', '--format', 'json', '--now', at(minute)])).out) as { user: string; url: string }[];
+  return {
+    recovery: rec.out,
+    profile: (user) => readFileSync(join(site, 's', links.find((l) => l.user === user)!.url.split('/s/')[1].split('/')[0], 'sing-box.json'), 'utf8'),
+  };
+}
+
+async function pulled(dir: string, minute: number): Promise<string> {
+  const r = await tf.cli(['status', 'pull', '--repo', bare, '--out', dir, '--now', at(minute)]);
+  expect(r.code, r.err).toBe(0);
+  return dir;
+}
+
+const trojanPorts = (profile: string): number[] =>
+  (JSON.parse(profile).outbounds as { type: string; server_port?: number }[]).filter((o) => o.type === 'trojan').map((o) => o.server_port!).sort();
+
+const tagOnPort = (profile: string, port: number): string =>
+  (JSON.parse(profile).outbounds as { tag: string; server_port?: number }[]).find((o) => o.server_port === port)!.tag;
+
+async function reaches(profile: string, port: number): Promise<boolean> {
+  const app = await runSingbox(client, profile, tagOnPort(profile, port));
+  try { return (await app.fetch(`${webUrl}/through-${port}`, 3)).ok; } finally { await app.stop(); }
+}
+
+describe('a port blocked for the cn side (test censor)', () => {
+  it('detected from cn while us reaches it; the cn user moves to the standby, the other user keeps the port', async () => {
+    await round(0);
+    const before = await publish(0);
+    expect(trojanPorts(before.profile('alice'))).toEqual([8444]);
+    expect(await reaches(before.profile('alice'), 8444)).toBe(true);
+
+    await censor.exec(['nft', '-f', '-'], { check: true, input: `table inet censor {\n  chain forward {\n    type filter hook forward priority 0;\n    ip daddr ${node.ip} tcp dport ${PUBLISHED.port} drop\n  }\n}\n` });
+    // Negative control: the censor works, alice's current profile no longer reaches the web.
+    expect(await reaches(before.profile('alice'), 8444)).toBe(false);
+
+    let detected: number | undefined;
+    let published: Awaited<ReturnType<typeof publish>> | undefined;
+    const said: string[] = [];
+    for (let m = 1; m <= 6 && detected === undefined; m++) {
+      await round(m);
+      const t0 = performance.now();
+      const p = await publish(m);
+      said.push(`round ${m}: ${p.recovery}`);
+      if (/recorded: n1 trojan-8444 withdrawn for users in cn/.test(p.recovery)) {
+        detected = m;
+        published = p;
+        figures.push(`- port block: censor on at minute 0+, detected and decided at probe round ${m} (recovery.after 2m, 1m interval: ${m} probe intervals); recovery + status pull + site took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    }
+    expect(detected, `the block was never decided:\n${said.join('\n')}`).toBeDefined();
+    expect(published!.recovery).toMatch(/blocked: n1 trojan-8444 in cn \(inbound\)/);
+    expect(published!.recovery).toMatch(/standby trojan-8446 promoted/);
+    expect(trojanPorts(published!.profile('alice'))).toEqual([8446]);
+    expect(trojanPorts(published!.profile('erin'))).toEqual([8444]);
+    // The cn user's app, with the profile it downloads at its next refresh, is back online.
+    expect(await reaches(published!.profile('alice'), 8446)).toBe(true);
+
+    // The censor lifts: after restore_after (3m) of clean runs from cn, the inbound comes back.
+    await censor.exec(['nft', 'delete', 'table', 'inet', 'censor'], { check: true });
+    let restored: number | undefined;
+    for (let m = detected! + 1; m <= detected! + 8 && restored === undefined; m++) {
+      await round(m);
+      const p = await publish(m);
+      if (/recorded: n1 trojan-8444 restored for users in cn/.test(p.recovery)) {
+        restored = m;
+        expect(trojanPorts(p.profile('alice'))).toEqual([8444]);
+      }
+    }
+    expect(restored, 'never restored').toBeDefined();
+    figures.push(`- port block lifted after round ${detected}: restored at round ${restored} (restore_after 3m)`);
+  }, 600_000);
+});
