@@ -11,18 +11,10 @@ import { findBlocks } from '../recovery/detect.ts';
 import { recordRecovery } from '../status/ops.ts';
 import { readStatus } from '../status/reader.ts';
 import { branchRef } from '../status/ref.ts';
-import type { RecoveryEvent } from '../status/types.ts';
+import { describeRecovery } from './text.ts';
 
 /** Runs older than this cannot decide anything (restore_after is at most what the store keeps in full). */
 const WINDOW_MS = 48 * 3600_000;
-
-export function describeEvent(e: RecoveryEvent): string {
-  if (e.action === 'withdraw') {
-    return `${e.node} ${e.inbound} withdrawn for users in ${e.region} (blocked there: ${e.kind ?? 'inbound'}, failing since ${e.evidence.since}, ${e.evidence.runs} runs)` +
-      (e.standby ? `; standby ${e.standby} promoted in its place` : '');
-  }
-  return `${e.node} ${e.inbound} restored for users in ${e.region} (passing since ${e.evidence.since})${e.standby ? `; ${e.standby} back to standby` : ''}`;
-}
 
 export async function runRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -47,7 +39,7 @@ export async function runRecovery(ctx: CommandContext, args: ParsedArgs): Promis
   for (const f of blocked) lines.push(`blocked: ${f.node} ${f.inbound} in ${f.region} (${f.kind}) since ${f.failing!.since}, ${f.failing!.runs} runs from ${f.failing!.vantages.join(', ')}`);
   for (const f of findings.filter((x) => x.failing && !x.blocked)) lines.push(`failing, not blocked: ${f.node} ${f.inbound} in ${f.region}: ${f.reason}`);
   const verb = mode === 'off' ? 'would be (recovery.mode is off: nothing is recorded)' : record ? 'recorded' : 'decided (not recorded: pass --record)';
-  for (const e of events) lines.push(`${verb}: ${describeEvent(e)}`);
+  for (const e of events) lines.push(`${verb}: ${describeRecovery(e)}`);
   if (mode === 'propose') for (const e of events.filter((x) => x.action === 'withdraw' && x.standby)) lines.push(`to make it permanent: in nodes/${e.node}.yaml set \`standby: true\` on ${e.inbound} and remove it from ${e.standby}`);
   for (const n of notes) lines.push(`note: ${n}`);
   if (lines.length === 0) lines.push(`recovery (${mode}): no inbound is blocked anywhere`);

@@ -14,7 +14,7 @@ import { recordIncidents } from '../status/ops.ts';
 import { branchRef } from '../status/ref.ts';
 import { incidentEvents } from './history.ts';
 import { sendTelegram } from './telegram.ts';
-import { describe, esc, telegramLine } from './text.ts';
+import { describe, esc, telegramLine, telegramRecovery } from './text.ts';
 
 interface Report {
   dry_run: boolean;
@@ -85,7 +85,10 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
   //    crossed the threshold are still named, marked as unwritten: the chat must not stay
   //    silent about an outage because the issue tracker is down. They repeat each run until
   //    GitHub works again, which is the honest "state unknown".
-  const lines = outcomes.filter((o) => o.ok).map((o) => telegramLine(o.action, o.url)).filter((l): l is string => Boolean(l));
+  const lines = outcomes.filter((o) => o.ok).flatMap((o) => {
+    const line = telegramLine(o.action, o.url);
+    return line ? [line, ...telegramRecovery(o.action, view)] : [];
+  });
   const unwritten = gh ? outcomes.filter((o) => !o.ok).map((o) => o.action) : dryRun ? [] : plan.actions;
   for (const a of unwritten) if (a.kind === 'open') lines.push(`${telegramLine(a, undefined)} (no issue written: GitHub failed)`);
   if (!report.github.ok) lines.push(`❗ GitHub: ${esc(report.github.note ?? 'failed')}; issues may be out of date`);

@@ -3,7 +3,7 @@
 // says otherwise: issues in a public repository and chat messages travel further than the
 // fleet's operators, and an address is what a censor needs to block a node.
 import type { Node } from '../model/types.ts';
-import type { StatusView } from '../status/reader.ts';
+import type { RecoveryEvent, StatusView } from '../status/reader.ts';
 import type { Action, NodeFacts } from './decide.ts';
 import { humanDuration, markerOf, stateBlock, type IncidentState } from './state.ts';
 import { markdownText } from '../text/escape.ts';
@@ -75,11 +75,13 @@ function evidence(view: StatusView, node: Node | undefined, name: string, show: 
 
 export function issueBody(a: Extract<Action, { kind: 'open' }>, view: StatusView, node: Node | undefined, show: boolean): string {
   const n = a.node;
+  const recovery = recoveryFor(view, n.name, a.state.since);
   return [
     markerOf(n.name), stateBlock(a.state), '',
     `**${md(n.title)}** (\`${n.name}\`, region ${md(n.region)}) is **${describe(a.state)}** since ${a.state.since} (${a.runs} probe runs).`,
     ...(show && node?.address ? [`Address: \`${node.address}\``] : []), '',
     evidence(view, node, n.name, show), '',
+    ...(recovery.length ? ['**Recovery** (fleet.yaml `recovery`):', ...recovery.map((r) => `- ${md(r)}`), ''] : []),
     'This issue is kept by `fleet incidents`: state changes arrive as comments and it closes itself once the node has been up long enough. '
     + 'Keep the first two hidden lines of this description; they are how the next run finds this issue.',
   ].join('\n').slice(0, 60_000);
@@ -115,4 +117,33 @@ export function telegramLine(a: Action, url: string | undefined): string | undef
     case 'close': return `✅ ${who} resolved after ${short(humanDuration(a.outageMs))}${link}`;
     default: return undefined; // maintenance notes stay in the issue
   }
+}
+
+const KIND: Record<NonNullable<RecoveryEvent['kind']>, string> = {
+  address: 'the whole address', port: 'one port', 'server-name': 'one server name', inbound: 'this inbound only',
+};
+
+/** One recovery decision in a sentence (issues, Telegram, `fleet recovery`). */
+export function describeRecovery(e: RecoveryEvent): string {
+  const kind = KIND[e.kind ?? 'inbound'];
+  switch (e.action) {
+    case 'withdraw':
+      return `${e.node} ${e.inbound} withdrawn for users in ${e.region} (blocked there: ${kind}; failing since ${e.evidence.since}, ${e.evidence.runs} runs)`
+        + (e.standby ? `; standby ${e.standby} promoted in its place` : '; the node\'s other inbounds carry on');
+    case 'restore':
+      return `${e.node} ${e.inbound} restored for users in ${e.region} (passing since ${e.evidence.since})${e.standby ? `; ${e.standby} back to standby` : ''}`;
+    default:
+      return `${e.node} blocked in ${e.region} (${kind}): nothing changed — ${e.reason === 'max-per-day' ? 'recovery.max_per_day promotions were already made there in 24 h' : 'no standby left that passes from there'}`;
+  }
+}
+
+/** The recovery decisions about a node since its trouble began, newest last. */
+export function recoveryFor(view: StatusView, node: string, since: string): string[] {
+  return view.recovery().filter((e) => e.node === node && e.t >= since).map(describeRecovery);
+}
+
+/** What recovery did about a node that opened or changed, under its Telegram line (at most three). */
+export function telegramRecovery(a: Action, view: StatusView): string[] {
+  if (a.kind !== 'open' && a.kind !== 'change') return [];
+  return recoveryFor(view, a.node.name, a.state.since).slice(-3).map((r) => `  ↳ ${short(r, 300)}`);
 }

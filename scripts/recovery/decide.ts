@@ -4,6 +4,8 @@
 //     never the last one;
 //   - a standby is promoted only if its own latest run from the region passed;
 //   - at most `recovery.max_per_day` promotions per region in 24 hours, fleet-wide;
+//   - a block nothing can be done about is recorded once as `hold` (why: no standby left,
+//     or max_per_day), so the incident can say so;
 //   - a withdrawn inbound comes back after `recovery.restore_after` of passing runs (at
 //     least two) from the region, and its standby goes back to standby.
 import type { Fleet, Node } from '../model/types.ts';
@@ -64,6 +66,12 @@ export function decide(fleet: Pick<Fleet, 'nodes' | 'settings'>, findings: reado
       notes.push(`${what}: withdrawn there; ${others.map((i) => i.tag).join(', ')} carr${others.length === 1 ? 'ies' : 'y'} on${standby ? ` (no promotion: ${policy.max_per_day} already in 24 h in ${f.region})` : ''}`);
     } else {
       notes.push(`${what}: nothing changed — ${standby ? `${policy.max_per_day} promotion(s) in 24 h already in ${f.region} (recovery.max_per_day)` : 'no standby left that passes from there'}, and it is the node's last inbound there`);
+      // Said once per block (same evidence start), so the incident can tell why nothing moved.
+      // A whole address blocked is one hold for the node, not one per inbound.
+      const same = (e: RecoveryEvent) => e.action === 'hold' && e.region === f.region && e.node === node.name
+        && (f.kind === 'address' ? e.kind === 'address' : e.inbound === inbound.tag) && e.evidence.since.slice(0, 16) === evidence.since.slice(0, 16);
+      const said = [...prior, ...events].some(same);
+      if (!said) events.push({ ...base, action: 'hold', reason: standby ? 'max-per-day' : 'no-standby' });
     }
   }
   return { events, notes };

@@ -20,13 +20,14 @@ export function foldRecovery(events: readonly RecoveryEvent[]): RecoveryState {
   const state: RecoveryState = { withdrawn: new Map(), promoted: new Map() };
   const sorted = [...events].sort((a, b) => a.t.localeCompare(b.t));
   for (const e of sorted) {
+    if (e.action === 'hold') continue; // changes nothing: it says why
     const withdrawn = state.withdrawn.get(e.region) ?? new Map<string, Withdrawal>();
     const promoted = state.promoted.get(e.region) ?? new Set<string>();
     const key = inboundKey(e.node, e.inbound);
     if (e.action === 'withdraw') {
       withdrawn.set(key, { since: e.t, ...(e.standby ? { standby: e.standby } : {}) });
       if (e.standby) promoted.add(inboundKey(e.node, e.standby));
-    } else {
+    } else if (e.action === 'restore') {
       const was = withdrawn.get(key);
       withdrawn.delete(key);
       const back = e.standby ?? was?.standby;

@@ -1,5 +1,6 @@
 // Health-aware node order for one user: what the page lists first is what the apps pick
-// first. Healthy before slow before unknown before blocked before down; within a rank the
+// first. Healthy before slow before unknown before blocked before down (blocked only for
+// users in a region it is blocked in); within a rank the
 // lowest latency seen from a vantage in the user's region, else the model's own order
 // (the user's region first — render/client/order.ts), so the result is stable.
 import { orderNodes } from '../render/client/order.ts';
@@ -16,7 +17,7 @@ export function rankNodes(fleet: Fleet, user: User, status?: StatusView): Ranked
   if (!status) return base.map((node) => ({ node, health: 'unknown', dropped: false }));
   const ranked = base.map((node, index) => {
     const s = status.nodes[node.name];
-    return { node, index, health: (s?.state ?? 'unknown') as Health, latency_ms: latencyFor(s, user.region), dropped: false };
+    return { node, index, health: healthFor(s, user.region), latency_ms: latencyFor(s, user.region), dropped: false };
   });
   ranked.sort((a, b) => RANK[a.health] - RANK[b.health]
     || (a.latency_ms ?? Infinity) - (b.latency_ms ?? Infinity)
@@ -28,6 +29,17 @@ export function rankNodes(fleet: Fleet, user: User, status?: StatusView): Ranked
     if (alive.length > 0) for (const r of ranked) r.dropped = r.health === 'down';
   }
   return ranked.map(({ index: _index, ...r }) => r);
+}
+
+/**
+ * A node blocked in some regions is healthy for users elsewhere (it answered their
+ * region's vantages, or at least the others); users there, or of no known region, see it
+ * blocked.
+ */
+function healthFor(s: NodeStatus | undefined, region: string | undefined): Health {
+  if (!s) return 'unknown';
+  if (s.state === 'blocked' && region !== undefined && s.blocked_in && !s.blocked_in.includes(region)) return 'up';
+  return s.state;
 }
 
 /** Node names for renderProfiles: the order, without dropped nodes. */

@@ -16,6 +16,8 @@ export interface HistoryPoint { t: string; ms: number | null }
 export interface NodeStatus {
   /** The reader's overall state across vantages (a node never probed has no entry). */
   state: NodeState;
+  /** Where it is blocked (state blocked): only users there see it demoted. */
+  blocked_in?: string[];
   since?: string;
   /** Median latency of the latest results per vantage region, where one succeeded. */
   latency: Record<string, number>;
@@ -55,7 +57,8 @@ export function readStatus(dir: string, fleet: Pick<Fleet, 'nodes'>): StatusView
       (history[p.region] ??= []).push({ t: p.t, ms: p.state === 'down' || p.latency_ms === undefined ? null : p.latency_ms });
       points.push({ t: p.t, resolution: p.resolution, region: p.region, samples: p.samples, ok: p.ok_samples });
     }
-    nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), latency, history, points };
+    const blockedIn = store.blockedIn(node.name);
+    nodes[node.name] = { state: state as NodeState, since: store.since(node.name)?.toISOString(), ...(blockedIn.length ? { blocked_in: blockedIn } : {}), latency, history, points };
   }
   const known = new Set(fleet.nodes.map((n) => n.name));
   const incidents = store.incidents().filter((e) => known.has(e.node)).slice(-MAX_INCIDENT_ROWS).reverse()

@@ -72,15 +72,17 @@ export interface IncidentsFile { schema_version: 1; month: string; events: Incid
 /**
  * One recovery decision (`fleet recovery --record`): in `region`, `inbound` of `node` left
  * the subscriptions of users there (withdraw), with `standby` promoted in its place, or came
- * back and sent `standby` back to standby (restore). `evidence`: the failing (withdraw) or
- * clean (restore) runs from that region since `since`.
+ * back and sent `standby` back to standby (restore), or stayed although blocked (hold, with
+ * the `reason`: once per block). `evidence`: the failing (withdraw, hold) or clean (restore)
+ * runs from that region since `since`.
  */
 export interface RecoveryEvent {
   t: string;
   region: string;
   node: string;
-  action: 'withdraw' | 'restore';
+  action: 'withdraw' | 'restore' | 'hold';
   inbound: string;
+  reason?: 'no-standby' | 'max-per-day';
   standby?: string;
   /** What the block looks like from which of the node's inbounds fail there. */
   kind?: 'address' | 'port' | 'server-name' | 'inbound';

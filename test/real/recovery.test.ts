@@ -1,11 +1,11 @@
 // Recovery from blocking, end to end, against a censor we control. Harness hosts:
 //
-//   client (cn) ──► censor ──► n1 ──► web (198.19.X.10)      us vantage: the root namespace ──► n1
+//   client (cn) ──► censor ──► n1, n2 ──► web (198.19.X.10)      test vantage: the root namespace ──► n1, n2
 //
 // The censor is a test censor: a namespace that forwards the cn side's packets to the node
 // and drops those to a blocked address and port (nftables). n1 runs the real sing-box,
 // deployed by `fleet deploy`, with a published Trojan inbound and a standby one on another
-// port. Probes run as the workflows run them (`fleet probe` from each vantage, `status
+// port; n2 has one published inbound and no standby. Probes run as the workflows run them (`fleet probe` from each vantage, `status
 // push` to a bare repository standing for the status branch, `fleet recovery --record`,
 // `status pull`, `fleet site`), the cn user's client is the real sing-box with the profile
 // the site built for it. Figures go to test-results/recovery.md.
@@ -20,7 +20,6 @@ import { installClients, runSingbox } from './clients.ts';
 import { put, startWeb } from './world.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const SERVER_NAME = 'n1.recovery.test';
 const PUBLISHED = { type: 'trojan', port: 8444 };
 const STANDBY = { type: 'trojan', port: 8446, standby: true };
 /** Probe rounds are a minute apart on the fleet's clock (passed as --now): recovery.after is 2m. */
@@ -28,9 +27,9 @@ const STANDBY = { type: 'trojan', port: 8446, standby: true };
 const T0 = (Math.floor(Date.now() / 60_000) + 2) * 60_000;
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 
-const hosts = useHosts(4, { names: ['n1', 'client', 'web', 'censor'] });
+const hosts = useHosts(5, { names: ['n1', 'n2', 'client', 'web', 'censor'] });
 let tf: TestFleet;
-let node: TestHost, client: TestHost, censor: TestHost;
+let node: TestHost, node2: TestHost, client: TestHost, censor: TestHost;
 let webUrl: string;
 let work: string;
 let bare: string;
@@ -38,8 +37,8 @@ const figures: string[] = [];
 
 beforeAll(async () => {
   const h = hosts();
-  [node, client, , censor] = h.hosts as [TestHost, TestHost, TestHost, TestHost];
-  const web = h.hosts[2]!;
+  [node, node2, client, , censor] = h.hosts as [TestHost, TestHost, TestHost, TestHost, TestHost];
+  const web = h.hosts[3]!;
   const x = h.subnet.base.split('.')[2];
   const webIp = `198.19.${x}.10`;
   webUrl = `http://${webIp}`;
@@ -50,29 +49,33 @@ beforeAll(async () => {
 
   // The internet behind the node only; the client's way to the node goes through the censor.
   await web.addAddress(`${webIp}/24`);
-  await node.addRoute(`198.19.${x}.0/24`);
-  await node.addRoute('default');
+  for (const n of [node, node2]) {
+    await n.addRoute(`198.19.${x}.0/24`);
+    await n.addRoute('default');
+    await client.addRoute(`${n.ip}/32`, censor.ip);
+  }
   await client.addRoute('default', node.ip);
-  await client.addRoute(`${node.ip}/32`, censor.ip);
   // A router that says nothing: no ICMP redirect may tell the client to go round it.
   await censor.exec(['sh', '-c', 'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0'], { check: true });
   await client.exec(['sh', '-c', 'sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.eth0.accept_redirects=0'], { check: true });
   await startWeb(web, webIp);
 
-  const leaf = ca.issue([SERVER_NAME, node.ip]);
-  await put(node, '/etc/ssl/boxfleet/n1.crt', leaf.certPem);
-  await put(node, '/etc/ssl/boxfleet/n1.key', leaf.keyPem, '0600');
+  for (const [n, name] of [[node, 'n1'], [node2, 'n2']] as const) {
+    const leaf = ca.issue([`${name}.recovery.test`, n.ip]);
+    await put(n, `/etc/ssl/boxfleet/${name}.crt`, leaf.certPem);
+    await put(n, `/etc/ssl/boxfleet/${name}.key`, leaf.keyPem, '0600');
+  }
   await put(client, '/root/ca.pem', ca.rootPem);
   writeFileSync(join(work, 'ca.pem'), ca.rootPem);
   await installClients(client);
 
   tf = await makeTestFleet(h, {
     now: at(0),
-    node: (host, i) => (i !== 0 ? undefined : {
-      name: 'n1', title: 'N1', region: 'test', country: 'DE', arch: 'amd64', address: host.ip,
+    node: (host, i) => (i > 1 ? undefined : {
+      name: `n${i + 1}`, title: `N${i + 1}`, region: 'test', country: 'DE', arch: 'amd64', address: host.ip,
       ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [host.hostKey] },
-      tls: { mode: 'files', server_name: SERVER_NAME, certificate_path: '/etc/ssl/boxfleet/n1.crt', key_path: '/etc/ssl/boxfleet/n1.key' },
-      inbounds: [PUBLISHED, STANDBY],
+      tls: { mode: 'files', server_name: `n${i + 1}.recovery.test`, certificate_path: `/etc/ssl/boxfleet/n${i + 1}.crt`, key_path: `/etc/ssl/boxfleet/n${i + 1}.key` },
+      inbounds: i === 0 ? [PUBLISHED, STANDBY] : [PUBLISHED],
     }),
     users: [{ name: 'alice', rev: 1, region: 'cn' }, { name: 'erin', rev: 1, region: 'test' }],
     settings: (f) => {
@@ -83,10 +86,12 @@ beforeAll(async () => {
       f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
     },
   });
-  await markTestHost(node);
   const id = ['--identity', h.clientKeyPath];
-  const b = await tf.cli(['bootstrap', 'n1', ...id]);
-  if (b.code !== 0) throw new Error(`bootstrap failed:\n${b.out}\n${b.err}`);
+  for (const [n, name] of [[node, 'n1'], [node2, 'n2']] as const) {
+    await markTestHost(n);
+    const b = await tf.cli(['bootstrap', name, ...id]);
+    if (b.code !== 0) throw new Error(`bootstrap ${name} failed:\n${b.out}\n${b.err}`);
+  }
   const d = await tf.cli(['deploy', ...id]);
   if (d.code !== 0) throw new Error(`deploy failed:\n${d.out}\n${d.err}`);
   bare = join(work, 'status.git');
@@ -139,19 +144,25 @@ async function pulled(dir: string, minute: number): Promise<string> {
   return dir;
 }
 
+type Outbound = { type: string; tag: string; server?: string; server_port?: number };
+const outbounds = (profile: string): Outbound[] => JSON.parse(profile).outbounds as Outbound[];
+
+/** n1's Trojan ports in a profile. */
 const trojanPorts = (profile: string): number[] =>
-  (JSON.parse(profile).outbounds as { type: string; server_port?: number }[]).filter((o) => o.type === 'trojan').map((o) => o.server_port!).sort();
+  outbounds(profile).filter((o) => o.type === 'trojan' && o.server === node.ip).map((o) => o.server_port!).sort();
 
-const tagOnPort = (profile: string, port: number): string =>
-  (JSON.parse(profile).outbounds as { tag: string; server_port?: number }[]).find((o) => o.server_port === port)!.tag;
+/** Servers of the profile's proxies, in profile order. */
+const serverOrder = (profile: string): string[] => [...new Set(outbounds(profile).filter((o) => o.type === 'trojan').map((o) => o.server!))];
 
-async function reaches(profile: string, port: number): Promise<boolean> {
-  const app = await runSingbox(client, profile, tagOnPort(profile, port));
+/** Whether the real sing-box with this profile, set to the proxy on host:port, fetches a page from the web. */
+async function reaches(profile: string, port: number, host = node.ip): Promise<boolean> {
+  const tag = outbounds(profile).find((o) => o.server === host && o.server_port === port)!.tag;
+  const app = await runSingbox(client, profile, tag);
   try { return (await app.fetch(`${webUrl}/through-${port}`, 3)).ok; } finally { await app.stop(); }
 }
 
-describe('a port blocked for the cn side (test censor)', () => {
-  it('detected from cn while us reaches it; the cn user moves to the standby, the other user keeps the port', async () => {
+describe('blocking for the cn side (test censor)', () => {
+  it('a port blocked: the cn user moves to the standby, the other keeps the port, it comes back; a whole address blocked: nothing promoted, n2 leads', async () => {
     await round(0);
     const before = await publish(0);
     expect(trojanPorts(before.profile('alice'))).toEqual([8444]);
@@ -196,5 +207,28 @@ describe('a port blocked for the cn side (test censor)', () => {
     }
     expect(restored, 'never restored').toBeDefined();
     figures.push(`- port block lifted after round ${detected}: restored at round ${restored} (restore_after 3m)`);
-  }, 600_000);
+
+    // The whole address of n1 blocked: no standby on another address, so nothing is
+    // promoted, recovery says so once, and n2 leads the cn user's profile.
+    await censor.exec(['nft', '-f', '-'], { check: true, input: `table inet censor {\n  chain forward {\n    type filter hook forward priority 0;\n    ip daddr ${node.ip} drop\n  }\n}\n` });
+    const start = restored! + 1;
+    let held: number | undefined;
+    let last: Awaited<ReturnType<typeof publish>> | undefined;
+    for (let m = start; m <= start + 6 && held === undefined; m++) {
+      await round(m);
+      const t0 = performance.now();
+      last = await publish(m);
+      said.push(`round ${m}: ${last.recovery}`);
+      if (/recorded: n1 blocked in cn \(the whole address\): nothing changed — no standby left/.test(last.recovery)) {
+        held = m;
+        figures.push(`- whole address of n1 blocked from round ${start}: decided (nothing to promote) at round ${m}, ${m - start + 1} probe intervals; recovery + status pull + site took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    }
+    expect(held, `the address block was never recorded:\n${said.join('\n')}`).toBeDefined();
+    expect(trojanPorts(last!.profile('alice'))).toEqual([8444]);
+    expect(serverOrder(last!.profile('alice'))).toEqual([node2.ip, node.ip]);
+    expect(serverOrder(last!.profile('erin'))).toContain(node.ip);
+    expect(await reaches(last!.profile('alice'), 8444, node2.ip)).toBe(true);
+    await censor.exec(['nft', 'delete', 'table', 'inet', 'censor'], { check: true });
+  }, 900_000);
 });

@@ -10,6 +10,9 @@ import { loadFleet } from '../../scripts/model/load.ts';
 import type { Fleet } from '../../scripts/model/types.ts';
 import { decide } from '../../scripts/recovery/decide.ts';
 import { findBlocks } from '../../scripts/recovery/detect.ts';
+import { foldRecovery } from '../../scripts/recovery/state.ts';
+import { issueBody, telegramRecovery } from '../../scripts/alert/text.ts';
+import { viewOf } from '../../scripts/status/reader.ts';
 import type { ProbeRun, RecoveryEvent } from '../../scripts/status/types.ts';
 import { at, cleanTemps, fleetRoot, Store, tempDir } from '../alert/helpers.ts';
 
@@ -115,8 +118,11 @@ describe('decisions', () => {
     const tokyo = fleet.nodes.find((n) => n.name === 'tokyo-1')!;
     const all = tokyo.inbounds.map((i) => `tokyo-1/${i.tag}`);
     const d = decide(fleet, blockedAt(all), [], new Date(at(42)));
-    expect(d.events).toEqual([]);
+    // Nothing moves; the block is said once, for the node (the whole address), so the incident can tell why.
+    expect(d.events).toEqual([expect.objectContaining({ action: 'hold', region: 'cn', node: 'tokyo-1', kind: 'address', reason: 'no-standby' })]);
     expect(d.notes.join('\n')).toMatch(/tokyo-1 vless-reality-443 is blocked in cn \(address\): nothing changed — no standby left/);
+    expect(decide(fleet, blockedAt(all, 50), d.events, new Date(at(52))).events).toEqual([]);
+    expect(foldRecovery(d.events)).toEqual(foldRecovery([]));
   });
 
   it('at most max_per_day promotions per region in 24 hours; past it, others carry on without a promotion', () => {
@@ -126,6 +132,27 @@ describe('decisions', () => {
     expect(d.events).toEqual([expect.objectContaining({ action: 'withdraw', inbound: PUBLISHED })]);
     expect(d.events[0].standby).toBeUndefined();
     expect(d.notes.join('\n')).toMatch(/no promotion: 1 already in 24 h in cn/);
+  });
+});
+
+describe('the incident says what recovery did', () => {
+  it('in the issue and under the Telegram line, escaped for each', () => {
+    const events: RecoveryEvent[] = [
+      { t: at(40), region: 'cn', node: 'tokyo-1', action: 'withdraw', inbound: PUBLISHED, standby: SPARE, kind: 'port', evidence: { since: at(1), runs: 4, vantages: ['home-cn'] } },
+      { t: at(41), region: 'cn', node: 'osaka-1', action: 'hold', inbound: 'trojan-443', kind: 'address', reason: 'no-standby', evidence: { since: at(2), runs: 4, vantages: ['home-cn'] } },
+    ];
+    const view = viewOf({ runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map([[at(0).slice(0, 7), { schema_version: 1, month: at(0).slice(0, 7), events }]]) });
+    const state = { state: 'degraded' as const, since: at(0), last_change: at(0) };
+    const open = { kind: 'open' as const, node: { name: 'tokyo-1', title: 'Tokyo <1>', region: 'asia-east' }, state, runs: 4 };
+    const body = issueBody(open, view, undefined, false);
+    expect(body).toContain('**Recovery**');
+    expect(body).toMatch(/tokyo-1 vless-reality-443 withdrawn for users in cn \(blocked there: one port; .*\); standby vless-reality-2443 promoted in its place/);
+    expect(body).not.toContain('osaka-1');
+    expect(telegramRecovery(open, view)).toEqual([expect.stringMatching(/^ {2}↳ tokyo-1 vless-reality-443 withdrawn for users in cn/)]);
+    const osaka = { ...open, node: { name: 'osaka-1', title: 'Osaka', region: 'asia-east' } };
+    expect(telegramRecovery(osaka, view)).toEqual([expect.stringMatching(/osaka-1 blocked in cn \(the whole address\): nothing changed — no standby left/)]);
+    // Only what happened since this trouble began.
+    expect(telegramRecovery({ ...open, state: { ...state, since: at(45) } }, view)).toEqual([]);
   });
 });
 
