@@ -44,6 +44,7 @@ const ELSEWHERE: { match: RegExp; why: string }[] = [
   { match: /^status changed --before/, why: 'compares two status pulls: test/workflows/site-and-checks.test.ts' },
   { match: /^incidents\b/, why: 'talks to GitHub and Telegram: test/alert/*.test.ts against the stand-ins' },
   { match: /^github\b/, why: 'talks to GitHub: test/workflows/*.test.ts against the GitHub stand-in' },
+  { match: /^recovery\b/, why: 'needs the status branch a probe run creates: test/recovery/decide.test.ts and test/real/recovery.test.ts' },
   { match: /^publish\b/, why: 'needs an S3-compatible store: test/publish/s3.test.ts runs it against SeaweedFS on a harness host' },
   { match: /^monitoring deploy\b/, why: 'needs the monitoring host: test/monitoring/deploy-ssh.test.ts on a harness host' },
   { match: /^singbox install\b/, why: 'downloads a release: test/workflows/singbox-install.test.ts from a local release server' },
