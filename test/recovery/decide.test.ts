@@ -61,6 +61,19 @@ function series(fleet: Fleet, from: number, to: number, cnFailing: string[], opt
   return out;
 }
 
+describe('validate', () => {
+  it('warns about a standby nothing will promote; refuses a node of standbys only', () => {
+    const off = loadFleet(root({ mode: 'off' }), new Date(at(0))).diagnostics;
+    expect(off.find((d) => /standby inbound, but fleet.yaml `recovery.mode` is off/.test(d.message))).toMatchObject({ severity: 'warning', line: expect.any(Number) });
+    const only = fleetRoot([
+      { file: 'fleet.yaml', path: ['recovery'], value: { mode: 'auto' } },
+      { file: 'nodes/tokyo-1.yaml', path: ['inbounds'], value: [STANDBY] },
+    ]);
+    const errors = loadFleet(only, new Date(at(0))).diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.message)).toEqual(['every inbound of `tokyo-1` is a standby: no user gets this node']);
+  });
+});
+
 describe('detection', () => {
   const fleet = load(root());
 
