@@ -103,44 +103,43 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
 }
 
 /**
- * Appends incident events to incidents/<YYYY-MM>.json (by each event's time). An event
- * already there (same time, node and kind) is not added twice, so a retried run is harmless.
+ * Adds `events` to the month files they belong to (by each event's time), skipping one
+ * already there, so a retried run is harmless. Returns how many were added.
  */
+function appendByMonth<E extends { t: string }>(
+  months: Map<string, { schema_version: 1; month: string; events: E[] }>, events: E[],
+  same: (a: E, b: E) => boolean, order: (a: E, b: E) => number,
+): number {
+  let added = 0;
+  for (const e of events) {
+    const month = e.t.slice(0, 7);
+    const file = months.get(month) ?? { schema_version: 1 as const, month, events: [] };
+    if (file.events.some((x) => same(x, e))) continue;
+    file.events.push(e);
+    file.events.sort((a, b) => a.t.localeCompare(b.t) || order(a, b));
+    months.set(month, file);
+    added++;
+  }
+  return added;
+}
+
+/** Appends incident events to incidents/<YYYY-MM>.json; one with the same time, node and kind is there once. */
 export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): Promise<{ added: number; attempts: number }> {
   let added = 0;
   const r = await updateBranch(ref, (tree) => {
-    added = 0;
-    for (const e of events) {
-      const month = e.t.slice(0, 7);
-      const file = tree.incidents.get(month) ?? { schema_version: 1 as const, month, events: [] };
-      if (file.events.some((x) => x.t === e.t && x.node === e.node && x.event === e.event)) continue;
-      file.events.push(e);
-      file.events.sort((a, b) => a.t.localeCompare(b.t) || a.node.localeCompare(b.node));
-      tree.incidents.set(month, file);
-      added++;
-    }
+    added = appendByMonth(tree.incidents, events, (x, e) => x.t === e.t && x.node === e.node && x.event === e.event, (a, b) => a.node.localeCompare(b.node));
     return { message: `incidents: ${added} event(s)`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };
 }
 
-/**
- * Appends recovery decisions to recovery/<YYYY-MM>.json (by each decision's time); one
- * already there (same time, region, node, action and inbound) is not added twice.
- */
+/** Appends recovery decisions to recovery/<YYYY-MM>.json; one with the same time, region, node, action and inbound is there once. */
 export async function recordRecovery(ref: BranchRef, events: RecoveryEvent[]): Promise<{ added: number; attempts: number }> {
   let added = 0;
   const r = await updateBranch(ref, (tree) => {
-    added = 0;
-    for (const e of events) {
-      const month = e.t.slice(0, 7);
-      const file = tree.recovery.get(month) ?? { schema_version: 1 as const, month, events: [] };
-      if (file.events.some((x) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound)) continue;
-      file.events.push(e);
-      file.events.sort((a, b) => a.t.localeCompare(b.t) || a.region.localeCompare(b.region) || a.node.localeCompare(b.node));
-      tree.recovery.set(month, file);
-      added++;
-    }
+    added = appendByMonth(tree.recovery, events,
+      (x, e) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound,
+      (a, b) => a.region.localeCompare(b.region) || a.node.localeCompare(b.node));
     return { message: `recovery: ${added} decision(s) [skip ci]`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };

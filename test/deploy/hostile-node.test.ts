@@ -42,7 +42,7 @@ describe('a node\'s status answer', () => {
 describe('an incident issue quoting a probe\'s evidence', () => {
   it('shows certificate names as typed: no link, no mention, no HTML', () => {
     const detail = 'certificate is not valid for n.example (it names DNS:[Re-key now](https://attacker.example/fix), DNS:@org/team, DNS:<img src=x onerror=alert(1)>)';
-    const view = { latest: () => ({ vantages: { github: { region: 'us', state: 'down', endpoints: [{ tag: 'trojan-443', type: 'trojan', ok: false, deepest: 'tcp', error: 'tls-error', detail }] } } }) };
+    const view = { recovery: () => [], latest: () => ({ vantages: { github: { region: 'us', state: 'down', endpoints: [{ tag: 'trojan-443', type: 'trojan', ok: false, deepest: 'tcp', error: 'tls-error', detail }] } } }) };
     const state = { state: 'down', since: '2026-06-01T00:00:00Z' };
     const node = { name: 'n1', title: 'N1', region: 'eu' };
     const body = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, false);
