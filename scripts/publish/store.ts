@@ -31,12 +31,21 @@ export interface Store {
   close(): void;
 }
 
-/** A store's error, as a line fit for a terminal: it came from the network. */
+/**
+ * A store's error, as a line fit for a terminal and a public CI log: it came from the
+ * network (escaped, clipped), and a store may name the object, whose path is a user's
+ * token (replaced).
+ */
 export function storeErrorText(e: unknown): string {
-  if (e instanceof S3ServiceException) return clipText(terminalText(`${e.name}: ${e.message} (HTTP ${e.$metadata.httpStatusCode ?? '?'})`), 300);
   const err = e as { code?: string; message?: string };
-  return clipText(terminalText(`${err.code ?? 'error'}: ${err.message ?? String(e)}`), 300);
+  const text = e instanceof S3ServiceException
+    ? `${e.name}: ${e.message} (HTTP ${e.$metadata.httpStatusCode ?? '?'})`
+    : `${err.code ?? 'error'}: ${err.message ?? String(e)}`;
+  return clipText(terminalText(text.replace(TOKEN_PATH, 's/<token>')), 300);
 }
+
+/** A token folder in a key or URL (tokens are 32 URL-safe characters). */
+const TOKEN_PATH = /s\/[A-Za-z0-9_-]{16,}/g;
 
 export function s3Store(target: S3Target, env: NodeJS.ProcessEnv): Store {
   // The SDK warns on every run under Node.js 20 that its releases from 2027 need Node.js 22;

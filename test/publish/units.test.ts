@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../scripts/model/load.ts';
 import { isPublishable, siteObjects } from '../../scripts/publish/objects.ts';
 import { openState, sealState } from '../../scripts/publish/state.ts';
+import { storeErrorText } from '../../scripts/publish/store.ts';
 import { makeFleet, removeAll, SECRET_A, SECRET_B, secretOf, tempDir } from '../site/helpers.ts';
 
 const dirs: string[] = [];
@@ -51,6 +52,15 @@ describe('what is uploaded', () => {
     expect(profile).toMatchObject({ contentType: 'text/yaml; charset=utf-8', cacheControl: 'no-store', md5: createHash('md5').update('a: 1\n').digest('hex') });
     expect(profile.contentDisposition).toBe(`attachment; filename="Fleet.yaml"; filename*=UTF-8''Fleet%20%E7%94%B2.yaml`);
     expect(objects[0]).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=300' });
+  });
+});
+
+describe('a store error in the log', () => {
+  it('names no token and carries no terminal escape', () => {
+    const text = storeErrorText(Object.assign(new Error('cannot write s/4Bny0w-dOJGEkf6U4zZla6m5hQJFpAoM/mihomo.yaml \u001b[31mred'), { code: 'EPIPE' }));
+    expect(text).toMatch(/^EPIPE: cannot write s\/<token>\/mihomo\.yaml/);
+    expect(text).not.toContain('4Bny0w');
+    expect(text).not.toContain('\u001b');
   });
 });
 
