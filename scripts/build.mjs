@@ -5,7 +5,8 @@
 // falls back to tsx when the bundle is missing or older than any source file.
 // Options: --outdir DIR (inside the project; tests build a private copy).
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -19,7 +20,7 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { fleet: 'scripts/fleet.ts', 'user-worker': 'scripts/site/user-worker.ts' },
+  entryPoints: { fleet: 'scripts/fleet.ts', 'user-worker': 'scripts/site/user-worker.ts', 'schema-validators': 'scripts/model/schema-validators.ts' },
   outdir,
   bundle: true,
   splitting: true,
@@ -32,4 +33,7 @@ await build({
   chunkNames: '[name]-[hash]',
   logLevel: 'warning',
 });
+// The model's validators as standalone code: no schema compiled on a run (schema-validators.ts).
+const { standaloneValidators, PRECOMPILED } = await import(pathToFileURL(join(outdir, 'schema-validators.mjs')).href);
+writeFileSync(join(outdir, PRECOMPILED), standaloneValidators());
 process.stdout.write(`built ${outdir.slice(root.length + 1)}/fleet.mjs\n`);

@@ -1,41 +1,17 @@
 // The JSON Schemas are the contract; this turns ajv's findings into positioned,
 // human sentences with a suggestion, and applies the schema's defaults.
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { readProjectJson } from '../core/paths.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { nearest, type Diagnostic } from './diagnostics.ts';
 import { positionOf, type ParsedFile } from './parse.ts';
+import { modelValidators, SCHEMA_FILES, type FileKind } from './schema-validators.ts';
 
-const Ajv = AjvModule as unknown as typeof AjvModule.default;
-
-export type FileKind = 'fleet' | 'node' | 'user';
-
-const SCHEMAS = {
-  fleet: readProjectJson('scripts/model/schema/fleet.schema.json') as { $id: string },
-  node: readProjectJson('scripts/model/schema/node.schema.json') as { $id: string },
-  user: readProjectJson('scripts/model/schema/user.schema.json') as { $id: string },
-} as const;
-
-export const SCHEMA_FILES: Record<FileKind, string> = {
-  fleet: 'scripts/model/schema/fleet.schema.json',
-  node: 'scripts/model/schema/node.schema.json',
-  user: 'scripts/model/schema/user.schema.json',
-};
+export { SCHEMA_FILES, type FileKind };
 
 let validators: Record<FileKind, ValidateFunction> | undefined;
 
-function compile(): Record<FileKind, ValidateFunction> {
-  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
-  for (const s of Object.values(SCHEMAS)) ajv.addSchema(s);
-  return {
-    fleet: ajv.getSchema(SCHEMAS.fleet.$id)!,
-    node: ajv.getSchema(SCHEMAS.node.$id)!,
-    user: ajv.getSchema(SCHEMAS.user.$id)!,
-  };
-}
-
 /** Validates in place (defaults are filled in) and returns positioned diagnostics. */
 export function validateAgainstSchema(kind: FileKind, parsed: ParsedFile): Diagnostic[] {
-  validators ??= compile();
+  validators ??= modelValidators();
   const validate = validators[kind];
   if (validate(parsed.value)) return [];
   const all = relevant(validate.errors ?? []);

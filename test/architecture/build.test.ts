@@ -4,11 +4,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoOutputs, FIXTURE, hashTree, REPO } from '../golden/golden.ts';
 import { main } from '../../scripts/fleet.ts';
+import { modelValidators, standaloneValidators } from '../../scripts/model/schema-validators.ts';
 
 describe('the bundled CLI', () => {
   let out = '';
@@ -64,7 +66,8 @@ describe('npm run fleet (scripts/launch.mjs)', () => {
   const used = (): string => {
     const r = spawnSync(process.execPath, ['scripts/launch.mjs', 'validate'], { cwd: REPO, encoding: 'utf8', env: { PATH: process.env.PATH!, BOXFLEET_LAUNCH_SAY: '1' } });
     expect(r.stdout).toMatch(/0 errors/);
-    return r.stderr;
+    // The demo fleet's own warnings are not the launcher's to say.
+    return r.stderr.split('\n').filter((l) => l.startsWith('launch:')).map((l) => `${l}\n`).join('');
   };
 
   it('uses .build/fleet.mjs while it is newer than every source file, tsx otherwise', () => {
@@ -80,6 +83,54 @@ describe('npm run fleet (scripts/launch.mjs)', () => {
       const now = new Date();
       utimesSync(src, now, now);
       execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
+    }
+  }, 120_000);
+});
+
+describe('the precompiled model validators', () => {
+  // Inside the project: the standalone code requires ajv's runtime from node_modules.
+  const dir = mkdtempSync(join(REPO, '.build-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };
+  const require = createRequire(import.meta.url);
+
+  it('are used while they match the schemas, and give the very diagnostics a run-time compile gives', () => {
+    const current = write('current.cjs', standaloneValidators());
+    const pre = modelValidators([current]);
+    expect(pre.fleet).toBe(require(current).fleet);
+    const compiled = modelValidators([join(dir, 'missing.cjs')]);
+    expect(compiled.fleet).not.toBe(pre.fleet);
+    // Unknown key with a near miss, a wrong type, a bad enum, a missing key, defaults filled in.
+    const docs = [
+      { name: 'x', epoch: 1, site: { base_url: 'https://a.example', hots: 'github-pages' }, singbox: { version: '1.12.25' } },
+      { name: 'x', epoch: '1', site: { base_url: 'https://a.example', host: 'gitlab' }, singbox: {} },
+      { name: 'x', epoch: 1, site: { base_url: 'https://a.example' }, singbox: { version: '1.12.25' } },
+    ];
+    for (const doc of docs) {
+      const a = structuredClone(doc);
+      const b = structuredClone(doc);
+      const okA = pre.fleet(a);
+      const okB = compiled.fleet(b);
+      expect(okA).toBe(okB);
+      expect(a).toEqual(b);
+      const strip = (errs: typeof pre.fleet.errors) => (errs ?? []).map((e) => ({ ...e, schema: undefined, parentSchema: JSON.stringify(e.parentSchema) }));
+      expect(strip(pre.fleet.errors)).toEqual(strip(compiled.fleet.errors));
+    }
+  });
+
+  it('made from other schema texts are not used: a schema edited after the build is compiled at run time', () => {
+    const stale = write('stale.cjs', standaloneValidators().replace(/exports\.schemaSha256 = "[0-9a-f]{64}"/, `exports.schemaSha256 = "${'0'.repeat(64)}"`));
+    expect(readFileSync(stale, 'utf8')).toContain('0'.repeat(64));
+    expect(modelValidators([stale]).fleet).not.toBe(require(stale).fleet);
+  });
+
+  it('are written by the build beside the bundle', () => {
+    const out = mkdtempSync(join(REPO, '.build-test-'));
+    try {
+      execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', out], { cwd: REPO, stdio: 'pipe' });
+      expect(readFileSync(join(out, 'model-validators.cjs'), 'utf8')).toBe(standaloneValidators());
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   }, 120_000);
 });
