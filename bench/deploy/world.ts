@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHosts, type TestHosts } from '../../test/harness/fleet.ts';
+import { stopMuxMasters } from '../../test/harness/mux.ts';
 import type { TestHost } from '../../test/harness/host.ts';
 import { CAMOUFLAGE, makeTestFleet, markTestHost, nodeYaml, startCamouflage, TEST_SECRET, VERSION, type TestFleet } from '../../test/deploy/helpers.ts';
 import { loadFleet } from '../../scripts/model/load.ts';
@@ -28,6 +29,7 @@ export class World {
       const work = join(hosts.dir, 'bench');
       const cmDir = join(work, 'cm');
       mkdirSync(cmDir, { recursive: true, mode: 0o700 });
+      mkdirSync(join(work, 'runtime'), { mode: 0o700 });
       const tf = await makeTestFleet(hosts, {
         // Hysteria2 without obfuscation: the sampler's QUIC Initial must be readable.
         node: (h, i, store) => {
@@ -37,7 +39,7 @@ export class World {
           return doc;
         },
         users: [{ name: 'alice', rev: 1 }],
-        settings: (f) => { f.deploy = { canary: hosts.hosts[0]!.name, parallel, max_fail_percent: 34 }; },
+        settings: (f) => { f.deploy = { canary: hosts.hosts[0]!.name, parallel, max_fail_percent: 34, ssh_persist: '600s' }; },
         now: NOW,
       });
       const world = new World(hosts, tf, work, cmDir);
@@ -118,7 +120,11 @@ export class World {
     return out;
   }
 
+  /** XDG_RUNTIME_DIR of boxfleet's runs: where its kept connections' sockets live. */
+  get runtime(): string { return join(this.work, 'runtime'); }
+
   async stop(): Promise<void> {
+    await stopMuxMasters(join(this.runtime, `boxfleet-mux-${process.getuid!()}`));
     await this.tf.cleanup();
     await this.hosts.stop();
   }

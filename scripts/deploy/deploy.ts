@@ -70,7 +70,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   const { fleet, redact } = inputs;
   const targets = selectTargets(inputs, names);
   const parallel = parallelOpt ?? fleet.settings.deploy.parallel;
-  const opts = sessionOptions(ctx, args.options.identity as string | undefined);
+  const opts = sessionOptions(ctx, args.options.identity as string | undefined, fleet.settings.deploy.ssh_persist);
   const results = new Map<string, NodeResult>();
   const started = Date.now();
   const finish = (res: NodeResult): void => {

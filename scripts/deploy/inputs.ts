@@ -7,6 +7,7 @@ import type { Fleet, Node } from '../model/types.ts';
 import { openCredentialStore, type CredentialStore, loadMasterSecret, redactor, REDACTED, withAddresses } from '../secrets/index.ts';
 import { openSession, SshError, type Session, type SessionOptions, type SshTarget } from './ssh.ts';
 import { clipText } from '../text/escape.ts';
+import { durationSeconds } from '../model/time.ts';
 import { parseNodeStatus, type NodeStatus } from './node-status.ts';
 
 export interface Rendered {
@@ -65,8 +66,12 @@ export function sshTarget(node: Node): SshTarget {
   return { host: node.ssh.host, port: node.ssh.port, user: node.ssh.user, hostKeys: node.ssh.host_keys };
 }
 
-export function sessionOptions(ctx: CommandContext, identity: string | undefined): SessionOptions {
-  return { identityFile: identity ?? ctx.env.SSH_PRIVATE_KEY_FILE, env: ctx.env, connectTimeoutSec: Number(ctx.env.BOXFLEET_SSH_CONNECT_TIMEOUT ?? 10) };
+/** `persist`: fleet.yaml's deploy.ssh_persist (deploy's held sessions keep their connection that long). */
+export function sessionOptions(ctx: CommandContext, identity: string | undefined, persist = '0s'): SessionOptions {
+  return {
+    identityFile: identity ?? ctx.env.SSH_PRIVATE_KEY_FILE, env: ctx.env, connectTimeoutSec: Number(ctx.env.BOXFLEET_SSH_CONNECT_TIMEOUT ?? 10),
+    persistSec: durationSeconds(persist),
+  };
 }
 
 export async function readStatus(s: Session): Promise<NodeStatus> {

@@ -5,7 +5,7 @@
 // anything else (never trust on first use). Remote work is sent as a bash script on stdin,
 // because ssh joins its arguments into one string that the remote shell parses again.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -58,11 +58,42 @@ export function sshArgs(target: SshTarget, opts: SessionOptions, dir: string, co
     `ConnectTimeout=${opts.connectTimeoutSec ?? 10}`,
     'ServerAliveInterval=5',
     'ServerAliveCountMax=3',
-    ...(control ? ['ControlMaster=auto', `ControlPath=${join(dir, 'cm')}`, 'ControlPersist=120'] : ['ControlMaster=no', 'ControlPath=none']),
+    ...(control ? ['ControlMaster=auto', `ControlPath=${join(dir, 'cm')}`, 'ControlPersist=120'] : persistedControl(target, opts, identity)),
     'LogLevel=ERROR',
     ...(opts.extraOptions ?? []),
   ];
   return ['-F', '/dev/null', ...o.flatMap((x) => ['-o', x]), '-p', String(target.port)];
+}
+
+/**
+ * A connection kept between runs (deploy.ssh_persist): a ControlMaster whose socket lives in
+ * a private folder of ours and is named by everything that made it trustworthy (address,
+ * port, user, key file, pinned host keys). A master authenticated against an old pin is
+ * never reused once the YAML pins another key: the new pin names another socket, and that
+ * connection checks the host key afresh. Without persistence, or when the folder is not
+ * safely ours, every run connects afresh.
+ */
+function persistedControl(target: SshTarget, opts: SessionOptions, identity: string | undefined): string[] {
+  const fresh = ['ControlMaster=no', 'ControlPath=none'];
+  if (!opts.persistSec || opts.persistSec <= 0) return fresh;
+  const dir = persistDir(opts.env ?? process.env);
+  if (!dir) return fresh;
+  const name = createHash('sha256').update(JSON.stringify([target.user, target.host, target.port, identity ?? '', [...target.hostKeys].sort()])).digest('hex').slice(0, 20);
+  return ['ControlMaster=auto', `ControlPath=${join(dir, `cm-${name}`)}`, `ControlPersist=${Math.round(opts.persistSec)}`];
+}
+
+/** `boxfleet-mux-<uid>` under $XDG_RUNTIME_DIR (else the temp folder), 0700 and ours, or undefined. */
+export function persistDir(env: NodeJS.ProcessEnv): string | undefined {
+  const uid = process.getuid?.() ?? 0;
+  const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `boxfleet-mux-${uid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+  }
+  // Someone else's folder, a link, or one others may write: their socket could be anything.
+  const st = lstatSync(dir);
+  return st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
 }
 
 /** A private directory holding exactly the target's pinned host keys. */
@@ -94,6 +125,8 @@ export interface SessionOptions {
   /** More `-o` values, e.g. ['ServerAliveInterval=5']. */
   extraOptions?: string[];
   env?: NodeJS.ProcessEnv;
+  /** deploy.ssh_persist in seconds: held sessions run over a ControlMaster kept that long (0: none). */
+  persistSec?: number;
 }
 
 export interface RemoteResult {

@@ -40,6 +40,8 @@ export interface FleetSettings {
     };
     /** Where bootstrap and deploy download the release tarball: a URL template with {version} and {arch} (a mirror for mainland China, or your own server). The SHA-256 pin is checked whatever the source. */
     download_url: string;
+    /** official: SagerNet's release, which cannot count traffic per user. stats: sing-box built from its Go module with the release tags plus with_v2ray_api; every node then counts each user's bytes (V2Ray API stats service on 127.0.0.1:9091). Point download_url and sha256 at that build's tarball. */
+    build: "official" | "stats";
   };
   users: {
     /** How long the previous credentials keep working after a routine rotation. */
@@ -78,6 +80,8 @@ export interface FleetSettings {
     max_fail_percent: number;
     /** Per region, the daily UTC window in which changes that only add users are deployed to its nodes (every config change restarts sing-box and cuts open connections); removals and other changes never wait. E.g. `window: { asia-east: "18:00-20:00" }`. */
     window: Record<string, string>;
+    /** Keep each node's authenticated SSH connection this long after `fleet deploy` (OpenSSH ControlPersist, as Ansible does with 60s), so the next run within it skips the handshake. 0s: every run connects afresh. The connection is reused only with the same address, port, user, key and pinned host keys. */
+    ssh_persist: string;
   };
   probe: {
     /** URL fetched through each node; the probe user can reach only this host. */
