@@ -16,7 +16,7 @@ export const MAX_ANNOTATIONS = 10;
 
 export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const result = loadFleet(resolve(ctx.root), ctx.now);
-  if (result.fleet) result.diagnostics.push(...siteLimitDiagnostics(result.fleet, ctx.now));
+  if (result.fleet) result.diagnostics.push(...siteLimitDiagnostics(result.fleet, ctx.now), ...usageDiagnostics(result.fleet));
   const errors = errorsOf(result.diagnostics);
   const warnings = warningsOf(result.diagnostics);
   const fleet = result.fleet;
@@ -52,6 +52,21 @@ function siteLimitDiagnostics(fleet: Fleet, now: Date): Diagnostic[] {
   const at = fleet.where('fleet.yaml', ['site', 'host']);
   return checkLimits(hostLimits(fleet.settings.site), { files: estimateSiteFiles(fleet, now) }, true)
     .map((c) => ({ severity: c.level, ...at, message: c.message, hint: c.hint }));
+}
+
+/**
+ * quota_gb with the official build: nothing on a node counts a user's bytes (#18). Said by
+ * validate alone, like the site's limits: the quota is still shown, and every other
+ * command works as before.
+ */
+function usageDiagnostics(fleet: Fleet): Diagnostic[] {
+  const withQuota = fleet.users.filter((u) => u.quota_gb !== undefined);
+  if (fleet.settings.singbox.build !== 'official' || withQuota.length === 0) return [];
+  return [{
+    severity: 'warning', ...fleet.where(`users/${withQuota[0]!.name}.yaml`, ['quota_gb']),
+    message: `\`quota_gb\` is shown, but usage is unknown: the official sing-box build keeps no per-user traffic counters, so nothing is counted or enforced (${count(withQuota.length, 'user')} with a quota)`,
+    hint: 'set `singbox: { build: stats }` in fleet.yaml and point `download_url` and `sha256` at the stats build',
+  }];
 }
 
 /** "1 error", "2 errors". */

@@ -72,11 +72,13 @@ export interface TestFleetOptions {
   settings?: (fleet: Record<string, any>) => void;
   /** The clock of every command (default 2026-06-01). */
   now?: string;
+  /** The sing-box binary of the release the nodes install (default: the pinned release build). */
+  binary?: string;
 }
 
 export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {}): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
-  const rel = makeRelease(VERSION);
+  const rel = makeRelease(VERSION, opts.binary);
   const release = join(dir, `sing-box-${VERSION}-linux-amd64.tar.gz`);
   writeFileSync(release, rel.tarball);
   const server = await serveReleases([rel]);

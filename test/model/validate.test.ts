@@ -101,3 +101,19 @@ describe('--format json', () => {
     expect(r.err).toContain('--format must be one of text, json, github');
   });
 });
+
+describe('usage with the official build (#18)', () => {
+  it('validate says a quota is unknown usage on the official build, at the first quota, and nothing once the build is stats', async () => {
+    const dir = demoCopy();
+    const official = await fleet(dir, ['validate']);
+    expect(official.code).toBe(0);
+    expect(official.err).toMatch(/^users\/alice\.yaml:9:11: warning: `quota_gb` is shown, but usage is unknown: .*\(2 users with a quota\) — set `singbox: \{ build: stats \}`/m);
+    // Other commands work as before, without it.
+    const render = await fleet(dir, ['render', '--out', join(dir, 'out')]);
+    expect(render.err).not.toMatch(/quota_gb/);
+    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n'));
+    const stats = await fleet(dir, ['validate']);
+    expect(stats.code).toBe(0);
+    expect(stats.err).not.toMatch(/quota_gb/);
+  });
+});

@@ -57,7 +57,26 @@ class H(http.server.BaseHTTPRequestHandler):
             body = ("boxfleet interop page " + self.path + "\n").encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         if not head_only: self.wfile.write(body)
-    def do_GET(self): self.answer(False)
+    def do_GET(self):
+        # /bytes/N: N bytes of payload (a download of known size, for the usage counters).
+        if self.path.startswith("/bytes/"):
+            n = int(self.path[len("/bytes/"):])
+            LOG.write("%s %s\n" % (self.client_address[0], self.path))
+            self.send_response(200); self.send_header("Content-Length", str(n)); self.end_headers()
+            chunk = b"x" * 65536
+            while n > 0:
+                self.wfile.write(chunk[:min(n, 65536)]); n -= min(n, 65536)
+            return
+        self.answer(False)
+    def do_POST(self):
+        # An upload of known size: read the body, answer 204.
+        n = int(self.headers.get("Content-Length", "0"))
+        while n > 0:
+            got = self.rfile.read(min(n, 65536))
+            if not got: break
+            n -= len(got)
+        LOG.write("%s POST %s\n" % (self.client_address[0], self.path))
+        self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
     def do_HEAD(self): self.answer(True)
     def log_message(self, *a): pass
 srv = http.server.ThreadingHTTPServer((sys.argv[1], 80), H)
@@ -106,7 +125,14 @@ export async function startWeb(web: TestHost, webIp: string): Promise<void> {
   await sh(web, `for i in $(seq 200); do ss -Hltn | grep -q "${webIp}:80 " && exit 0; sleep 0.05; done; exit 1`);
 }
 
-export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direct' = 'global'): Promise<World> {
+export interface WorldOptions {
+  /** The node runs this sing-box binary (default: the pinned release build) … */
+  binary?: string;
+  /** … and fleet.yaml says `singbox.build: stats` (#18). */
+  statsBuild?: boolean;
+}
+
+export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direct' = 'global', opts: WorldOptions = {}): Promise<World> {
   const [node, client, web, camo, pinned] = hosts.hosts as [TestHost, TestHost, TestHost, TestHost, TestHost | undefined];
   const x = hosts.subnet.base.split('.')[2];
   const webIp = `198.19.${x}.10`;
@@ -144,6 +170,7 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
 
   const tf = await makeTestFleet(hosts, {
     now: NOW,
+    binary: opts.binary,
     node: (h, i, store) => {
       const base = { title: h.name.toUpperCase(), region: 'test', country: 'DE', arch: 'amd64', address: h.ip, ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] } };
       if (i === 0) {
@@ -176,6 +203,7 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
       };
       f.probe = { ...f.probe, url: `${webUrl}/probe` };
       f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
+      if (opts.statsBuild) f.singbox = { ...f.singbox, build: 'stats' };
     },
   });
   const id = ['--identity', hosts.clientKeyPath];

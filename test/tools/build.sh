@@ -65,21 +65,24 @@ build_in_module() {
   rm -rf "$work"
 }
 
+# build_singbox V [EXTRA_TAG LINK]: the release build of V, or with EXTRA_TAG added (linked
+# as sing-box-<V>-LINK), e.g. boxfleet's stats build: with_v2ray_api for per-user counters.
 build_singbox() {
-  local v=$1 src tags ldflags dir
+  local v=$1 extra=${2:-} link=${3:-} src tags ldflags dir
   src=$(module_dir "github.com/sagernet/sing-box@v$v")
-  tags=$(release_tags "$src")
+  tags=$(release_tags "$src")${extra:+,$extra}
   ldflags="-X github.com/sagernet/sing-box/constant.Version=$v -s -w -buildid="
   [ -f "$src/release/LDFLAGS" ] && ldflags="$ldflags $(cat "$src/release/LDFLAGS")"
   dir="$cache/sing-box-$v-$(echo "$tags" | sha256sum | cut -c1-8)"
   timed "sing-box $v [$tags]" "$dir" \
     build_in_module "github.com/sagernet/sing-box@v$v" "$dir/sing-box" ./cmd/sing-box \
     -tags "$tags" -ldflags "$ldflags"
-  ln -sfn "$dir" "$cache/sing-box-$v"
+  ln -sfn "$dir" "$cache/sing-box-$v${link:+-$link}"
 }
 
 build_singbox "$(version v.singbox.pinned)"
 build_singbox "$(version v.singbox.newest)"
+build_singbox "$(version v.singbox.pinned)" with_v2ray_api stats
 
 mv_=$(version v.mihomo)
 timed "mihomo $mv_" "$cache/mihomo-$mv_" \

@@ -26,6 +26,8 @@ function tool(folder: string, file: string): string {
 
 /** The sing-box binary of a version built by build.sh (default: the fleet's pinned one). */
 export const singboxBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}`, 'sing-box');
+/** boxfleet's stats build of the pinned version (release tags + with_v2ray_api): per-user byte counters. */
+export const singboxStatsBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}-stats`, 'sing-box');
 /** Both sing-box versions every config must pass: the fleet's pin and the newest release. */
 export const SINGBOX_VERSIONS: readonly string[] = [TOOL_VERSIONS.singbox.pinned, TOOL_VERSIONS.singbox.newest];
 export const mihomoBin = (): string => tool(`mihomo-${TOOL_VERSIONS.mihomo}`, 'mihomo');

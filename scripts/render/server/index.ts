@@ -1,13 +1,13 @@
 // A node's sing-box server config: a pure function of the fleet model, the derived
 // credentials and the clock (who is active, who is in a grace period).
 import type { Fleet, Inbound, Node } from '../../model/types.ts';
-import type { CredentialStore } from '../../secrets/index.ts';
+import { PROBE_USER, type CredentialStore } from '../../secrets/index.ts';
 import type { Identity } from '../endpoint.ts';
 import { stableJson } from '../json.ts';
 import { protocolOf } from '../../protocols/registry.ts';
 import { outbounds, route } from './route.ts';
 import { checkSelfSigned, inboundTls } from './tls.ts';
-import type { InboundContext, SingBoxConfig, SingBoxInbound } from './types.ts';
+import type { InboundContext, SingBoxConfig, SingBoxInbound, V2RayApi } from './types.ts';
 import { identitiesOfNode } from './users.ts';
 
 export type { SingBoxConfig } from './types.ts';
@@ -15,6 +15,8 @@ export { identitiesOfNode, PREVIOUS_SUFFIX, userOfEntry } from './users.ts';
 
 /** Where clash_api listens: loopback only, reached over SSH by monitoring. */
 export const CLASH_API_LISTEN = '127.0.0.1:9090';
+/** Where the stats build's V2Ray API (per-user byte counters) listens: loopback only. */
+export const V2RAY_API_LISTEN = '127.0.0.1:9091';
 
 export interface RenderOptions {
   /**
@@ -53,8 +55,21 @@ export function buildConfig(fleet: Fleet, node: Node, store: CredentialStore, id
     outbounds: outbounds(),
     route: route(fleet.settings),
     // No cache_file: a server has no selector, fake-ip or rule-set state worth persisting.
-    experimental: { clash_api: { external_controller: CLASH_API_LISTEN, secret: keys.clashApiSecret } },
+    experimental: {
+      clash_api: { external_controller: CLASH_API_LISTEN, secret: keys.clashApiSecret },
+      ...(fleet.settings.singbox.build === 'stats' ? { v2ray_api: statsApi(identities) } : {}),
+    },
   };
+}
+
+/**
+ * The stats build counts bytes per config entry name: every user's entries (a rotation's
+ * `~prev` credentials too, added to that user by whoever reads them), never the probe's,
+ * whose traffic is the fleet's own.
+ */
+function statsApi(identities: readonly Identity[]): V2RayApi {
+  const users = [...new Set(identities.map((i) => i.name).filter((n) => n !== PROBE_USER))].sort();
+  return { listen: V2RAY_API_LISTEN, stats: { enabled: true, users } };
 }
 
 export function inboundOf(inbound: Inbound, ctx: InboundContext): SingBoxInbound {

@@ -12,5 +12,11 @@ export interface SingBoxConfig {
   inbounds: SingBoxInbound[];
   outbounds: JsonObject[];
   route: { rules: RouteRule[]; final: string };
-  experimental: { clash_api: { external_controller: string; secret: string } };
+  experimental: { clash_api: { external_controller: string; secret: string }; v2ray_api?: V2RayApi };
+}
+
+/** sing-box's experimental.v2ray_api (only in builds with the with_v2ray_api tag). */
+export interface V2RayApi {
+  listen: string;
+  stats: { enabled: true; users: string[] };
 }

@@ -96,6 +96,8 @@ const experimental = obj({
     external_controller: str, external_ui: str, external_ui_download_url: str, external_ui_download_detour: str,
     secret: str, default_mode: str, access_control_allow_origin: listable(str), access_control_allow_private_network: bool,
   }),
+  // option.V2RayAPIOptions (only builds with the with_v2ray_api tag run it): the stats build's counters.
+  v2ray_api: obj({ listen: str, stats: obj({ enabled: bool, inbounds: listable(str), outbounds: listable(str), users: listable(str) }) }),
 });
 
 export const singBoxSchema: Schema = {

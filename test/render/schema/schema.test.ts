@@ -66,6 +66,20 @@ describe('validateSingBoxConfig', () => {
     for (const user of users) expect(validateSingBoxConfig(JSON.parse(renderProfiles(fleet, user, store, NOW)!['sing-box.json']))).toEqual([]);
   });
 
+  it('with singbox.build: stats every server config counts its users (a rotation\'s ~prev entries too, never the probe) and passes', () => {
+    const fleetYaml = readFileSync(join(REPO, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n');
+    const configs = renderNodeConfigs(demoFleet({ 'fleet.yaml': fleetYaml }), newStore(), NOW);
+    expect(configs.size).toBeGreaterThan(0);
+    for (const [, text] of configs) {
+      const c = JSON.parse(text) as Obj;
+      const names = [...new Set((c.inbounds as Obj[]).flatMap((i) => (i.users as Obj[] | undefined ?? []).map((u) => u.name as string)))];
+      expect(c.experimental.v2ray_api).toEqual({ listen: '127.0.0.1:9091', stats: { enabled: true, users: names.filter((n) => n !== 'boxfleet-probe').sort() } });
+      expect(validateSingBoxConfig(c)).toEqual([]);
+    }
+    // The official build (the default) gets no v2ray_api: SagerNet's release would refuse it.
+    for (const [, text] of renderNodeConfigs(demoFleet(), newStore(), NOW)) expect(JSON.parse(text).experimental.v2ray_api).toBeUndefined();
+  });
+
   it('a probe URL that names an address becomes an ip_cidr rule, which the schema accepts', () => {
     const fleetYaml = readFileSync(join(REPO, 'fleet.yaml'), 'utf8').replace(/^  url: https:\/\/www\.gstatic\.com\/generate_204\n  interval: 15m/m, '  url: http://198.19.0.10/probe\n  interval: 15m');
     expect(fleetYaml).toContain('http://198.19.0.10/probe');

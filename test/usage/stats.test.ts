@@ -1,0 +1,113 @@
+// #18 item 1, counters from a stats build: the node runs sing-box built with
+// with_v2ray_api, the config `render` writes for `singbox.build: stats` turns on the V2Ray
+// API's per-user counters, and two users moving known amounts through every inbound type
+// are counted to within 5% of their payload. The official build refuses that config, so a
+// node that got the wrong binary fails `sing-box check` before the swap, never silently.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useHosts } from '../harness/index.ts';
+import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
+import { singboxBin, singboxStatsBin } from '../tools/index.ts';
+import { installClients, runMihomo } from '../real/clients.ts';
+import { buildWorld, type World } from '../real/world.ts';
+import { byUser, queryStats } from './stats-api.ts';
+
+const MB = 1024 * 1024;
+/** What each user moves through every inbound: different amounts, so a mix-up shows. */
+const PAYLOAD = { alice: { up: 1 * MB, down: 2 * MB }, rita: { up: 2 * MB, down: 1 * MB } } as const;
+type Name = keyof typeof PAYLOAD;
+
+describe('singbox.build: stats renders a config only the stats build accepts', () => {
+  afterAll(cleanCopies);
+  it('the stats build passes `sing-box check`; the official build refuses it, naming the missing API', async () => {
+    const dir = demoCopy();
+    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n'));
+    const out = mkdtempSync(join(tmpdir(), 'boxfleet-stats-render-'));
+    try {
+      const r = await fleet(dir, ['render', '--out', out]);
+      expect(r.code, r.err).toBe(0);
+      const file = join(out, 'nodes', 'tokyo-1', 'config.json');
+      const cfg = JSON.parse(readFileSync(file, 'utf8'));
+      expect(cfg.experimental.v2ray_api.listen).toBe('127.0.0.1:9091');
+      expect(cfg.experimental.v2ray_api.stats.users).not.toContain('boxfleet-probe');
+      expect(cfg.experimental.v2ray_api.stats.users.length).toBeGreaterThan(0);
+      execFileSync(singboxStatsBin(), ['check', '-c', file], { stdio: 'pipe' });
+      let refused = '';
+      try { execFileSync(singboxBin(), ['check', '-c', file], { stdio: 'pipe' }); } catch (e) { refused = String((e as { stderr: Buffer }).stderr); }
+      expect(refused).toMatch(/v2ray api is not included in this build/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('per-user counters of the stats build on a real node', () => {
+  const hosts = useHosts(4, { names: ['node', 'client', 'web', 'camo'] });
+  let w: World;
+  let siteDir: string;
+  const profiles = {} as Record<Name, string>;
+  let proxies: string[] = [];
+
+  beforeAll(async () => {
+    w = await buildWorld(hosts(), 'global', { binary: singboxStatsBin(), statsBuild: true });
+    await installClients(w.client);
+    siteDir = mkdtempSync(join(tmpdir(), 'boxfleet-stats-site-'));
+    const s = await w.tf.cli(['site', '--out', siteDir]);
+    expect(s.code, s.err).toBe(0);
+    for (const user of Object.keys(PAYLOAD) as Name[]) {
+      const l = await w.tf.cli(['links', '--user', user, '--format', 'json']);
+      expect(l.code, l.err).toBe(0);
+      const path = new URL((JSON.parse(l.out) as { url: string }[])[0]!.url).pathname;
+      profiles[user] = readFileSync(join(siteDir, path, 'mihomo.yaml'), 'utf8');
+    }
+    const doc = parse(profiles.alice) as { proxies: { name: string; server: string }[] };
+    proxies = doc.proxies.filter((p) => p.server === w.node.ip).map((p) => p.name);
+    for (const [user, p] of Object.entries(PAYLOAD)) await w.client.exec(['sh', '-c', `head -c ${p.up} /dev/urandom > /root/up-${user}.bin`], { check: true });
+  }, 300_000);
+  afterAll(async () => {
+    await w?.cleanup();
+    if (siteDir) rmSync(siteDir, { recursive: true, force: true });
+  });
+
+  /** One user's upload and download through one proxy of their own profile. */
+  async function move(user: Name, proxy: string): Promise<void> {
+    const run = await runMihomo(w.client, profiles[user], proxy);
+    try {
+      const port = (parse(profiles[user]) as { 'mixed-port': number })['mixed-port'];
+      const via = ['-sS', '-m', '30', '-x', `http://127.0.0.1:${port}`, '-o', '/dev/null', '-w', '%{http_code}'];
+      for (let i = 0; i < 3; i++) if ((await run.fetch(`http://${w.webIp}/generate_204`)).status === '204') break;
+      const up = await w.client.exec(['curl', ...via, '--data-binary', `@/root/up-${user}.bin`, `http://${w.webIp}/upload`], { timeoutMs: 60_000 });
+      const down = await w.client.exec(['curl', ...via, `http://${w.webIp}/bytes/${PAYLOAD[user].down}`], { timeoutMs: 60_000 });
+      expect([up.stdout, down.stdout], `${user} via ${proxy}: ${up.stderr}${down.stderr}\n${await run.log()}`).toEqual(['204', '200']);
+    } finally {
+      await run.stop();
+    }
+  }
+
+  it('every inbound type counts each user\'s bytes to within 5% of the payload, and never the probe user', async () => {
+    expect(proxies.length).toBeGreaterThanOrEqual(10);
+    await queryStats(w.node, undefined, true); // bootstrap and deploy checks are not the users'
+    const rows: string[] = [];
+    for (const proxy of proxies) {
+      for (const user of Object.keys(PAYLOAD) as Name[]) await move(user, proxy);
+      const counted = byUser(await queryStats(w.node, undefined, true));
+      expect(Object.keys(counted).sort(), proxy).toEqual(['alice', 'rita']);
+      for (const user of Object.keys(PAYLOAD) as Name[]) {
+        const c = counted[user]!;
+        const p = PAYLOAD[user];
+        rows.push(`${proxy} ${user}: up ${c.up} / ${p.up} (+${((c.up / p.up - 1) * 100).toFixed(2)}%), down ${c.down} / ${p.down} (+${((c.down / p.down - 1) * 100).toFixed(2)}%)`);
+        // The generate_204 checks and HTTP headers ride on top of the payload: a little over, never under.
+        expect(c.up, rows.at(-1)).toBeGreaterThanOrEqual(p.up);
+        expect(c.up, rows.at(-1)).toBeLessThanOrEqual(p.up * 1.05);
+        expect(c.down, rows.at(-1)).toBeGreaterThanOrEqual(p.down);
+        expect(c.down, rows.at(-1)).toBeLessThanOrEqual(p.down * 1.05);
+      }
+    }
+    mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
+    writeFileSync(join(process.cwd(), 'test-results', 'usage-counters.md'), `# Per-user counters of the stats build (test/usage/stats.test.ts)\n\n${rows.map((r) => `- ${r}`).join('\n')}\n`);
+  }, 600_000);
+});
