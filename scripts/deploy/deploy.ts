@@ -9,6 +9,7 @@ import { DeployChannel } from './channel.ts';
 import { deferrals } from './deferral.ts';
 import { SshError } from './ssh.ts';
 import { loadInputs, selectTargets, sessionOptions, sshTarget, unreachableReason, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
+import { pool } from '../core/pool.ts';
 import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';
 import { printReport, progressLine } from './report.ts';
@@ -39,23 +40,6 @@ function commitOf(ctx: CommandContext): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Runs fn over items with at most `limit` at once; `stop()` is asked before each start. */
-async function pool<T>(items: T[], limit: number, stop: () => boolean, fn: (x: T) => Promise<void>): Promise<T[]> {
-  const queue = [...items];
-  const notStarted: T[] = [];
-  const worker = async (): Promise<void> => {
-    for (let x = queue.shift(); x !== undefined; x = queue.shift()) {
-      if (stop()) {
-        notStarted.push(x, ...queue.splice(0));
-        return;
-      }
-      await fn(x);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return notStarted;
 }
 
 /** What sudo or an old node script says when asked for a `session` it does not know. */

@@ -22,6 +22,7 @@ export const DEPLOY_USER_PRIVILEGES: readonly Privilege[] = [
   { purpose: 'deploy in one held session: lock, release, config, verdict (read from stdin, no paths)', args: 'session' },
   { purpose: 'install a sing-box release (the tarball on stdin) with a signed pin', args: `install-singbox ${PIN}` },
   { purpose: 'refresh data files from a manifest on stdin (refuses anything root runs or trusts)', args: 'refresh' },
+  { purpose: 'read the per-user traffic ledger, and acknowledge a stored read (the stats build)', args: '(usage-read|usage-ack [1-9][0-9]{0,17})' },
 ];
 
 // sudoers needs these escaped even inside a regular expression; a backslash passes through.

@@ -92,7 +92,7 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
   try {
     const tree = readTree(c.dir);
     mkdirSync(out, { recursive: true });
-    for (const sub of ['runs', 'history', 'incidents', 'recovery', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
+    for (const sub of ['runs', 'history', 'incidents', 'recovery', 'usage', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
     markOutputDir(out);
     for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));

@@ -47,9 +47,9 @@ function tameRun(value: unknown): unknown {
   return value;
 }
 
-/** Reads runs/, history/, incidents/, recovery/ and latest.json under `dir` (missing parts are empty). */
+/** Reads runs/, history/, incidents/, recovery/, usage/ and latest.json under `dir` (missing parts are empty). */
 export function readTree(dir: string): StatusTree {
-  const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map() };
+  const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
   const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort() : []);
   for (const f of list('runs')) {
     const rel = `runs/${f}`;
@@ -77,6 +77,13 @@ export function readTree(dir: string): StatusTree {
     if (`${m.month}.json` !== f) throw new Error(`${rel}: holds month "${m.month}"`);
     tree.recovery.set(m.month, m);
   }
+  for (const f of list('usage')) {
+    const rel = `usage/${f}`;
+    if (!MONTH_NAME.test(f)) throw new Error(`${rel}: usage files are named <YYYY-MM>.json`);
+    const m = validateStatus('usage', readJson(dir, rel), rel);
+    if (`${m.month}.json` !== f) throw new Error(`${rel}: holds month "${m.month}"`);
+    tree.usage.set(m.month, m);
+  }
   if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
   return tree;
 }
@@ -94,6 +101,8 @@ export function writeTree(dir: string, tree: StatusTree): void {
   for (const m of tree.incidents.values()) put(dir, `incidents/${m.month}.json`, validateStatus('incidents', m, `incidents/${m.month}.json`));
   // Recovery decisions are history too: months are only ever added to.
   for (const m of tree.recovery.values()) put(dir, `recovery/${m.month}.json`, validateStatus('recovery', m, `recovery/${m.month}.json`));
+  // Usage is the ledger of what users moved: months are only ever written, never deleted.
+  for (const m of tree.usage.values()) put(dir, `usage/${m.month}.json`, validateStatus('usage', m, `usage/${m.month}.json`));
   if (tree.latest) put(dir, 'latest.json', validateStatus('latest', tree.latest, 'latest.json'));
   for (const sub of ['runs', 'history'] as const) {
     if (!existsSync(join(dir, sub))) continue;

@@ -91,11 +91,25 @@ export interface RecoveryEvent {
 
 export interface RecoveryFile { schema_version: 1; month: string; events: RecoveryEvent[] }
 
-/** The store's files in memory: runs by path (runs/...json), history by node, incidents and recovery by month. */
+export interface Bytes { up: number; down: number }
+
+/** The last ledger read stored for a node: the next collection counts only what grew past it. */
+export interface UsageCursor { t: string; ledger: string; seq: number; totals: Record<string, Bytes> }
+
+/** usage/<YYYY-MM>.json (`fleet usage collect`): bytes collected in the month, per user and per node. */
+export interface UsageFile {
+  schema_version: 1;
+  month: string;
+  users: Record<string, Bytes>;
+  nodes: Record<string, Bytes & { cursor: UsageCursor }>;
+}
+
+/** The store's files in memory: runs by path (runs/...json), history by node, incidents, recovery and usage by month. */
 export interface StatusTree {
   runs: Map<string, ProbeRun>;
   history: Map<string, HistoryFile>;
   incidents: Map<string, IncidentsFile>;
   recovery: Map<string, RecoveryFile>;
+  usage: Map<string, UsageFile>;
   latest?: LatestFile;
 }

@@ -3,12 +3,12 @@
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { readProjectJson } from '../core/paths.ts';
-import type { HistoryFile, IncidentsFile, LatestFile, ProbeRun, RecoveryFile } from './types.ts';
+import type { HistoryFile, IncidentsFile, LatestFile, ProbeRun, RecoveryFile, UsageFile } from './types.ts';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-export type StatusKind = 'run' | 'latest' | 'history' | 'incidents' | 'recovery';
+export type StatusKind = 'run' | 'latest' | 'history' | 'incidents' | 'recovery' | 'usage';
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -29,10 +29,11 @@ function compile(): Record<StatusKind, ValidateFunction> {
   const history = readProjectJson('scripts/status/schema/history.schema.json') as { $id: string };
   const incidents = readProjectJson('scripts/status/schema/incidents.schema.json') as { $id: string };
   const recovery = readProjectJson('scripts/status/schema/recovery.schema.json') as { $id: string };
-  for (const s of [run, latest, history, incidents, recovery]) ajv.addSchema(s);
+  const usage = readProjectJson('scripts/status/schema/usage.schema.json') as { $id: string };
+  for (const s of [run, latest, history, incidents, recovery, usage]) ajv.addSchema(s);
   return {
     run: ajv.getSchema(run.$id)!, latest: ajv.getSchema(latest.$id)!, history: ajv.getSchema(history.$id)!,
-    incidents: ajv.getSchema(incidents.$id)!, recovery: ajv.getSchema(recovery.$id)!,
+    incidents: ajv.getSchema(incidents.$id)!, recovery: ajv.getSchema(recovery.$id)!, usage: ajv.getSchema(usage.$id)!,
   };
 }
 
@@ -42,6 +43,7 @@ export function validateStatus(kind: 'latest', value: unknown, file: string): La
 export function validateStatus(kind: 'history', value: unknown, file: string): HistoryFile;
 export function validateStatus(kind: 'incidents', value: unknown, file: string): IncidentsFile;
 export function validateStatus(kind: 'recovery', value: unknown, file: string): RecoveryFile;
+export function validateStatus(kind: 'usage', value: unknown, file: string): UsageFile;
 export function validateStatus(kind: StatusKind, value: unknown, file: string): unknown {
   validators ??= compile();
   const v = value as { schema_version?: unknown } | null;

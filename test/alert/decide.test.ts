@@ -15,7 +15,7 @@ const fleet: Fleet = loadFleet(resolve(import.meta.dirname, '../..'), new Date(a
 
 function view(runs: ProbeRun[]): StatusView {
   const entries = runs.map((run) => ({ path: runFileName(run), run }));
-  return viewOf({ runs: new Map(entries.map((e) => [e.path, e.run])), history: new Map(), incidents: new Map(), recovery: new Map(), latest: foldRuns(undefined, entries, new Date(runs.at(-1)!.time)) });
+  return viewOf({ runs: new Map(entries.map((e) => [e.path, e.run])), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map(), latest: foldRuns(undefined, entries, new Date(runs.at(-1)!.time)) });
 }
 const us = (m: number, s: NodeState) => probeRun('github', 'us', m, { 'tokyo-1': s });
 const cn = (m: number, s: NodeState) => probeRun('home-cn', 'cn', m, { 'tokyo-1': s });

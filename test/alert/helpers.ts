@@ -59,7 +59,7 @@ export class Store {
   readonly runs: ProbeRun[] = [];
   add(...runs: ProbeRun[]): this {
     this.runs.push(...runs);
-    const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map() };
+    const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
     for (const r of this.runs) tree.runs.set(runFileName(r), r);
     const latest = foldRuns(undefined, [...tree.runs].map(([path, run]) => ({ path, run })), new Date(this.runs.at(-1)!.time));
     writeTree(this.dir, { ...tree, latest });

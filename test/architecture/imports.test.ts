@@ -21,7 +21,7 @@ const RANK: Record<string, number> = {
   recovery: 7.5,
   site: 8, deploy: 8,
   github: 9,
-  alert: 10, publish: 10,
+  alert: 10, publish: 10, usage: 10,
   cli: 11,
   fleet: 12, start: 12, schemas: 12,
   // Plain JavaScript entry points (they run before any TypeScript can): `npm run fleet`, `npm run build`.

@@ -74,11 +74,13 @@ export interface TestFleetOptions {
   now?: string;
   /** The sing-box binary of the release the nodes install (default: the pinned release build). */
   binary?: string;
+  /** More files in that release (name → path), e.g. the stats build's boxfleet-usage. */
+  releaseExtra?: Record<string, string>;
 }
 
 export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {}): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
-  const rel = makeRelease(VERSION, opts.binary);
+  const rel = makeRelease(VERSION, opts.binary, opts.releaseExtra);
   const release = join(dir, `sing-box-${VERSION}-linux-amd64.tar.gz`);
   writeFileSync(release, rel.tarball);
   const server = await serveReleases([rel]);

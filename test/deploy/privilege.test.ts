@@ -48,6 +48,12 @@ describe('the deploy user\'s privileges', () => {
       `${NODE} install-singbox /tmp/boxfleet-upload.AAAAAAAA 1.12.25 amd64 ${HEX} ${SIG}`,
       `${NODE} install-singbox 1.12.25 amd64 ${HEX} ${SIG} /etc/shadow`,
       `${NODE} 'status; id'`,
+      // The usage rows (#18): a read, and an acknowledgement of a number; nothing else.
+      `${NODE} usage-read /etc/shadow`,
+      `${NODE} usage-ack /etc/shadow`,
+      `${NODE} usage-ack 0`,
+      `${NODE} usage-ack 1 --ledger /etc/shadow`,
+      `${NODE} 'usage-ack 1; id'`,
       '/bin/sh -c id',
       `${NODE}`,
     ];

@@ -128,6 +128,8 @@ export async function startWeb(web: TestHost, webIp: string): Promise<void> {
 export interface WorldOptions {
   /** The node runs this sing-box binary (default: the pinned release build) … */
   binary?: string;
+  /** … with these files beside it in the release tarball … */
+  releaseExtra?: Record<string, string>;
   /** … and fleet.yaml says `singbox.build: stats` (#18). */
   statsBuild?: boolean;
 }
@@ -171,6 +173,7 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
   const tf = await makeTestFleet(hosts, {
     now: NOW,
     binary: opts.binary,
+    releaseExtra: opts.releaseExtra,
     node: (h, i, store) => {
       const base = { title: h.name.toUpperCase(), region: 'test', country: 'DE', arch: 'amd64', address: h.ip, ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] } };
       if (i === 0) {

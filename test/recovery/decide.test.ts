@@ -154,7 +154,7 @@ describe('the incident says what recovery did', () => {
       { t: at(40), region: 'cn', node: 'tokyo-1', action: 'withdraw', inbound: PUBLISHED, standby: SPARE, kind: 'port', evidence: { since: at(1), runs: 4, vantages: ['home-cn'] } },
       { t: at(41), region: 'cn', node: 'osaka-1', action: 'hold', inbound: 'trojan-443', kind: 'address', reason: 'no-standby', evidence: { since: at(2), runs: 4, vantages: ['home-cn'] } },
     ];
-    const view = viewOf({ runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map([[at(0).slice(0, 7), { schema_version: 1, month: at(0).slice(0, 7), events }]]) });
+    const view = viewOf({ runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map([[at(0).slice(0, 7), { schema_version: 1, month: at(0).slice(0, 7), events }]]), usage: new Map() });
     const state = { state: 'degraded' as const, since: at(0), last_change: at(0) };
     const open = { kind: 'open' as const, node: { name: 'tokyo-1', title: 'Tokyo <1>', region: 'asia-east' }, state, runs: 4 };
     const body = issueBody(open, view, undefined, false);

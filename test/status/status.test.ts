@@ -138,7 +138,7 @@ describe('status store', () => {
 
   it('history keeps full detail for a day, hourly points for 30 days, daily after', () => {
     const now = at(40 * 1440);
-    const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map() };
+    const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
     for (const minutes of [0, 10, 20 * 1440, 20 * 1440 + 10, 20 * 1440 + 70, 40 * 1440 - 30, 40 * 1440 - 20]) {
       const r = run('ci', 'us', minutes, { a: minutes === 10 ? 'down' : 'up' });
       tree.runs.set(runFileName(r), r);

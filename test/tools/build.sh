@@ -84,6 +84,13 @@ build_singbox "$(version v.singbox.pinned)"
 build_singbox "$(version v.singbox.newest)"
 build_singbox "$(version v.singbox.pinned)" with_v2ray_api stats
 
+# boxfleet's own node helper for the stats build (scripts/usage/node-helper, standard library
+# only), keyed by its source: test/tools/index.ts finds it by the same hash.
+helper_src="$here/../../scripts/usage/node-helper"
+helper_hash=$(cat "$helper_src/go.mod" "$helper_src/main.go" | sha256sum | cut -c1-12)
+timed "boxfleet-usage $helper_hash" "$cache/boxfleet-usage-$helper_hash" \
+  bash -c "cd '$helper_src' && go build -trimpath -ldflags '-s -w -buildid=' -o '$cache/boxfleet-usage-$helper_hash/boxfleet-usage' ."
+
 mv_=$(version v.mihomo)
 timed "mihomo $mv_" "$cache/mihomo-$mv_" \
   build_in_module "github.com/metacubex/mihomo@v$mv_" "$cache/mihomo-$mv_/mihomo" . \

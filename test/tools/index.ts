@@ -1,6 +1,7 @@
 // Where the real programs built by test/tools/build.sh live, for tests and benchmarks.
 // A missing binary is an error that names the command to build it, never a skip: a
 // suite that silently skips its real component proves nothing.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,12 @@ function tool(folder: string, file: string): string {
 export const singboxBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}`, 'sing-box');
 /** boxfleet's stats build of the pinned version (release tags + with_v2ray_api): per-user byte counters. */
 export const singboxStatsBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}-stats`, 'sing-box');
+/** boxfleet's node helper for the stats build, as build.sh built it from the current source. */
+export function usageHelperBin(): string {
+  const src = join(here, '..', '..', 'scripts', 'usage', 'node-helper');
+  const hash = createHash('sha256').update(readFileSync(join(src, 'go.mod'))).update(readFileSync(join(src, 'main.go'))).digest('hex').slice(0, 12);
+  return tool(`boxfleet-usage-${hash}`, 'boxfleet-usage');
+}
 /** Both sing-box versions every config must pass: the fleet's pin and the newest release. */
 export const SINGBOX_VERSIONS: readonly string[] = [TOOL_VERSIONS.singbox.pinned, TOOL_VERSIONS.singbox.newest];
 export const mihomoBin = (): string => tool(`mihomo-${TOOL_VERSIONS.mihomo}`, 'mihomo');

@@ -1,17 +1,21 @@
-// #18 item 1, counters from a stats build: the node runs sing-box built with
-// with_v2ray_api, the config `render` writes for `singbox.build: stats` turns on the V2Ray
+// #18 items 1 and 2, counters from a stats build and a ledger that loses nothing: the node
+// runs sing-box built with with_v2ray_api (and boxfleet-usage beside it, from the same
+// release tarball), the config `render` writes for `singbox.build: stats` turns on the V2Ray
 // API's per-user counters, and two users moving known amounts through every inbound type
 // are counted to within 5% of their payload. The official build refuses that config, so a
 // node that got the wrong binary fails `sing-box check` before the swap, never silently.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Then `fleet usage collect` against a bare status repository: counts survive a restart,
+// a node black-holed for two collections loses nothing, a collector killed between storing
+// and acknowledging counts nothing twice.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts } from '../harness/index.ts';
 import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
-import { singboxBin, singboxStatsBin } from '../tools/index.ts';
+import { singboxBin, singboxStatsBin, usageHelperBin } from '../tools/index.ts';
 import { installClients, runMihomo } from '../real/clients.ts';
 import { buildWorld, type World } from '../real/world.ts';
 import { byUser, queryStats } from './stats-api.ts';
@@ -53,7 +57,7 @@ describe('per-user counters of the stats build on a real node', () => {
   let proxies: string[] = [];
 
   beforeAll(async () => {
-    w = await buildWorld(hosts(), 'global', { binary: singboxStatsBin(), statsBuild: true });
+    w = await buildWorld(hosts(), 'global', { binary: singboxStatsBin(), releaseExtra: { 'boxfleet-usage': usageHelperBin() }, statsBuild: true });
     await installClients(w.client);
     siteDir = mkdtempSync(join(tmpdir(), 'boxfleet-stats-site-'));
     const s = await w.tf.cli(['site', '--out', siteDir]);
@@ -71,6 +75,7 @@ describe('per-user counters of the stats build on a real node', () => {
   afterAll(async () => {
     await w?.cleanup();
     if (siteDir) rmSync(siteDir, { recursive: true, force: true });
+    if (bare) rmSync(bare, { recursive: true, force: true });
   });
 
   /** One user's upload and download through one proxy of their own profile. */
@@ -109,5 +114,108 @@ describe('per-user counters of the stats build on a real node', () => {
     }
     mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
     writeFileSync(join(process.cwd(), 'test-results', 'usage-counters.md'), `# Per-user counters of the stats build (test/usage/stats.test.ts)\n\n${rows.map((r) => `- ${r}`).join('\n')}\n`);
+  }, 600_000);
+  // ---- the ledger and the collector -------------------------------------------------------
+  let bare = '';
+  const collect = (extra: string[] = []) => w.tf.cli(['usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare, '--format', 'json', ...extra]);
+  /** What the status branch holds for the month, per user (pulled like the site pulls it). */
+  async function stored(): Promise<Record<string, { up: number; down: number }>> {
+    const out = mkdtempSync(join(tmpdir(), 'boxfleet-usage-pull-'));
+    try {
+      const p = await w.tf.cli(['status', 'pull', '--repo', bare, '--out', out]);
+      expect(p.code, p.err).toBe(0);
+      const u = await w.tf.cli(['usage', '--status', out, '--format', 'json']);
+      expect(u.code, u.err).toBe(0);
+      return Object.fromEntries((JSON.parse(u.out).users as { user: string; up: number; down: number }[]).map((r) => [r.user, { up: r.up, down: r.down }]));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  const ledger = async () => JSON.parse((await w.node.exec(['cat', '/var/lib/boxfleet/usage.json'], { check: true })).stdout) as { seq: number; acked: number };
+  const grew = (a: Record<string, { up: number; down: number }>, b: Record<string, { up: number; down: number }>, user: Name) => ({ up: (b[user]?.up ?? 0) - (a[user]?.up ?? 0), down: (b[user]?.down ?? 0) - (a[user]?.down ?? 0) });
+  const expectGrowth = (g: { up: number; down: number }, user: Name, times: number) => {
+    expect(g.up).toBeGreaterThanOrEqual(PAYLOAD[user].up * times);
+    expect(g.up).toBeLessThanOrEqual(PAYLOAD[user].up * times * 1.05);
+    expect(g.down).toBeGreaterThanOrEqual(PAYLOAD[user].down * times);
+    expect(g.down).toBeLessThanOrEqual(PAYLOAD[user].down * times * 1.05);
+  };
+
+  it('usage collect stores every user\'s bytes, then acknowledges; again without traffic it adds nothing', async () => {
+    bare = mkdtempSync(join(tmpdir(), 'boxfleet-usage-bare-'));
+    execFileSync('git', ['init', '--quiet', '--bare', bare]);
+    for (const user of Object.keys(PAYLOAD) as Name[]) await move(user, proxies[0]!);
+    const first = await collect();
+    expect(first.code, first.err + first.out).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject([{ node: 'n1', ok: true, acknowledged: true }]);
+    const a = await stored();
+    for (const user of Object.keys(PAYLOAD) as Name[]) expect(a[user]!.up + a[user]!.down).toBeGreaterThan(0);
+    expect(Object.keys(a).filter((u) => (a[u]!.up + a[u]!.down) > 0).sort()).toEqual(['alice', 'rita']);
+    const l = await ledger();
+    expect(l.acked).toBe(l.seq);
+    const again = await collect();
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out)[0].added_bytes).toBe(0);
+    expect(await stored()).toEqual(a);
+  }, 300_000);
+
+  it('bytes counted before a restart are not lost: the node folds them into its ledger first', async () => {
+    const before = await stored();
+    await move('alice', proxies[0]!);
+    // A deploy that changes the config restarts sing-box, whose counters start again at zero.
+    writeFileSync(join(w.tf.dir, 'users', 'zoe.yaml'), 'name: zoe\nrev: 1\n');
+    const d = await w.tf.cli(['deploy', '--identity', hosts().clientKeyPath]);
+    expect(d.code, d.err + d.out).toBe(0);
+    expect(d.out).toMatch(/n1.*deployed/);
+    const c = await collect();
+    expect(c.code, c.err).toBe(0);
+    expectGrowth(grew(before, await stored(), 'alice'), 'alice', 1);
+  }, 300_000);
+
+  it('a node black-holed for two collections loses nothing: what it counted arrives when it is back', async () => {
+    const before = await stored();
+    await move('rita', proxies[0]!);
+    await w.node.blackhole();
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = await collect();
+        expect(c.code).toBe(1);
+        expect(JSON.parse(c.out)).toMatchObject([{ node: 'n1', ok: false }]);
+      }
+    } finally {
+      await w.node.unblackhole();
+    }
+    expect(await stored()).toEqual(before);
+    const back = await collect();
+    expect(back.code, back.err).toBe(0);
+    expectGrowth(grew(before, await stored(), 'rita'), 'rita', 1);
+  }, 300_000);
+
+  it('a collector killed after storing and before acknowledging counts nothing twice', async () => {
+    const refFile = join(bare, 'refs', 'heads', 'fleet-status');
+    let hit = false;
+    for (let attempt = 0; attempt < 3 && !hit; attempt++) {
+      await move('alice', proxies[0]!);
+      const before = await stored();
+      const tip = existsSync(refFile) ? readFileSync(refFile, 'utf8') : '';
+      // The collector as its own process, killed the moment the branch moves: between the
+      // push and the acknowledgements, which need a round trip to the node first.
+      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'scripts/fleet.ts'), 'usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare, '--root', w.tf.dir, '--now', '2026-11-26T12:00:00Z'],
+        { env: { PATH: process.env.PATH, HOME: process.env.HOME, BOXFLEET_SSH_CONNECT_TIMEOUT: '3' }, stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      for (let i = 0; i < 6000 && child.exitCode === null; i++) {
+        if (existsSync(refFile) && readFileSync(refFile, 'utf8') !== tip) { child.kill('SIGKILL'); break; }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await exited;
+      const l = await ledger();
+      hit = l.acked < l.seq;
+      const afterKill = await stored();
+      expectGrowth(grew(before, afterKill, 'alice'), 'alice', 1);
+      // The next collection finds nothing new: the stored cursor, not the node's ack, decides.
+      const next = await collect();
+      expect(next.code, next.err).toBe(0);
+      expect(await stored()).toEqual(afterKill);
+    }
+    expect(hit, 'the collector was never caught between storing and acknowledging').toBe(true);
   }, 600_000);
 });

@@ -11,7 +11,7 @@ import { linesOf, markdownLines, type CommandLine } from './command-lines.ts';
 import { REPO, workflow, workflows, type Job, type Step } from './helpers.ts';
 
 const all = workflows();
-const FILES = ['deploy.yml', 'drift.yml', 'pages.yml', 'plan-comment.yml', 'probe-vantage.yml', 'probe.yml', 'validate.yml'];
+const FILES = ['deploy.yml', 'drift.yml', 'pages.yml', 'plan-comment.yml', 'probe-vantage.yml', 'probe.yml', 'usage.yml', 'validate.yml'];
 
 /** The SHAs read from the actions' own repositories (tags → commits), with their versions. */
 const PINNED: Record<string, [string, string]> = {
@@ -32,6 +32,7 @@ const SECRETS: Record<string, string[]> = {
   'plan-comment.yml': [],
   'probe-vantage.yml': ['BOXFLEET_VANTAGE_KEY', 'PROBE_MANIFEST'],
   'probe.yml': ['FLEET_SECRET', 'TELEGRAM_BOT_TOKEN'],
+  'usage.yml': ['USAGE_SSH_PRIVATE_KEY'],
   'validate.yml': [],
 };
 
@@ -46,6 +47,7 @@ const WRITES: Record<string, Record<string, string[]>> = {
   'plan-comment.yml': { comment: ['pull-requests'] },
   'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
+  'usage.yml': { collect: ['contents'] },
   'validate.yml': { validate: ['pull-requests'] },
 };
 
@@ -65,7 +67,7 @@ function cronMinutes(cron: string): string[] {
 }
 
 describe('workflows: structure', () => {
-  it('are exactly the seven the design names', () => {
+  it('are exactly the eight the design names (and #18\'s usage collection)', () => {
     expect(all.map((w) => w.file)).toEqual(FILES);
   });
 
@@ -240,6 +242,15 @@ describe('workflows: secrets', () => {
             expect(s.run).not.toMatch(/npm|fleet/);
           }
           if (names.includes('SSH_PRIVATE_KEY')) expect(j.environment, `${w.file} ${name}`).toBe('production');
+          // The usage collector's key: written like the deploy key, only in its own environment,
+          // whose job runs `usage collect` and nothing else of the fleet's.
+          if (names.includes('USAGE_SSH_PRIVATE_KEY')) {
+            expect(s.run, `${w.file} ${name}`).toMatch(/^umask 077\n/);
+            expect(s.run).not.toMatch(/npm|fleet/);
+            expect(j.environment, `${w.file} ${name}`).toBe('usage');
+            const fleetLines = steps(j).flatMap((x) => linesOf(x.run ?? '', w.file)).map((l) => findCommand(commands, l.argv).command?.name).filter(Boolean);
+            expect(fleetLines).toEqual(['usage collect']);
+          }
           // The object store's key: only to `fleet publish`, only in its own environment.
           if (names.some((n) => n.startsWith('AWS_'))) {
             expect(j.environment, `${w.file} ${name}`).toEqual({ name: 'object-store' });

@@ -46,6 +46,8 @@ const ELSEWHERE: { match: RegExp; why: string }[] = [
   { match: /^github\b/, why: 'talks to GitHub: test/workflows/*.test.ts against the GitHub stand-in' },
   { match: /^recovery\b/, why: 'needs the status branch a probe run creates: test/recovery/decide.test.ts and test/real/recovery.test.ts' },
   { match: /^publish\b/, why: 'needs an S3-compatible store: test/publish/s3.test.ts runs it against SeaweedFS on a harness host' },
+  { match: /^usage collect\b/, why: 'reads nodes running the stats build: test/usage/stats.test.ts on harness hosts' },
+  { match: /^usage --status\b/, why: 'needs `status pull` of a branch `usage collect` wrote: test/usage/stats.test.ts' },
   { match: /^monitoring deploy\b/, why: 'needs the monitoring host: test/monitoring/deploy-ssh.test.ts on a harness host' },
   { match: /^singbox install\b/, why: 'downloads a release: test/workflows/singbox-install.test.ts from a local release server' },
   { match: /^check-configs --singbox \.bin\/sing-box$/, why: 'needs `singbox install` first: test/workflows/site-and-checks.test.ts runs it with the built sing-box' },

@@ -40,6 +40,8 @@ pidfile_stop() {
 # Restart, not reload: sing-box's SIGHUP keeps the old instance when the new config fails,
 # and a listener change needs new sockets anyway.
 svc_restart() {
+  # The old process's counters die with it: into the ledger first (45-usage.sh).
+  usage_fold
   case $BOXFLEET_SERVICE_MANAGER in
     systemd) systemctl restart sing-box ;;
     pidfile)

@@ -30,6 +30,7 @@ install_release() {
   [[ -f $WORK/x/sing-box && ! -L $WORK/x/sing-box ]] || die 1 "release tarball holds no sing-box binary"
   chmod 0755 "$WORK/x/sing-box"
   [[ $("$WORK/x/sing-box" version 2>/dev/null | sed -n '1s/^sing-box version \([^ ]*\).*/\1/p') == "$version" ]] || die 1 "release binary is not version $version"
+  install_usage_helper
   if [[ -x $SINGBOX ]] && cmp -s "$WORK/x/sing-box" "$SINGBOX"; then say "unchanged sing-box $version"; return 0; fi
   trap '' HUP PIPE
   if [[ -f $CONFIG ]] && ! singbox_check_with "$WORK/x/sing-box" "$CONFIG"; then say "result=check-failed"; exit 10; fi

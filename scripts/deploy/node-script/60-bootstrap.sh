@@ -141,7 +141,8 @@ cmd_bootstrap() {
 # holds the lock, which may be restarting it on purpose).
 cmd_watchdog() {
   [[ -f $CONFIG ]] || exit 0
-  [[ $(svc_pid) != 0 ]] && exit 0
+  # Running: fold its counters (a crash then loses at most one tick's count).
+  [[ $(svc_pid) != 0 ]] && { usage_fold; exit 0; }
   exec 9>>"$LOCK"
   flock -n 9 || exit 0
   err "sing-box is not running; restarting it"

@@ -6,6 +6,7 @@ usage: boxfleet-node COMMAND
   install-singbox VERSION ARCH SHA256 SIG  the release tarball on stdin, installed under its signed pin
   bootstrap (root) | refresh               the manifest on stdin (see the bootstrap section)
   watchdog                                 restart sing-box when it is not running (the timer's job)
+  usage-read | usage-ack SEQ               the stats build's per-user totals, and the collector's receipt
 EOF2
   exit 2
 }
@@ -26,6 +27,8 @@ main() {
     install-singbox) cmd_install_singbox "$@" ;;
     bootstrap|refresh) [[ $# -eq 0 ]] || usage; cmd_bootstrap "$cmd" ;;
     watchdog) cmd_watchdog ;;
+    usage-read) [[ $# -eq 0 ]] || usage; cmd_usage_read ;;
+    usage-ack) cmd_usage_ack "$@" ;;
     *) usage ;;
   esac
 }

@@ -1,0 +1,79 @@
+// `fleet usage collect`: every node's ledger read over SSH (in parallel, like deploy), the
+// growth past each node's stored cursor written to usage/<YYYY-MM>.json on the status branch
+// in one commit, and only then each read acknowledged on its node. One node that cannot be
+// reached, or answers something malformed, is reported and skipped; the others are stored.
+import { listOption } from '../core/args.ts';
+import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { pool } from '../core/pool.ts';
+import { requireFleet } from '../model/require.ts';
+import { sessionOptions, sshTarget, unreachableReason } from '../deploy/inputs.ts';
+import { openSession, type Session } from '../deploy/ssh.ts';
+import { updateBranch } from '../status/git.ts';
+import { branchRef } from '../status/ref.ts';
+import { clipText, terminalText } from '../text/escape.ts';
+import { addRead } from './ledger.ts';
+import { parseLedgerRead, type LedgerRead } from './read.ts';
+
+interface NodeRead { node: string; session?: Session; read?: LedgerRead; error?: string; added?: number; acked?: boolean }
+
+export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const fleet = requireFleet(ctx, { quiet: true });
+  if (fleet.settings.singbox.build !== 'stats') {
+    ctx.io.err('fleet.yaml singbox.build is official: nodes keep no per-user counters, so there is nothing to collect (set `singbox: { build: stats }`)');
+    return EXIT.failed;
+  }
+  const names = listOption(args, 'nodes');
+  const unknown = names?.filter((n) => !fleet.nodes.some((x) => x.name === n)) ?? [];
+  if (unknown.length) throw new UsageError(`unknown node(s): ${unknown.join(', ')}`);
+  const nodes = fleet.nodes.filter((n) => n.enabled && (!names || names.includes(n.name)));
+  const opts = sessionOptions(ctx, args.options.identity as string | undefined);
+  const t = ctx.now.toISOString();
+  const reads: NodeRead[] = nodes.map((n) => ({ node: n.name }));
+
+  await pool(reads, fleet.settings.deploy.parallel, () => false, async (r) => {
+    const node = nodes.find((n) => n.name === r.node)!;
+    try {
+      r.session = await openSession(sshTarget(node), opts);
+      const out = await r.session.node(['usage-read'], { timeoutMs: 60_000 });
+      if (out.code !== 0) throw new Error(`usage-read failed (exit ${out.code}): ${clipText(out.stderr.trim().split('\n').pop() ?? '', 200)}`);
+      r.read = parseLedgerRead(out.stdout.trim());
+    } catch (e) {
+      r.error = unreachableReason(e, (x) => x);
+    }
+  });
+
+  const good = reads.filter((r) => r.read);
+  try {
+    if (good.length) {
+      const ref = branchRef(ctx, args);
+      await updateBranch(ref, (tree) => {
+        let bytes = 0;
+        for (const r of good) bytes += r.added = addRead(tree.usage, r.node, r.read!, t);
+        return { message: `usage: ${good.length} node(s), ${bytes} byte(s) [skip ci]`, changed: true };
+      });
+      // Stored: now the nodes may know it. A failed acknowledgement costs nothing: the next
+      // collection's growth is counted from the stored cursor, never from the node's ack.
+      await Promise.all(good.map(async (r) => {
+        const ack = await r.session!.node(['usage-ack', String(r.read!.seq)], { timeoutMs: 30_000 }).catch(() => undefined);
+        r.acked = ack?.code === 0;
+      }));
+    }
+  } finally {
+    await Promise.all(reads.map((r) => r.session?.close()));
+  }
+  report(ctx, args, reads);
+  return reads.every((r) => r.read) ? EXIT.ok : EXIT.failed;
+}
+
+function report(ctx: CommandContext, args: ParsedArgs, reads: NodeRead[]): void {
+  if (args.options.format === 'json') {
+    ctx.io.out(JSON.stringify(reads.map((r) => ({ node: r.node, ok: Boolean(r.read), ...(r.read ? { seq: r.read.seq, added_bytes: r.added ?? 0, acknowledged: r.acked ?? false } : { error: r.error }) })), null, 2));
+    return;
+  }
+  for (const r of reads) {
+    ctx.io.out(r.read
+      ? `ok    ${r.node}: read ${r.read.seq}, ${r.added ?? 0} new byte(s)${r.acked ? '' : ' (not acknowledged: counted once all the same)'}`
+      : `fail  ${r.node}: ${terminalText(r.error ?? 'failed')}`);
+  }
+}

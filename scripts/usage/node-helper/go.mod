@@ -1,0 +1,3 @@
+module boxfleet.dev/usage-helper
+
+go 1.24

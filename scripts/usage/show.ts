@@ -1,0 +1,43 @@
+// `fleet usage`: one month's per-user table from a pulled status store (usage/<YYYY-MM>.json),
+// beside each user's quota. Users without a row moved nothing this month, or their nodes
+// count nothing (the official build); the table says which.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { requireFleet } from '../model/require.ts';
+import { readTree } from '../status/store.ts';
+import type { Bytes } from '../status/types.ts';
+
+const GB = 1e9;
+
+export interface UsageRow { user: string; up: number; down: number; total: number; quota_gb?: number; quota_used?: number }
+
+export async function runUsage(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const month = (args.options.month as string | undefined) ?? ctx.now.toISOString().slice(0, 7);
+  if (!/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError(`--month "${month}" is not YYYY-MM`);
+  const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
+  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
+  const fleet = requireFleet(ctx, { quiet: true });
+  const file = existsSync(join(dir, 'usage')) ? readTree(dir).usage.get(month) : undefined;
+  const rows = fleet.users.map((u) => row(u.name, file?.users[u.name], u.quota_gb));
+  if (args.options.format === 'json') {
+    ctx.io.out(JSON.stringify({ month, build: fleet.settings.singbox.build, collected: Boolean(file), users: rows }, null, 2));
+    return EXIT.ok;
+  }
+  if (fleet.settings.singbox.build !== 'stats') ctx.io.err('note: singbox.build is official: nodes count nothing, so usage is unknown');
+  if (!file) ctx.io.err(`note: nothing collected for ${month} (\`npm run fleet -- usage collect\` writes it; \`status pull\` brings it here)`);
+  const table = [['user', 'up', 'down', 'total', 'quota'], ...rows.map((r) => [r.user, gb(r.up), gb(r.down), gb(r.total), r.quota_gb === undefined ? '-' : `${r.quota_gb} GB (${Math.round(r.quota_used! * 100)}%)`])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((l) => l[i]!.length)));
+  ctx.io.out(`usage ${month}`);
+  for (const l of table) ctx.io.out(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  return EXIT.ok;
+}
+
+function row(user: string, b: Bytes | undefined, quota: number | undefined): UsageRow {
+  const up = b?.up ?? 0;
+  const down = b?.down ?? 0;
+  return { user, up, down, total: up + down, ...(quota === undefined ? {} : { quota_gb: quota, quota_used: (up + down) / (quota * GB) }) };
+}
+
+const gb = (n: number): string => `${(n / GB).toFixed(3)} GB`;
