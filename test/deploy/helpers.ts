@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
 import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
-import { makeRelease, serveReleases, startTlsSite, type TestHost, type TestHosts } from '../harness/index.ts';
+import { makeRelease, serveReleases, startTlsSite, type Release, type TestHost, type TestHosts } from '../harness/index.ts';
 import { pidsWithCmdline, run } from '../harness/proc.ts';
 import { TOOL_VERSIONS } from '../tools/index.ts';
 
@@ -72,15 +72,13 @@ export interface TestFleetOptions {
   settings?: (fleet: Record<string, any>) => void;
   /** The clock of every command (default 2026-06-01). */
   now?: string;
-  /** The sing-box binary of the release the nodes install (default: the pinned release build). */
-  binary?: string;
-  /** More files in that release (name → path), e.g. the stats build's boxfleet-usage. */
-  releaseExtra?: Record<string, string>;
+  /** The release the nodes install (default: a tarball of the pinned release build), e.g. the stats build's. */
+  release?: Release;
 }
 
 export async function makeTestFleet(hosts: TestHosts, opts: TestFleetOptions = {}): Promise<TestFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-deploy-test-'));
-  const rel = makeRelease(VERSION, opts.binary, opts.releaseExtra);
+  const rel = opts.release ?? makeRelease(VERSION);
   const release = join(dir, `sing-box-${VERSION}-linux-amd64.tar.gz`);
   writeFileSync(release, rel.tarball);
   const server = await serveReleases([rel]);

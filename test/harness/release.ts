@@ -18,14 +18,12 @@ export interface Release {
 }
 
 /** sing-box-<v>-linux-amd64.tar.gz holding sing-box-<v>-linux-amd64/{sing-box,LICENSE}. */
-/** `extra`: more files in the tarball's folder (the stats build's boxfleet-usage), name → path. */
-export function makeRelease(version: string, binary = singboxBin(version), extra: Record<string, string> = {}): Release {
+export function makeRelease(version: string, binary = singboxBin(version)): Release {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-release-'));
   try {
     const name = `sing-box-${version}-linux-amd64`;
     mkdirSync(join(dir, name));
     copyFileSync(binary, join(dir, name, 'sing-box'));
-    for (const [file, path] of Object.entries(extra)) copyFileSync(path, join(dir, name, file));
     writeFileSync(join(dir, name, 'LICENSE'), 'GPL-3.0-or-later (test copy)\n');
     // Fixed owner and time: the same binary gives the same tarball, so the same pin.
     const tarball = execFileSync('tar', ['--owner=0', '--group=0', '--mtime=2026-01-01', '--sort=name', '-czf', '-', '-C', dir, name], { maxBuffer: 512 * 1024 * 1024 });

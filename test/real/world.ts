@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestCa, startTlsSite, type TestCa, type TestHost, type TestHosts } from '../harness/index.ts';
+import { makeTestCa, startTlsSite, type Release, type TestCa, type TestHost, type TestHosts } from '../harness/index.ts';
 import { makeTestFleet, markTestHost, sh, type TestFleet } from '../deploy/helpers.ts';
 import { makeSelfSignedCertificate } from '../../scripts/core/certificate.ts';
 import { mihomoBin, singboxBin } from '../tools/index.ts';
@@ -126,10 +126,8 @@ export async function startWeb(web: TestHost, webIp: string): Promise<void> {
 }
 
 export interface WorldOptions {
-  /** The node runs this sing-box binary (default: the pinned release build) … */
-  binary?: string;
-  /** … with these files beside it in the release tarball … */
-  releaseExtra?: Record<string, string>;
+  /** The release the node installs (default: a tarball of the pinned release build) … */
+  release?: Release;
   /** … and fleet.yaml says `singbox.build: stats` (#18). */
   statsBuild?: boolean;
 }
@@ -172,8 +170,7 @@ export async function buildWorld(hosts: TestHosts, routing: 'global' | 'cn-direc
 
   const tf = await makeTestFleet(hosts, {
     now: NOW,
-    binary: opts.binary,
-    releaseExtra: opts.releaseExtra,
+    release: opts.release,
     node: (h, i, store) => {
       const base = { title: h.name.toUpperCase(), region: 'test', country: 'DE', arch: 'amd64', address: h.ip, ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] } };
       if (i === 0) {

@@ -65,31 +65,33 @@ build_in_module() {
   rm -rf "$work"
 }
 
-# build_singbox V [EXTRA_TAG LINK]: the release build of V, or with EXTRA_TAG added (linked
-# as sing-box-<V>-LINK), e.g. boxfleet's stats build: with_v2ray_api for per-user counters.
 build_singbox() {
-  local v=$1 extra=${2:-} link=${3:-} src tags ldflags dir
+  local v=$1 src tags ldflags dir
   src=$(module_dir "github.com/sagernet/sing-box@v$v")
-  tags=$(release_tags "$src")${extra:+,$extra}
+  tags=$(release_tags "$src")
   ldflags="-X github.com/sagernet/sing-box/constant.Version=$v -s -w -buildid="
   [ -f "$src/release/LDFLAGS" ] && ldflags="$ldflags $(cat "$src/release/LDFLAGS")"
   dir="$cache/sing-box-$v-$(echo "$tags" | sha256sum | cut -c1-8)"
   timed "sing-box $v [$tags]" "$dir" \
     build_in_module "github.com/sagernet/sing-box@v$v" "$dir/sing-box" ./cmd/sing-box \
     -tags "$tags" -ldflags "$ldflags"
-  ln -sfn "$dir" "$cache/sing-box-$v${link:+-$link}"
+  ln -sfn "$dir" "$cache/sing-box-$v"
 }
 
 build_singbox "$(version v.singbox.pinned)"
 build_singbox "$(version v.singbox.newest)"
-build_singbox "$(version v.singbox.pinned)" with_v2ray_api stats
-
-# boxfleet's own node helper for the stats build (scripts/usage/node-helper, standard library
-# only), keyed by its source: test/tools/index.ts finds it by the same hash.
-helper_src="$here/../../scripts/usage/node-helper"
-helper_hash=$(cat "$helper_src/go.mod" "$helper_src/main.go" | sha256sum | cut -c1-12)
-timed "boxfleet-usage $helper_hash" "$cache/boxfleet-usage-$helper_hash" \
-  bash -c "cd '$helper_src' && go build -trimpath -ldflags '-s -w -buildid=' -o '$cache/boxfleet-usage-$helper_hash/boxfleet-usage' ."
+# The stats build (#18) exactly as a fleet makes it: scripts/usage/build-stats.sh, whose
+# tarball holds sing-box with with_v2ray_api and boxfleet's ledger helper. Keyed by that
+# script and the helper's source; test/tools/index.ts finds it by the same hash.
+stats_v=$(version v.singbox.pinned)
+stats_src="$here/../../scripts/usage"
+stats_key=$(cat "$stats_src/build-stats.sh" "$stats_src/node-helper/go.mod" "$stats_src/node-helper/main.go" | sha256sum | cut -c1-12)
+stats_dir="$cache/sing-box-$stats_v-stats-$stats_key"
+stats_build() {
+  bash "$stats_src/build-stats.sh" "$stats_v" amd64 "$stats_dir" > "$stats_dir/sha256"
+  tar -xzf "$stats_dir/sing-box-$stats_v-linux-amd64.tar.gz" -C "$stats_dir" --strip-components=1
+}
+timed "sing-box $stats_v stats build $stats_key" "$stats_dir" stats_build
 
 mv_=$(version v.mihomo)
 timed "mihomo $mv_" "$cache/mihomo-$mv_" \

@@ -27,14 +27,25 @@ function tool(folder: string, file: string): string {
 
 /** The sing-box binary of a version built by build.sh (default: the fleet's pinned one). */
 export const singboxBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}`, 'sing-box');
-/** boxfleet's stats build of the pinned version (release tags + with_v2ray_api): per-user byte counters. */
-export const singboxStatsBin = (version = TOOL_VERSIONS.singbox.pinned): string => tool(`sing-box-${version}-stats`, 'sing-box');
-/** boxfleet's node helper for the stats build, as build.sh built it from the current source. */
-export function usageHelperBin(): string {
-  const src = join(here, '..', '..', 'scripts', 'usage', 'node-helper');
-  const hash = createHash('sha256').update(readFileSync(join(src, 'go.mod'))).update(readFileSync(join(src, 'main.go'))).digest('hex').slice(0, 12);
-  return tool(`boxfleet-usage-${hash}`, 'boxfleet-usage');
+/**
+ * The stats build (#18) as scripts/usage/build-stats.sh made it for build.sh: the tarball a
+ * fleet publishes (sing-box with with_v2ray_api + boxfleet-usage), and both unpacked.
+ */
+export function statsBuild(version = TOOL_VERSIONS.singbox.pinned): { dir: string; tarball: string; sha256: string; singbox: string; helper: string } {
+  const src = join(here, '..', '..', 'scripts', 'usage');
+  const key = createHash('sha256').update(readFileSync(join(src, 'build-stats.sh'))).update(readFileSync(join(src, 'node-helper', 'go.mod')))
+    .update(readFileSync(join(src, 'node-helper', 'main.go'))).digest('hex').slice(0, 12);
+  const folder = `sing-box-${version}-stats-${key}`;
+  return {
+    dir: join(TOOLS_DIR, folder),
+    tarball: tool(folder, `sing-box-${version}-linux-amd64.tar.gz`),
+    sha256: readFileSync(tool(folder, 'sha256'), 'utf8').trim(),
+    singbox: tool(folder, 'sing-box'),
+    helper: tool(folder, 'boxfleet-usage'),
+  };
 }
+/** The stats build's sing-box (release tags + with_v2ray_api): per-user byte counters. */
+export const singboxStatsBin = (): string => statsBuild().singbox;
 /** Both sing-box versions every config must pass: the fleet's pin and the newest release. */
 export const SINGBOX_VERSIONS: readonly string[] = [TOOL_VERSIONS.singbox.pinned, TOOL_VERSIONS.singbox.newest];
 export const mihomoBin = (): string => tool(`mihomo-${TOOL_VERSIONS.mihomo}`, 'mihomo');

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts } from '../harness/index.ts';
 import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
-import { singboxBin, singboxStatsBin, usageHelperBin } from '../tools/index.ts';
+import { singboxBin, singboxStatsBin, statsBuild, TOOL_VERSIONS } from '../tools/index.ts';
 import { installClients, runMihomo } from '../real/clients.ts';
 import { buildWorld, type World } from '../real/world.ts';
 import { byUser, queryStats } from './stats-api.ts';
@@ -57,7 +57,9 @@ describe('per-user counters of the stats build on a real node', () => {
   let proxies: string[] = [];
 
   beforeAll(async () => {
-    w = await buildWorld(hosts(), 'global', { binary: singboxStatsBin(), releaseExtra: { 'boxfleet-usage': usageHelperBin() }, statsBuild: true });
+    // The tarball scripts/usage/build-stats.sh makes, pinned and installed as a fleet would.
+    const stats = statsBuild();
+    w = await buildWorld(hosts(), 'global', { release: { version: TOOL_VERSIONS.singbox.pinned, tarball: readFileSync(stats.tarball), sha256: stats.sha256 }, statsBuild: true });
     await installClients(w.client);
     siteDir = mkdtempSync(join(tmpdir(), 'boxfleet-stats-site-'));
     const s = await w.tf.cli(['site', '--out', siteDir]);

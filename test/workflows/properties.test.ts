@@ -11,7 +11,7 @@ import { linesOf, markdownLines, type CommandLine } from './command-lines.ts';
 import { REPO, workflow, workflows, type Job, type Step } from './helpers.ts';
 
 const all = workflows();
-const FILES = ['deploy.yml', 'drift.yml', 'pages.yml', 'plan-comment.yml', 'probe-vantage.yml', 'probe.yml', 'usage.yml', 'validate.yml'];
+const FILES = ['deploy.yml', 'drift.yml', 'pages.yml', 'plan-comment.yml', 'probe-vantage.yml', 'probe.yml', 'stats-build.yml', 'usage.yml', 'validate.yml'];
 
 /** The SHAs read from the actions' own repositories (tags → commits), with their versions. */
 const PINNED: Record<string, [string, string]> = {
@@ -32,6 +32,7 @@ const SECRETS: Record<string, string[]> = {
   'plan-comment.yml': [],
   'probe-vantage.yml': ['BOXFLEET_VANTAGE_KEY', 'PROBE_MANIFEST'],
   'probe.yml': ['FLEET_SECRET', 'TELEGRAM_BOT_TOKEN'],
+  'stats-build.yml': [],
   'usage.yml': ['USAGE_SSH_PRIVATE_KEY'],
   'validate.yml': [],
 };
@@ -47,6 +48,7 @@ const WRITES: Record<string, Record<string, string[]>> = {
   'plan-comment.yml': { comment: ['pull-requests'] },
   'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
+  'stats-build.yml': { build: [], publish: ['contents'] },
   'usage.yml': { collect: ['contents'] },
   'validate.yml': { validate: ['pull-requests'] },
 };
@@ -67,7 +69,7 @@ function cronMinutes(cron: string): string[] {
 }
 
 describe('workflows: structure', () => {
-  it('are exactly the eight the design names (and #18\'s usage collection)', () => {
+  it('are exactly the seven the design names, and #18\'s usage collection and stats build', () => {
     expect(all.map((w) => w.file)).toEqual(FILES);
   });
 
