@@ -46,7 +46,8 @@ mkdir -p "$work/src" "$work/$name" "$out"
 # Inside a writable copy of the module, so its own go.mod (replace directives too) applies.
 cp -r "$src/." "$work/src/"; chmod -R u+w "$work/src"
 (cd "$work/src" && go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$work/$name/sing-box" ./cmd/sing-box)
-(cd "$here/node-helper" && go build -trimpath -ldflags "-s -w -buildid=" -o "$work/$name/boxfleet-usage" .)
+# -buildvcs=false: the helper sits in a Git work tree, whose commit would end up in the binary.
+(cd "$here/node-helper" && go build -trimpath -buildvcs=false -ldflags "-s -w -buildid=" -o "$work/$name/boxfleet-usage" .)
 cp "$src/LICENSE" "$work/$name/LICENSE"
 chmod 0755 "$work/$name/sing-box" "$work/$name/boxfleet-usage"; chmod 0644 "$work/$name/LICENSE"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work" -cf - "$name" | gzip -n -9 > "$out/$name.tar.gz"

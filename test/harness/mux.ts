@@ -9,7 +9,8 @@ export interface MuxMaster { socket: string; pid: number }
 /** The live masters whose sockets are in `dir` (`ssh -O check` names each one's PID). */
 export async function muxMasters(dir: string): Promise<MuxMaster[]> {
   let names: string[] = [];
-  try { names = readdirSync(dir).filter((n) => n.startsWith('cm-')); } catch { return []; }
+  // `cm-<hash>`: kept between runs (deploy.ssh_persist); `cm`: one session's own master.
+  try { names = readdirSync(dir).filter((n) => n === 'cm' || n.startsWith('cm-')); } catch { return []; }
   const out: MuxMaster[] = [];
   for (const name of names) {
     const socket = join(dir, name);

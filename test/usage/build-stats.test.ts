@@ -34,7 +34,7 @@ describe('scripts/usage/build-stats.sh', () => {
 
   it('the helper built with an empty Go cache is the one in the tarball', () => {
     const cache = join(dir, 'gocache');
-    execFileSync('go', ['build', '-trimpath', '-ldflags', '-s -w -buildid=', '-o', join(dir, 'helper'), '.'], {
+    execFileSync('go', ['build', '-trimpath', '-buildvcs=false', '-ldflags', '-s -w -buildid=', '-o', join(dir, 'helper'), '.'], {
       cwd: join(REPO, 'scripts/usage/node-helper'), env: { ...process.env, GOCACHE: cache, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64', GOFLAGS: '-mod=mod' }, stdio: 'pipe', timeout: 600_000,
     });
     expect(sha(readFileSync(join(dir, 'helper')))).toBe(sha(readFileSync(statsBuild().helper)));

@@ -8,15 +8,17 @@
 // a node black-holed for two collections loses nothing, a collector killed between storing
 // and acknowledging counts nothing twice.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useHosts } from '../harness/index.ts';
+import { stopMuxMasters, useHosts } from '../harness/index.ts';
+import { SESSION_DIR_PREFIX } from '../../scripts/deploy/ssh.ts';
 import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
 import { singboxBin, singboxStatsBin, statsBuild, TOOL_VERSIONS } from '../tools/index.ts';
 import { installClients, runMihomo } from '../real/clients.ts';
+import { leftovers } from '../deploy/helpers.ts';
 import { buildWorld, type World } from '../real/world.ts';
 import { byUser, queryStats } from './stats-api.ts';
 
@@ -199,6 +201,7 @@ describe('per-user counters of the stats build on a real node', () => {
       await move('alice', proxies[0]!);
       const before = await stored();
       const tip = existsSync(refFile) ? readFileSync(refFile, 'utf8') : '';
+      const sessionsBefore = new Set(readdirSync(tmpdir()));
       // The collector as its own process, killed the moment the branch moves: between the
       // push and the acknowledgements, which need a round trip to the node first.
       const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'scripts/fleet.ts'), 'usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare, '--root', w.tf.dir, '--now', '2026-11-26T12:00:00Z'],
@@ -209,6 +212,8 @@ describe('per-user counters of the stats build on a real node', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       await exited;
+      // What a killed collector leaves: its sessions' folders and their ControlMasters.
+      for (const d of readdirSync(tmpdir()).filter((n) => n.startsWith(SESSION_DIR_PREFIX) && !sessionsBefore.has(n))) await stopMuxMasters(join(tmpdir(), d));
       const l = await ledger();
       hit = l.acked < l.seq;
       const afterKill = await stored();
@@ -219,5 +224,6 @@ describe('per-user counters of the stats build on a real node', () => {
       expect(await stored()).toEqual(afterKill);
     }
     expect(hit, 'the collector was never caught between storing and acknowledging').toBe(true);
+    expect(leftovers()).toEqual([]);
   }, 600_000);
 });
