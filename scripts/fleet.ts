@@ -1,5 +1,6 @@
 // The `fleet` command line: parses arguments, finds the command, maps failures to the
 // exit codes every command shares. All work happens in the stages.
+import { resolve } from 'node:path';
 import { parseNow } from './model/time.ts';
 import { FleetInputError, formatDiagnostic } from './model/diagnostics.ts';
 import { parseArgs } from './cli/args.ts';
@@ -22,11 +23,14 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
   try {
     const args = parseArgs(rest, command);
     if (args.options.help) { io.out(commandHelp(command)); return EXIT.ok; }
+    const root = (args.options.root as string | undefined) ?? env.FLEET_ROOT ?? process.cwd();
     const ctx: CommandContext = {
-      root: (args.options.root as string | undefined) ?? env.FLEET_ROOT ?? process.cwd(),
+      root,
       now: parseNowOption(args.options.now as string | undefined),
       env,
       io,
+      // Commands that take --usage see the model with its quota state (#18).
+      ...(typeof args.options.usage === 'string' ? { usage: (await import('./usage/state.ts')).readUsageDir(resolve(root, args.options.usage)) } : {}),
     };
     return await command.run(ctx, args);
   } catch (e) {

@@ -21,6 +21,11 @@ export interface CommandContext {
   now: Date;
   env: NodeJS.ProcessEnv;
   io: Io;
+  /**
+   * Bytes per user per quota period, read from `--usage DIR` (a pulled status store) by the
+   * command line before the command runs; the model derives who is over quota from it.
+   */
+  usage?: ReadonlyMap<string, Readonly<Record<string, { up: number; down: number }>>>;
 }
 
 /** A path given in an option, taken from `--root` like the fleet files (the same as the current directory by default). */

@@ -33,7 +33,8 @@ export function nodesOfUser(fleet: Fleet, user: User): Node[] {
   return selectNodes(user, fleet.nodes.filter((n) => n.enabled));
 }
 
-/** Active users selected for a node, sorted by name. */
+/** Active users selected for a node and not over quota, sorted by name. */
 export function usersOfNode(fleet: Fleet, node: Node, now: Date): User[] {
-  return activeUsers(fleet, now).filter((u) => selectNodes(u, [node]).length === 1);
+  // Over quota (#18): off every node until the period ends; the page says so.
+  return activeUsers(fleet, now).filter((u) => selectNodes(u, [node]).length === 1 && !fleet.quota?.over.has(u.name));
 }

@@ -4,6 +4,7 @@
 
 import type * as Schema from './schema/types.generated.ts';
 import type { FleetSettings, User } from './schema/types.generated.ts';
+import type { QuotaState } from './quota.ts';
 
 export type { FleetSettings, NodeTls, S3Target, SshTarget, User, Vantage } from './schema/types.generated.ts';
 
@@ -28,4 +29,6 @@ export interface Fleet {
   users: User[];
   /** Position of a YAML path like `nodes/tokyo-1.yaml#inbounds.0.port`, when known. */
   where(file: string, path?: (string | number)[]): SourcePos;
+  /** Who used what this quota period, and who is over quota (only with `--usage DIR`). */
+  quota?: QuotaState;
 }

@@ -52,7 +52,7 @@ export function userYaml(f: Flags): string {
     'rev: 1',
     ...(f.region ? ['# Where the user is: latency measured from vantages in this region is what their page shows.', `region: ${f.region}`] : []),
     ...(f.preferRegions.length ? ['# Nodes in these regions come first, in this order.', `prefer_regions: [${f.preferRegions.join(', ')}]`] : []),
-    ...(f.quota !== undefined ? ['# Monthly traffic allowance in GB, shown on the user\'s page and to apps; not metered yet.', `quota_gb: ${f.quota}`] : []),
+    ...(f.quota !== undefined ? ['# Traffic allowance per quota period in GB, shown on the user\'s page and to apps; enforced with singbox.build: stats.', `quota_gb: ${f.quota}`] : []),
     ...(f.language ? [`language: ${f.language}`] : []),
     ...(f.note !== undefined ? ['# For the operator only; never published.', `note: ${v(f.note)}`] : []),
   ];

@@ -109,7 +109,8 @@ function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], wa
   out.write('robots.txt', 'User-agent: *\nDisallow: /\n');
   out.write('assets/site.css', c.tpl.css);
   out.write('assets/copy.js', c.tpl.copyJs);
-  const headers = headersFile(c.fleet.settings, folders, warn);
+  const counted = c.fleet.settings.singbox.build === 'stats' ? c.fleet.quota : undefined;
+  const headers = headersFile(c.fleet.settings, folders, warn, counted);
   if (headers) out.write('_headers', headers);
   if (c.demo) out.write(DEMO_MARKER, 'Built with the public demo secret (FLEET_SECRET unset). Never publish this site.\n');
 }

@@ -1,9 +1,10 @@
 // `_headers` for hosts that read it (Cloudflare Pages, Netlify; ops.md §1.11). GitHub Pages
 // and a plain web server ignore or would publish the file, so it is never written for them.
-// Fleet-wide headers use patterns; only quota and expiry need one rule per token folder.
+// Fleet-wide headers use patterns; only usage, quota and expiry need one rule per token folder.
 // The file names no user (only token paths), and lists only folders that exist anyway.
 import { parseInstant } from '../model/time.ts';
 import type { FleetSettings, User } from '../model/types.ts';
+import { BYTES_PER_GB, type QuotaState } from '../model/quota.ts';
 
 /** Cloudflare Pages applies at most 100 rules; Netlify documents no such limit. */
 export const RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare: 100, netlify: Infinity };
@@ -11,18 +12,24 @@ export const RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare
 export interface TokenFolder { token: string; user: User }
 
 /**
- * The allowance and the expiry, and no usage: until traffic is counted, `upload=0;
- * download=0` would tell every app that nothing was used, which is worse than saying nothing.
+ * The allowance, the expiry, and what was used this period where it is counted (the stats
+ * build, the site built with --status): never `upload=0; download=0` for usage nobody
+ * counted, which would tell every app that nothing was used.
  */
-export function userInfo(user: User): string | undefined {
+export function userInfo(user: User, quota?: QuotaState): string | undefined {
   const parts: string[] = [];
-  if (user.quota_gb !== undefined) parts.push(`total=${Math.round(user.quota_gb * 1024 ** 3)}`);
+  if (quota) {
+    const b = quota.used[user.name] ?? { up: 0, down: 0 };
+    parts.push(`upload=${b.up}`, `download=${b.down}`);
+  }
+  if (user.quota_gb !== undefined) parts.push(`total=${Math.round(user.quota_gb * BYTES_PER_GB)}`);
   const expiry = user.expires ? parseInstant(user.expires, true) : undefined;
   if (expiry) parts.push(`expire=${Math.floor(expiry.getTime() / 1000)}`);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-export function headersFile(settings: FleetSettings, folders: TokenFolder[], warn: (m: string) => void): string | undefined {
+/** `quota`: the fleet's quota state when usage is counted (singbox.build stats, site --status). */
+export function headersFile(settings: FleetSettings, folders: TokenFolder[], warn: (m: string) => void, quota?: QuotaState): string | undefined {
   const host = settings.site.host;
   if (host !== 'cloudflare' && host !== 'netlify') return undefined;
   const title = settings.site.title ?? settings.name;
@@ -33,7 +40,7 @@ export function headersFile(settings: FleetSettings, folders: TokenFolder[], war
     ['/s/:token/links.txt', `content-disposition: ${disposition(title, 'txt')}`],
   ];
   const perUser = folders.flatMap(({ token, user }) => {
-    const info = userInfo(user);
+    const info = userInfo(user, quota);
     return info ? [[`/s/${token}/*`, `subscription-userinfo: ${info}`]] : [];
   });
   const limit = RULE_LIMIT[host];

@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { requireFleet } from '../model/require.ts';
+import { withQuota } from '../model/quota.ts';
+import { readUsageMonths } from '../status/store.ts';
 import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { userState } from '../model/access.ts';
 import { DEMO_WARNING, loadMasterSecret } from '../secrets/index.ts';
@@ -11,7 +13,7 @@ import { checkOutputDir } from '../files/output-dir.ts';
 
 export async function runSite(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  const fleet = requireFleet(ctx);
+  let fleet = requireFleet(ctx);
   const secret = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (secret.demo) ctx.io.err(DEMO_WARNING);
   const outDir = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build/site'), ctx.root);
@@ -22,8 +24,11 @@ export async function runSite(ctx: CommandContext, args: ParsedArgs): Promise<nu
     if (!existsSync(dir)) {
       throw new OperationError(`cannot read the status store: no directory ${dir} — fetch it from the status branch first with \`npm run fleet -- status pull --out ${args.options.status as string}\` (once the probe workflow has run), or build without --status`);
     }
-    try { status = readStatus(dir, fleet); }
-    catch (e) { throw new OperationError(`cannot read the status store: ${(e as Error).message}`); }
+    try {
+      status = readStatus(dir, fleet);
+      // What users moved this period (#18): pages and headers show it, and who is over quota.
+      fleet = withQuota(fleet, readUsageMonths(dir), ctx.now);
+    } catch (e) { throw new OperationError(`cannot read the status store: ${(e as Error).message}`); }
   }
   const baseUrl = args.options['base-url'] as string | undefined;
   if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL, not "${baseUrl}"`);

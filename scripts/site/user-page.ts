@@ -5,7 +5,8 @@
 import { regionTitle } from '../model/regions.ts';
 import { directoryIndex } from '../model/site-host.ts';
 import { parseInstant } from '../model/time.ts';
-import type { User } from '../model/types.ts';
+import type { Fleet, User } from '../model/types.ts';
+import { BYTES_PER_GB, quotaShare } from '../model/quota.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
 import { latencyFor, type RankedNode } from './health-order.ts';
 import { langBlocks, layout, timeText, userLang, type PageCommon } from './pages.ts';
@@ -29,7 +30,7 @@ export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: 
   const blocks = langBlocks(c, def, (lang, t) => ({
     name: user.name,
     expires: expiryText(user, c.now, t),
-    quota: user.quota_gb === undefined ? '' : fill(t.quotaValue, { gb: user.quota_gb }),
+    ...quotaFacts(c.fleet, user, t),
     updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
     platforms: platformGroups(c, t, folderUrl, profileName),
     subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, symbol: `qr-${FORMAT_KEY[file]}` })),
@@ -77,6 +78,24 @@ function regionGroups(c: PageCommon, lang: Lang, t: Strings, user: User, ranked:
 }
 
 /** The last day of access as the operator wrote it, with the days left counted from the build. */
+/**
+ * The allowance, and with counted usage (#18) how much of it this period used: a warning
+ * from 80%, "quota reached" with the day it comes back once it is used up.
+ */
+function quotaFacts(fleet: Fleet, user: User, t: Strings): { quota: string; quotaLevel: '' | 'near' | 'over' } {
+  if (user.quota_gb === undefined) return { quota: '', quotaLevel: '' };
+  const share = fleet.settings.singbox.build === 'stats' ? quotaShare(fleet, user) : undefined;
+  if (share === undefined || !fleet.quota) return { quota: fill(t.quotaValue, { gb: user.quota_gb }), quotaLevel: '' };
+  const b = fleet.quota.used[user.name];
+  const vars = {
+    used: (((b?.up ?? 0) + (b?.down ?? 0)) / BYTES_PER_GB).toFixed(2), gb: user.quota_gb,
+    pct: Math.floor(share * 100), resets: fleet.quota.period.end.toISOString().slice(0, 10),
+  };
+  if (fleet.quota.over.has(user.name)) return { quota: fill(t.quotaReached, vars), quotaLevel: 'over' };
+  if (share >= 0.8) return { quota: fill(t.quotaNear, vars), quotaLevel: 'near' };
+  return { quota: fill(t.quotaUsed, vars), quotaLevel: '' };
+}
+
 function expiryText(user: User, now: Date, t: Strings): string {
   if (!user.expires) return t.noExpiry;
   const end = parseInstant(user.expires, true);

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { parseStatusJson, validateStatus } from './validate.ts';
 import { clipText } from '../text/escape.ts';
-import type { HistoryFile, LatestFile, ProbeRun, StatusTree } from './types.ts';
+import type { UsageMonths } from '../model/quota.ts';
+import type { HistoryFile, LatestFile, ProbeRun, StatusTree, UsageFile } from './types.ts';
 
 const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
 const HISTORY_NAME = /^[a-z0-9][a-z0-9-]{0,39}\.json$/;
@@ -77,15 +78,34 @@ export function readTree(dir: string): StatusTree {
     if (`${m.month}.json` !== f) throw new Error(`${rel}: holds month "${m.month}"`);
     tree.recovery.set(m.month, m);
   }
-  for (const f of list('usage')) {
+  tree.usage = readUsageFiles(dir);
+  if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
+  return tree;
+}
+
+/** usage/<YYYY-MM>.json under `dir` alone (validated), by period: what `--usage DIR` reads. */
+export function readUsageFiles(dir: string): Map<string, UsageFile> {
+  const out = new Map<string, UsageFile>();
+  const sub = join(dir, 'usage');
+  if (!existsSync(sub)) return out;
+  for (const f of readdirSync(sub).filter((n) => n.endsWith('.json')).sort()) {
     const rel = `usage/${f}`;
     if (!MONTH_NAME.test(f)) throw new Error(`${rel}: usage files are named <YYYY-MM>.json`);
     const m = validateStatus('usage', readJson(dir, rel), rel);
     if (`${m.month}.json` !== f) throw new Error(`${rel}: holds month "${m.month}"`);
-    tree.usage.set(m.month, m);
+    out.set(m.month, m);
   }
-  if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
-  return tree;
+  return out;
+}
+
+/** The usage files as the model's UsageMonths: per quota period, bytes per user. */
+export function usageMonths(files: ReadonlyMap<string, UsageFile>): UsageMonths {
+  return new Map([...files].map(([label, f]) => [label, f.users]));
+}
+
+/** readUsageFiles as UsageMonths; undefined when DIR has no usage/. */
+export function readUsageMonths(dir: string): UsageMonths | undefined {
+  return existsSync(join(dir, 'usage')) ? usageMonths(readUsageFiles(dir)) : undefined;
 }
 
 function put(dir: string, rel: string, value: unknown): void {

@@ -11,7 +11,10 @@ import { openSession, type Session } from '../deploy/ssh.ts';
 import { updateBranch } from '../status/git.ts';
 import { branchRef } from '../status/ref.ts';
 import { clipText, terminalText } from '../text/escape.ts';
+import { setOutput } from '../github/summary.ts';
+import { quotaState, usagePeriod } from '../model/quota.ts';
 import { addRead } from './ledger.ts';
+import { usageMonths } from '../status/store.ts';
 import { parseLedgerRead, type LedgerRead } from './read.ts';
 
 interface NodeRead { node: string; session?: Session; read?: LedgerRead; error?: string; added?: number; acked?: boolean }
@@ -44,12 +47,17 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
   });
 
   const good = reads.filter((r) => r.read);
+  let newlyOver: string[] = [];
   try {
     if (good.length) {
       const ref = branchRef(ctx, args);
+      const period = usagePeriod(ctx.now, fleet.settings.usage.reset_day).label;
       await updateBranch(ref, (tree) => {
+        const before = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
         let bytes = 0;
-        for (const r of good) bytes += r.added = addRead(tree.usage, r.node, r.read!, t);
+        for (const r of good) bytes += r.added = addRead(tree.usage, r.node, r.read!, t, period);
+        const after = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
+        newlyOver = [...after].filter((u) => !before.has(u)).sort();
         return { message: `usage: ${good.length} node(s), ${bytes} byte(s) [skip ci]`, changed: true };
       });
       // Stored: now the nodes may know it. A failed acknowledgement costs nothing: the next
@@ -62,15 +70,19 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
   } finally {
     await Promise.all(reads.map((r) => r.session?.close()));
   }
-  report(ctx, args, reads);
+  report(ctx, args, reads, newlyOver);
+  // A user who just went over quota is cut off by the next deploy (which renders with
+  // --usage): in Actions the usage workflow dispatches it on this output.
+  setOutput(ctx, 'over_quota_changed', String(newlyOver.length > 0));
   return reads.every((r) => r.read) ? EXIT.ok : EXIT.failed;
 }
 
-function report(ctx: CommandContext, args: ParsedArgs, reads: NodeRead[]): void {
+function report(ctx: CommandContext, args: ParsedArgs, reads: NodeRead[], newlyOver: string[]): void {
   if (args.options.format === 'json') {
     ctx.io.out(JSON.stringify(reads.map((r) => ({ node: r.node, ok: Boolean(r.read), ...(r.read ? { seq: r.read.seq, added_bytes: r.added ?? 0, acknowledged: r.acked ?? false } : { error: r.error }) })), null, 2));
     return;
   }
+  if (newlyOver.length) ctx.io.out(`over quota now: ${newlyOver.join(', ')} (the next deploy with --usage takes them off every node)`);
   for (const r of reads) {
     ctx.io.out(r.read
       ? `ok    ${r.node}: read ${r.read.seq}, ${r.added ?? 0} new byte(s)${r.acked ? '' : ' (not acknowledged: counted once all the same)'}`

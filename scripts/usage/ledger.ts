@@ -31,14 +31,14 @@ export function growth(before: UsageCursor | undefined, now: LedgerRead): Record
 }
 
 /**
- * Adds one node's read to the month of `t`: its growth to the users and the node, and the
- * read as the node's cursor. Returns the bytes it added (0: nothing new, nothing to write
- * but the cursor).
+ * Adds one node's read to its quota period (`period`, the label of the period `t` is in;
+ * calendar months by default): its growth to the users and the node, and the read as the
+ * node's cursor. Returns the bytes it added (0: nothing new).
  */
-export function addRead(months: Map<string, UsageFile>, node: string, read: LedgerRead, t: string): number {
+export function addRead(months: Map<string, UsageFile>, node: string, read: LedgerRead, t: string, period = t.slice(0, 7)): number {
   const before = lastCursor(months, node);
   if (before && before.ledger === read.ledger && before.seq >= read.seq) return 0; // stored already
-  const month = t.slice(0, 7);
+  const month = period;
   const file = months.get(month) ?? { schema_version: 1 as const, month, users: {}, nodes: {} };
   let added = 0;
   const nodeRow = file.nodes[node] ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };

@@ -111,7 +111,7 @@ describe('usage with the official build (#18)', () => {
     // Other commands work as before, without it.
     const render = await fleet(dir, ['render', '--out', join(dir, 'out')]);
     expect(render.err).not.toMatch(/quota_gb/);
-    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n'));
+    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^  build: official$/m, '  build: stats'));
     const stats = await fleet(dir, ['validate']);
     expect(stats.code).toBe(0);
     expect(stats.err).not.toMatch(/quota_gb/);

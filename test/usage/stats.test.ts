@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopMuxMasters, useHosts } from '../harness/index.ts';
@@ -31,7 +31,7 @@ describe('singbox.build: stats renders a config only the stats build accepts', (
   afterAll(cleanCopies);
   it('the stats build passes `sing-box check`; the official build refuses it, naming the missing API', async () => {
     const dir = demoCopy();
-    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n'));
+    writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^  build: official$/m, '  build: stats'));
     const out = mkdtempSync(join(tmpdir(), 'boxfleet-stats-render-'));
     try {
       const r = await fleet(dir, ['render', '--out', out]);
@@ -226,4 +226,53 @@ describe('per-user counters of the stats build on a real node', () => {
     expect(hit, 'the collector was never caught between storing and acknowledging').toBe(true);
     expect(leftovers()).toEqual([]);
   }, 600_000);
+  it('a user who goes over quota is told so by collect, refused by the real server after the deploy, and sees it on the page', async () => {
+    // alice's quota: what she has used this period plus 1 MiB; then she moves 3 MiB more.
+    const used = await stored();
+    const quota = (used.alice!.up + used.alice!.down + 1024 * 1024) / 1024 ** 3;
+    w.tf.edit('users/alice.yaml', (doc) => { doc.quota_gb = Number(quota.toFixed(6)); });
+    await move('alice', proxies[0]!);
+    const outputs = join(mkdtempSync(join(tmpdir(), 'boxfleet-usage-out-')), 'github-output');
+    writeFileSync(outputs, '');
+    const c = await w.tf.cli(['usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare], { GITHUB_OUTPUT: outputs });
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/^over quota now: alice \(/m);
+    expect(readFileSync(outputs, 'utf8')).toMatch(/over_quota_changed<<(\S+)\ntrue\n\1/);
+    rmSync(dirname(outputs), { recursive: true, force: true });
+
+    const status = mkdtempSync(join(tmpdir(), 'boxfleet-usage-status-'));
+    try {
+      expect((await w.tf.cli(['status', 'pull', '--repo', bare, '--out', status])).code).toBe(0);
+      const d = await w.tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--usage', status]);
+      expect(d.code, d.err + d.out).toBe(0);
+      expect(d.out).toMatch(/n1.*deployed/);
+      // The real server now refuses alice and still serves rita.
+      const run = await runMihomo(w.client, profiles.alice, proxies[0]!);
+      try {
+        const port = (parse(profiles.alice) as { 'mixed-port': number })['mixed-port'];
+        const r = await w.client.exec(['curl', '-sS', '-m', '10', '-x', `http://127.0.0.1:${port}`, '-o', '/dev/null', '-w', '%{http_code}', `http://${w.webIp}/bytes/1000`], { timeoutMs: 30_000 });
+        expect(r.stdout).not.toBe('200');
+      } finally {
+        await run.stop();
+      }
+      await move('rita', proxies[0]!);
+      // Without --usage the same deploy would put her back: the quota lives in the status store.
+      const dry = await w.tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--dry-run']);
+      expect(dry.out).toMatch(/n1.*would deploy/);
+
+      // Her page says so, with the day the period ends; rita's says nothing of the kind.
+      const site = join(status, '..', `${status.split('/').pop()}-site`);
+      const built = await w.tf.cli(['site', '--out', site, '--status', status]);
+      expect(built.code, built.err).toBe(0);
+      const page = async (user: Name) => {
+        const l = await w.tf.cli(['links', '--user', user, '--format', 'json']);
+        return readFileSync(join(site, new URL((JSON.parse(l.out) as { url: string }[])[0]!.url).pathname, 'index.html'), 'utf8');
+      };
+      expect(await page('alice')).toMatch(/class="quota-over">Quota reached: [0-9.]+ of [0-9.]+ GB used\. Your connections stop until 2026-12-01/);
+      expect(await page('rita')).not.toMatch(/Quota reached/);
+      rmSync(site, { recursive: true, force: true });
+    } finally {
+      rmSync(status, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -49,7 +49,7 @@ const WRITES: Record<string, Record<string, string[]>> = {
   'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
   'stats-build.yml': { build: [], publish: ['contents'] },
-  'usage.yml': { collect: ['contents'] },
+  'usage.yml': { collect: ['actions', 'contents'] },
   'validate.yml': { validate: ['pull-requests'] },
 };
 
@@ -251,7 +251,7 @@ describe('workflows: secrets', () => {
             expect(s.run).not.toMatch(/npm|fleet/);
             expect(j.environment, `${w.file} ${name}`).toBe('usage');
             const fleetLines = steps(j).flatMap((x) => linesOf(x.run ?? '', w.file)).map((l) => findCommand(commands, l.argv).command?.name).filter(Boolean);
-            expect(fleetLines).toEqual(['usage collect']);
+            expect(fleetLines).toEqual(['usage collect', 'github dispatch']);
           }
           // The object store's key: only to `fleet publish`, only in its own environment.
           if (names.some((n) => n.startsWith('AWS_'))) {

@@ -4,6 +4,7 @@ import type { Command } from '../types.ts';
 
 const identity = { name: 'identity', value: 'FILE', help: 'SSH private key of the deploy user (default: env SSH_PRIVATE_KEY_FILE, else the ssh-agent)' };
 const nodes = { name: 'nodes', value: 'a,b', help: 'only these nodes (default: every enabled node)' };
+const usage = { name: 'usage', value: 'DIR', help: 'a pulled status store (`status pull --out DIR`): users over their quota this period are left off every node (#18)' };
 
 export const commands: Command[] = [
   {
@@ -14,6 +15,7 @@ export const commands: Command[] = [
       { name: 'parallel', value: 'N', help: 'nodes deployed at once after the canary (default: fleet.yaml deploy.parallel)' },
       { name: 'dry-run', help: 'read every node and print what would be deployed; write nothing' },
       { name: 'no-window', help: 'deploy changes that only add users now, even outside their region\'s deploy.window' },
+      usage,
       identity,
     ],
     formats: ['text', 'json', 'github'],
@@ -35,7 +37,7 @@ export const commands: Command[] = [
   {
     name: 'drift',
     summary: 'compare each node\'s live config, its deploy marker, the rendered config and the sing-box version',
-    options: [nodes, identity],
+    options: [nodes, usage, identity],
     formats: ['text', 'md', 'json'],
     examples: ['npm run fleet -- drift', 'npm run fleet -- drift --format md >> "$GITHUB_STEP_SUMMARY"'],
     details: 'Reads only. Exit 3 when a node drifted or could not be reached, 0 when every node is in sync.',

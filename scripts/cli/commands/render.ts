@@ -8,6 +8,7 @@ export const commands: Command[] = [
     options: [
       { name: 'out', value: 'DIR', help: 'output directory (default: build, relative to --root)' },
       { name: 'nodes', value: 'a,b', help: 'render only these node configs (the others already in DIR are kept)' },
+      { name: 'usage', value: 'DIR', help: 'a pulled status store (`status pull --out DIR`): users over their quota this period are left off every node (#18)' },
     ],
     examples: [
       'npm run fleet -- render',
@@ -25,6 +26,7 @@ export const commands: Command[] = [
     options: [
       { name: 'base', value: 'REF', help: 'Git ref to compare with (e.g. origin/main); required' },
       { name: 'head', value: 'REF', help: "plan this Git ref's fleet files instead of the working tree (read as data: a fork's pull request, without its code)" },
+      { name: 'usage', value: 'DIR', help: 'a pulled status store: the working tree is planned with this period\'s quotas applied (users over quota lose every node, reason "over quota")' },
     ],
     formats: ['text', 'md', 'json'],
     examples: [

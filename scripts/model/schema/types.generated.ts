@@ -43,6 +43,11 @@ export interface FleetSettings {
     /** official: SagerNet's release, which cannot count traffic per user. stats: sing-box built from its Go module with the release tags plus with_v2ray_api; every node then counts each user's bytes (V2Ray API stats service on 127.0.0.1:9091). Point download_url and sha256 at that build's tarball. */
     build: "official" | "stats";
   };
+  /** Quotas of the stats build (#18): users' `quota_gb` is per period from reset_day to reset_day. */
+  usage: {
+    /** Day of the month (UTC) on which every user's quota period starts again; 1 to 28, so every month has it. */
+    reset_day: number;
+  };
   users: {
     /** How long the previous credentials keep working after a routine rotation. */
     rotation_grace: string;
@@ -169,7 +174,7 @@ export interface User {
   region?: string;
   /** Regions whose nodes come first in the user's page and profiles, in this order (then the rest), e.g. [asia-east, asia-southeast]. */
   prefer_regions?: string[];
-  /** Monthly traffic allowance in GB: shown on the user's page and sent to apps as the subscription's total. Not metered or enforced: until traffic is counted, no usage is shown anywhere. */
+  /** Traffic allowance per quota period (fleet.yaml usage.reset_day) in GB (GiB): shown on the user's page and sent to apps as the subscription's total. Counted and enforced with singbox.build: stats and --usage; with the official build usage is unknown. */
   quota_gb?: number;
   /** Language of the user's page; default from fleet.yaml. */
   language?: "en" | "zh-CN";

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { errorsOf, formatDiagnostic, FleetInputError, warningsOf } from '../../model/diagnostics.ts';
 import { loadFleet } from '../../model/load.ts';
+import { withQuota } from '../../model/quota.ts';
 import type { Fleet } from '../../model/types.ts';
 import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../../core/command.ts';
 import { openCredentialStore, type CredentialStore, type MasterSecret } from '../../secrets/index.ts';
@@ -101,7 +102,9 @@ export async function runPlan(ctx: CommandContext, args: ParsedArgs): Promise<nu
   const { plan } = buildPlan({
     ref, commit, base: baseResult.fleet, headName: head ? `${headRef} (${head.commit.slice(0, 12)})` : undefined,
     baseProblems: baseResult.fleet ? [] : errorsOf(baseResult.diagnostics).map(formatDiagnostic),
-    head: headResult.fleet, now: ctx.now, secret: randomBytes(48),
+    // --usage: the head with this period's quotas (the base as Git has it), so the plan
+    // shows who loses their nodes for being over quota, and says so.
+    head: withQuota(headResult.fleet, ctx.usage, ctx.now), now: ctx.now, secret: randomBytes(48),
   });
   ctx.io.out(formatPlan(plan, String(args.options.format)).replace(/\n$/, ''));
   return EXIT.ok;

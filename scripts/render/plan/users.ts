@@ -2,6 +2,7 @@
 import { graceRev, userState, usersOfNode } from '../../model/access.ts';
 import { durationSeconds, parseInstant } from '../../model/time.ts';
 import type { Fleet, User } from '../../model/types.ts';
+import { BYTES_PER_GB } from '../../model/quota.ts';
 import type { UserChange } from './types.ts';
 
 /** Names of the enabled nodes the user may connect to at `now`. */
@@ -38,7 +39,18 @@ function describeUser(b: User | undefined, h: User | undefined, head: Fleet, now
   else if (h.revoked !== b.revoked) out.push(h.revoked ? 'marked revoked (rev unchanged: credentials stay the same)' : 'revocation mark removed');
   const fields = (['nodes', 'region', 'quota_gb', 'language', 'note'] as const).filter((k) => JSON.stringify(b[k]) !== JSON.stringify(h[k]));
   if (fields.length) out.push(`changed: ${fields.join(', ')}`);
+  const quota = overQuota(h, head);
+  if (quota) out.push(quota);
   return out;
+}
+
+/** "over quota (…)" while the head's quota state has the user over (plan --usage). */
+function overQuota(user: User, head: Fleet): string | undefined {
+  const q = head.quota;
+  if (!q?.over.has(user.name)) return undefined;
+  const b = q.used[user.name]!;
+  const gib = ((b.up + b.down) / BYTES_PER_GB).toFixed(2);
+  return `over quota (${gib} of ${user.quota_gb} GB used since ${q.period.start.toISOString().slice(0, 10)}): off every node until ${q.period.end.toISOString().slice(0, 10)}`;
 }
 
 function rotation(b: User, h: User, head: Fleet, now: Date): string {

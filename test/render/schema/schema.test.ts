@@ -67,7 +67,7 @@ describe('validateSingBoxConfig', () => {
   });
 
   it('with singbox.build: stats every server config counts its users (a rotation\'s ~prev entries too, never the probe) and passes', () => {
-    const fleetYaml = readFileSync(join(REPO, 'fleet.yaml'), 'utf8').replace(/^singbox:\n/m, 'singbox:\n  build: stats\n');
+    const fleetYaml = readFileSync(join(REPO, 'fleet.yaml'), 'utf8').replace(/^  build: official$/m, '  build: stats');
     const configs = renderNodeConfigs(demoFleet({ 'fleet.yaml': fleetYaml }), newStore(), NOW);
     expect(configs.size).toBeGreaterThan(0);
     for (const [, text] of configs) {

@@ -1,0 +1,67 @@
+// #18 item 3 and 4, pure parts: the quota period (fleet.yaml usage.reset_day), who is over,
+// what the plan says, what the page and the subscription-userinfo header show. The real
+// server refusing a user over quota is test/usage/stats.test.ts.
+import { afterAll, describe, expect, it } from 'vitest';
+import { quotaState, usagePeriod, withQuota, BYTES_PER_GB, type UsageMonths } from '../../scripts/model/quota.ts';
+import { diffUsers } from '../../scripts/render/plan/users.ts';
+import { userInfo } from '../../scripts/site/headers.ts';
+import { userPages } from '../../scripts/site/user-page.ts';
+import { rankNodes } from '../../scripts/site/health-order.ts';
+import { loadTemplates } from '../../scripts/site/templates.ts';
+import { load, makeFleet, NOW, removeAll, tempDir } from '../site/helpers.ts';
+
+const GiB = BYTES_PER_GB;
+
+describe('the quota period', () => {
+  it('runs from reset_day to reset_day (UTC), across the year, labelled by the month it starts in', () => {
+    const p = (t: string, day: number) => { const x = usagePeriod(new Date(t), day); return [x.label, x.start.toISOString().slice(0, 10), x.end.toISOString().slice(0, 10)]; };
+    expect(p('2026-12-03T10:00:00Z', 1)).toEqual(['2026-12', '2026-12-01', '2027-01-01']);
+    expect(p('2026-12-03T10:00:00Z', 15)).toEqual(['2026-11', '2026-11-15', '2026-12-15']);
+    expect(p('2026-12-15T00:00:00Z', 15)).toEqual(['2026-12', '2026-12-15', '2027-01-15']);
+    expect(p('2027-01-02T00:00:00Z', 28)).toEqual(['2026-12', '2026-12-28', '2027-01-28']);
+  });
+});
+
+describe('quotas', () => {
+  const root = makeFleet(tempDir('quota-fleet'), { settings: { singbox: { version: '1.12.25', build: 'stats' } } });
+  afterAll(() => removeAll(root));
+  const fleet = load(root);
+  const user = fleet.users.find((u) => u.quota_gb === 50)!;
+  const months = (bytes: number): UsageMonths => new Map([['2026-11', { [user.name]: { up: Math.floor(bytes / 4), down: bytes - Math.floor(bytes / 4) } }]]);
+
+  it('put a user at or past quota_gb (GiB, as apps are told the total) over, and nobody without a quota', () => {
+    expect(quotaState(fleet.settings, fleet.users, months(50 * GiB - 1), NOW).over.size).toBe(0);
+    expect([...quotaState(fleet.settings, fleet.users, months(50 * GiB), NOW).over]).toEqual([user.name]);
+    const others = new Map([['2026-11', Object.fromEntries(fleet.users.filter((u) => u.quota_gb === undefined).map((u) => [u.name, { up: 10 ** 15, down: 0 }]))]]);
+    expect(quotaState(fleet.settings, fleet.users, others, NOW).over.size).toBe(0);
+    // Another period's bytes do not count.
+    expect(quotaState(fleet.settings, fleet.users, new Map([['2026-10', { [user.name]: { up: 60 * GiB, down: 0 } }]]), NOW).over.size).toBe(0);
+  });
+
+  it('the plan gives "over quota" as the reason a user loses every node', () => {
+    const head = withQuota(fleet, months(51 * GiB), NOW);
+    const change = diffUsers(fleet, head, NOW).find((c) => c.user === user.name)!;
+    expect(change.loses.length).toBeGreaterThan(0);
+    expect(change.gains).toEqual([]);
+    expect(change.changes.join('; ')).toMatch(/over quota \(51\.00 of 50 GB used since 2026-11-01\): off every node until 2026-12-01/);
+  });
+
+  it('the header carries what was counted, and no usage where nothing was', () => {
+    expect(userInfo(user)).toBe(`total=${50 * GiB}; expire=${Date.UTC(2027, 5, 30, 23, 59, 59) / 1000}`);
+    const q = withQuota(fleet, months(2 * GiB), NOW).quota!;
+    expect(userInfo(user, q)).toBe(`upload=${GiB / 2}; download=${1.5 * GiB}; total=${50 * GiB}; expire=${Date.UTC(2027, 5, 30, 23, 59, 59) / 1000}`);
+    const idle = fleet.users.find((u) => u.name !== user.name && u.enabled && !u.expires && u.quota_gb === undefined)!;
+    expect(userInfo(idle, q)).toBe('upload=0; download=0');
+  });
+
+  it('the page shows the share used, warns from 80%, and says when a reached quota comes back, in both languages', () => {
+    const page = (bytes: number) => userPages({ fleet: withQuota(fleet, months(bytes), NOW), tpl: loadTemplates(), demo: false, now: NOW }, user, 'https://sub.example.com/s/t/', rankNodes(fleet, user))[0]![1];
+    expect(page(10 * GiB)).toContain('>10.00 of 50 GB used this period (until 2026-12-01)<');
+    expect(page(40 * GiB)).toMatch(/class="quota-near">40\.00 of 50 GB used this period, 80%/);
+    const over = page(50 * GiB);
+    expect(over).toMatch(/class="quota-over">Quota reached: 50\.00 of 50 GB used\. Your connections stop until 2026-12-01/);
+    expect(over).toContain('流量已用完：已用 50.00 GB，共 50 GB。连接将暂停，直到 2026-12-01 新周期开始。');
+    // Without counted usage: the allowance alone, as before.
+    expect(userPages({ fleet, tpl: loadTemplates(), demo: false, now: NOW }, user, 'https://sub.example.com/s/t/', rankNodes(fleet, user))[0]![1]).toContain('>50 GB per month<');
+  });
+});
