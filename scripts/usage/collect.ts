@@ -55,10 +55,15 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
       await updateBranch(ref, (tree) => {
         const before = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
         let bytes = 0;
-        for (const r of good) bytes += r.added = addRead(tree.usage, r.node, r.read!, t, period);
+        let changed = false;
+        for (const r of good) {
+          const a = addRead(tree.usage, r.node, r.read!, t, period);
+          bytes += r.added = a.bytes;
+          changed ||= a.changed;
+        }
         const after = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
         newlyOver = [...after].filter((u) => !before.has(u)).sort();
-        return { message: `usage: ${good.length} node(s), ${bytes} byte(s) [skip ci]`, changed: true };
+        return { message: `usage: ${good.length} node(s), ${bytes} byte(s) [skip ci]`, changed };
       });
       // Stored: now the nodes may know it. A failed acknowledgement costs nothing: the next
       // collection's growth is counted from the stored cursor, never from the node's ack.

@@ -33,16 +33,20 @@ export function growth(before: UsageCursor | undefined, now: LedgerRead): Record
 /**
  * Adds one node's read to its quota period (`period`, the label of the period `t` is in;
  * calendar months by default): its growth to the users and the node, and the read as the
- * node's cursor. Returns the bytes it added (0: nothing new).
+ * node's cursor. Returns the bytes it added, and whether anything is to be written.
  */
-export function addRead(months: Map<string, UsageFile>, node: string, read: LedgerRead, t: string, period = t.slice(0, 7)): number {
+export function addRead(months: Map<string, UsageFile>, node: string, read: LedgerRead, t: string, period = t.slice(0, 7)): { bytes: number; changed: boolean } {
   const before = lastCursor(months, node);
-  if (before && before.ledger === read.ledger && before.seq >= read.seq) return 0; // stored already
+  if (before && before.ledger === read.ledger && before.seq >= read.seq) return { bytes: 0, changed: false }; // stored already
+  const grew = growth(before, read);
+  // Nothing grew on the same ledger: the stored cursor still measures the next read right,
+  // so nothing is written (an idle fleet's hourly collection adds nothing to Git).
+  if (before && before.ledger === read.ledger && Object.keys(grew).length === 0) return { bytes: 0, changed: false };
   const month = period;
   const file = months.get(month) ?? { schema_version: 1 as const, month, users: {}, nodes: {} };
   let added = 0;
   const nodeRow = file.nodes[node] ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };
-  for (const [entry, d] of Object.entries(growth(before, read))) {
+  for (const [entry, d] of Object.entries(grew)) {
     const user = userOf(entry);
     const u = file.users[user] ?? { up: 0, down: 0 };
     file.users[user] = { up: u.up + d.up, down: u.down + d.down };
@@ -55,7 +59,7 @@ export function addRead(months: Map<string, UsageFile>, node: string, read: Ledg
   file.users = sortKeys(file.users);
   file.nodes = sortKeys(file.nodes);
   months.set(month, file);
-  return added;
+  return { bytes: added, changed: true };
 }
 
 /** Same content, same bytes: keys in order. */

@@ -12,11 +12,12 @@ const read = (seq: number, totals: LedgerRead['totals'], ledger = L): LedgerRead
 describe('the month a read adds to', () => {
   it('counts the growth past the cursor, a rotation\'s ~prev for its user, and a stored read once', () => {
     const months = new Map<string, UsageFile>();
-    expect(addRead(months, 'n1', read(1, { alice: { up: 100, down: 1000 } }), '2026-12-01T00:00:00Z')).toBe(1100);
-    expect(addRead(months, 'n1', read(2, { alice: { up: 150, down: 1000 }, 'alice~prev': { up: 5, down: 7 } }), '2026-12-01T01:00:00Z')).toBe(62);
-    // The same read again (a retried push), or an older one: nothing.
-    expect(addRead(months, 'n1', read(2, { alice: { up: 150, down: 1000 }, 'alice~prev': { up: 5, down: 7 } }), '2026-12-01T01:00:00Z')).toBe(0);
-    expect(addRead(months, 'n1', read(1, { alice: { up: 100, down: 1000 } }), '2026-12-01T02:00:00Z')).toBe(0);
+    expect(addRead(months, 'n1', read(1, { alice: { up: 100, down: 1000 } }), '2026-12-01T00:00:00Z')).toEqual({ bytes: 1100, changed: true });
+    expect(addRead(months, 'n1', read(2, { alice: { up: 150, down: 1000 }, 'alice~prev': { up: 5, down: 7 } }), '2026-12-01T01:00:00Z')).toEqual({ bytes: 62, changed: true });
+    // The same read again (a retried push), an older one, or a newer one where nothing grew: nothing to write.
+    expect(addRead(months, 'n1', read(2, { alice: { up: 150, down: 1000 }, 'alice~prev': { up: 5, down: 7 } }), '2026-12-01T01:00:00Z')).toEqual({ bytes: 0, changed: false });
+    expect(addRead(months, 'n1', read(1, { alice: { up: 100, down: 1000 } }), '2026-12-01T02:00:00Z')).toEqual({ bytes: 0, changed: false });
+    expect(addRead(months, 'n1', read(3, { alice: { up: 150, down: 1000 }, 'alice~prev': { up: 5, down: 7 } }), '2026-12-01T03:00:00Z')).toEqual({ bytes: 0, changed: false });
     const dec = months.get('2026-12')!;
     expect(dec.users).toEqual({ alice: { up: 155, down: 1007 } });
     expect(dec.nodes.n1).toMatchObject({ up: 155, down: 1007, cursor: { seq: 2, ledger: L } });
