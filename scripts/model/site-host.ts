@@ -14,6 +14,11 @@ export function directoryIndex(site: Pick<FleetSettings['site'], 'host'>): strin
   return site.host === 's3' ? 'index.html' : '';
 }
 
+/** Rules a host applies from `_headers` at most (Cloudflare Pages 100; Netlify documents none). */
+export const HEADER_RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare: 100, netlify: Infinity };
+/** The fleet-wide rules every `_headers` starts with (site/headers.ts); the rest are per token folder. */
+export const FIXED_HEADER_RULES = 4;
+
 export function checkSiteHost(settings: FleetSettings, users: User[], src: Sources): Diagnostic[] {
   const out: Diagnostic[] = [];
   const at = (path: (string | number)[]) => ({ file: src.fleet.file, ...positionOf(src.fleet, path) });

@@ -7,6 +7,7 @@ import { activeUsers } from './access.ts';
 import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from './diagnostics.ts';
 import { loadFleet } from './load.ts';
 import { checkLimits, estimateSiteFiles, hostLimits } from './site-limits.ts';
+import { FIXED_HEADER_RULES, HEADER_RULE_LIMIT } from './site-host.ts';
 import type { Fleet } from './types.ts';
 import { markdownText } from '../text/escape.ts';
 import { annotationLine } from '../text/workflow-command.ts';
@@ -16,7 +17,7 @@ export const MAX_ANNOTATIONS = 10;
 
 export async function runValidate(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const result = loadFleet(resolve(ctx.root), ctx.now);
-  if (result.fleet) result.diagnostics.push(...siteLimitDiagnostics(result.fleet, ctx.now), ...usageDiagnostics(result.fleet));
+  if (result.fleet) result.diagnostics.push(...siteLimitDiagnostics(result.fleet, ctx.now), ...usageDiagnostics(result.fleet), ...usageHeaderDiagnostics(result.fleet, ctx.now));
   const errors = errorsOf(result.diagnostics);
   const warnings = warningsOf(result.diagnostics);
   const fleet = result.fleet;
@@ -67,6 +68,24 @@ function usageDiagnostics(fleet: Fleet): Diagnostic[] {
     message: `\`quota_gb\` is shown, but usage is unknown: the official sing-box build keeps no per-user traffic counters, so nothing is counted or enforced (${count(withQuota.length, 'user')} with a quota)`,
     hint: 'set `singbox: { build: stats }` in fleet.yaml and point `download_url` and `sha256` at the stats build',
   }];
+}
+
+/**
+ * Which users' apps will get no counted usage (#18): apps read it from the per-user
+ * `subscription-userinfo` header, which only hosts that read `_headers` send, and Cloudflare
+ * only up to its rule limit. (An object store is warned about in checkSiteHost.)
+ */
+function usageHeaderDiagnostics(fleet: Fleet, now: Date): Diagnostic[] {
+  const host = fleet.settings.site.host;
+  if (fleet.settings.singbox.build !== 'stats' || host === 's3') return [];
+  const n = activeUsers(fleet, now).length;
+  const at = fleet.where('fleet.yaml', ['site', 'host']);
+  if (host === 'cloudflare' || host === 'netlify') {
+    const room = HEADER_RULE_LIMIT[host] - FIXED_HEADER_RULES;
+    if (n <= room) return [];
+    return [{ severity: 'warning', ...at, message: `${count(n, 'active user')} need a subscription-userinfo rule each, but ${host} applies at most ${HEADER_RULE_LIMIT[host]} rules in _headers: no user's app gets usage, quota or expiry`, hint: `their pages still show them; netlify has no such limit, cloudflare fits ${room} users` }];
+  }
+  return [{ severity: 'warning', ...at, message: `no user's app gets counted usage: ${host} sends no per-user subscription-userinfo header (${count(n, 'active user')})`, hint: 'their pages still show it; a host that reads `_headers` (netlify, or cloudflare up to 96 users) sends it to apps' }];
 }
 
 /** "1 error", "2 errors". */

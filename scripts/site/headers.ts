@@ -5,9 +5,8 @@
 import { parseInstant } from '../model/time.ts';
 import type { FleetSettings, User } from '../model/types.ts';
 import { BYTES_PER_GB, type QuotaState } from '../model/quota.ts';
+import { HEADER_RULE_LIMIT } from '../model/site-host.ts';
 
-/** Cloudflare Pages applies at most 100 rules; Netlify documents no such limit. */
-export const RULE_LIMIT: Record<'cloudflare' | 'netlify', number> = { cloudflare: 100, netlify: Infinity };
 
 export interface TokenFolder { token: string; user: User }
 
@@ -43,7 +42,7 @@ export function headersFile(settings: FleetSettings, folders: TokenFolder[], war
     const info = userInfo(user, quota);
     return info ? [[`/s/${token}/*`, `subscription-userinfo: ${info}`]] : [];
   });
-  const limit = RULE_LIMIT[host];
+  const limit = HEADER_RULE_LIMIT[host];
   if (rules.length + perUser.length <= limit) rules.push(...perUser);
   else {
     // Half the users with a quota header and half without would be more confusing than

@@ -115,5 +115,14 @@ describe('usage with the official build (#18)', () => {
     const stats = await fleet(dir, ['validate']);
     expect(stats.code).toBe(0);
     expect(stats.err).not.toMatch(/quota_gb/);
+    // Counted usage reaches apps only through a per-user header: GitHub Pages sends none.
+    expect(stats.err).toMatch(/^fleet\.yaml:\d+:\d+: warning: no user's app gets counted usage: github-pages sends no per-user subscription-userinfo header \(4 active users\)/m);
+    const host = (h: string) => writeFileSync(join(dir, 'fleet.yaml'), readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^  host: \S+$/m, `  host: ${h}`));
+    host('netlify');
+    expect((await fleet(dir, ['validate'])).err).not.toMatch(/subscription-userinfo/);
+    host('cloudflare');
+    expect((await fleet(dir, ['validate'])).err).not.toMatch(/subscription-userinfo/);
+    for (let i = 0; i < 93; i++) writeFileSync(join(dir, 'users', `extra-${i}.yaml`), `name: extra-${i}\nrev: 1\n`);
+    expect((await fleet(dir, ['validate'])).err).toMatch(/warning: 97 active users need a subscription-userinfo rule each, but cloudflare applies at most 100 rules in _headers/);
   });
 });
