@@ -42,8 +42,7 @@ export function addRead(months: Map<string, UsageFile>, node: string, read: Ledg
   // Nothing grew on the same ledger: the stored cursor still measures the next read right,
   // so nothing is written (an idle fleet's hourly collection adds nothing to Git).
   if (before && before.ledger === read.ledger && Object.keys(grew).length === 0) return { bytes: 0, changed: false };
-  const month = period;
-  const file = months.get(month) ?? { schema_version: 1 as const, month, users: {}, nodes: {} };
+  const file = months.get(period) ?? { schema_version: 1 as const, month: period, users: {}, nodes: {} };
   let added = 0;
   const nodeRow = file.nodes[node] ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };
   for (const [entry, d] of Object.entries(grew)) {
@@ -58,7 +57,7 @@ export function addRead(months: Map<string, UsageFile>, node: string, read: Ledg
   file.nodes[node] = nodeRow;
   file.users = sortKeys(file.users);
   file.nodes = sortKeys(file.nodes);
-  months.set(month, file);
+  months.set(period, file);
   return { bytes: added, changed: true };
 }
 
