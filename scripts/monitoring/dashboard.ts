@@ -77,6 +77,9 @@ export function fleetDashboard(fleetName: string) {
       panel('timeseries', 'Bandwidth per region', 'bps', 8, 8, 0, 42, [q('sum by (region, direction) (rate(boxfleet_inbound_bytes_total{region=~"$region"}[5m])) * 8', '{{region}} {{direction}}')]),
       panel('timeseries', 'Connections per region', 'none', 8, 8, 8, 42, [q('sum by (region) (boxfleet_inbound_connections{region=~"$region"})', '{{region}}')]),
       panel('timeseries', 'Nodes up per region', 'none', 8, 8, 16, 42, [q('sum by (region) (up{job="node", region=~"$region"})', '{{region}}')]),
+      row('Users', 50),
+      panel('table', 'Top users, last 24 h', 'bytes', 24, 8, 0, 51, [q(`topk(10, sum by (user) (increase(boxfleet_user_bytes_total{${SEL}}[24h])))`, '{{user}}', true)],
+        'Bytes per user through the selected nodes; needs monitoring.per_user_metrics and the stats build'),
     ],
   } satisfies Dashboard;
 }

@@ -25,6 +25,8 @@ export function metricsConf(fleet: Fleet, node: Node): string {
     '# The only address (besides loopback) allowed to reach node_exporter; empty = none.',
     `MONITOR_ADDRESS="${fleet.settings.monitoring?.address ?? ''}"`,
     `EXPORTER_PORT=${DEFAULT_OPTIONS.nodeExporterPort}`,
+    '# 1: export each user\'s byte counters from the usage ledger (monitoring.per_user_metrics).',
+    `PER_USER_METRICS=${fleet.settings.monitoring?.per_user_metrics ? 1 : 0}`,
     '',
   ].join('\n');
 }

@@ -64,6 +64,12 @@ export function alertRules(fleet: Fleet, opts: MonitoringOptions): AlertRule[] {
     { alert: 'ConfigDrift', group: 'singbox', severity: 'warning', expr: 'boxfleet_config_drift == 1',
       summary: 'Config of {{ $labels.node }} differs from the last deploy',
       description: "The sing-box config on {{ $labels.node }} does not match the hash the last healthy deploy recorded: someone changed it by hand or a deploy was interrupted. Run `fleet plan` to see the difference and `fleet deploy --nodes {{ $labels.node }}` to restore it." },
+    // Per-user counters exist only with monitoring.per_user_metrics (and the stats build);
+    // without them the rule has nothing to look at and never fires.
+    { alert: 'UserTrafficHigh', group: 'singbox', severity: 'warning',
+      expr: `sum by (node, region, country, user) (rate(boxfleet_user_bytes_total[1h])) * 3600 > ${t.user_gb_per_hour * 1024 ** 3}`,
+      summary: 'User {{ $labels.user }} moves over ' + t.user_gb_per_hour + ' GB per hour through {{ $labels.node }}',
+      description: '{{ $labels.user }} moved {{ $value | humanize1024 }}B in the last hour through {{ $labels.node }} (threshold ' + t.user_gb_per_hour + ' GB per hour): a shared link or abuse. Check `fleet usage` and the user; `fleet user rotate {{ $labels.user }} --revoke` gives them a new link that nobody else has.' },
     { alert: 'NodeMetricsStale', group: 'singbox', severity: 'warning',
       expr: `time() - boxfleet_metrics_last_run_timestamp_seconds > ${stale}`,
       summary: 'Node metrics of {{ $labels.node }} are stale',

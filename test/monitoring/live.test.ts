@@ -67,7 +67,7 @@ describe('node metrics and the alert path, live', () => {
       ] })],
       settings: (s) => {
         s.alerts.thresholds.for = '0s';
-        s.monitoring = { address: hosts().bridgeIp, ssh: { host: '127.0.0.1', port: 22, user: 'root', bootstrap_user: 'root', host_keys: [h.hostKey] } };
+        s.monitoring = { address: hosts().bridgeIp, ssh: { host: '127.0.0.1', port: 22, user: 'root', bootstrap_user: 'root', host_keys: [h.hostKey] }, per_user_metrics: true };
       },
     });
     // Install the node files as bootstrap does (no systemd on test hosts: the test runs the script).
@@ -75,6 +75,8 @@ describe('node metrics and the alert path, live', () => {
     for (const f of nodeMonitoringFiles(fleet.fleet, node)) {
       await h.exec(['sh', '-c', `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${f.mode.toString(8)} "$1"`, 'sh', f.path], { input: f.content, check: true });
     }
+    // A usage ledger as the stats build's helper keeps it: per-user counters reach Prometheus.
+    await h.put('/var/lib/boxfleet/usage.json', JSON.stringify({ ledger: '0123456789abcdef', seq: 1, acked: 1, process: '', base: {}, totals: { alice: { up: 10, down: 20 } } }), '0600');
     await h.exec(['sh', '-c', `mkdir -p /etc/sing-box /var/lib/boxfleet /var/lib/prometheus/node-exporter && cat > /etc/sing-box/config.json && echo "{\\"config_sha256\\": \\"$(sha256sum /etc/sing-box/config.json | cut -d' ' -f1)\\", \\"commit\\": \\"abc123\\"}" > /var/lib/boxfleet/deployed.json`], { input: SINGBOX_CONFIG, check: true });
     // The real node script (is-active through its PID-file service manager) and sing-box.
     await h.exec(['sh', '-c', 'cat > /usr/local/sbin/boxfleet-node && chmod 755 /usr/local/sbin/boxfleet-node'], { input: nodeScript(), check: true });
@@ -219,6 +221,7 @@ describe('node metrics and the alert path, live', () => {
       await until(`node up in Prometheus\n${diag()}`, 60_000, async () => ((await query('up{job="node",node="edge-1"} == 1'))?.length === 1 ? true : undefined));
       await until('both probes succeeding', 60_000, async () => ((await query('probe_success{node="edge-1"} == 1'))?.length === 2 ? true : undefined));
       await until('script metrics and the limit series', 60_000, async () => ((await query('boxfleet_inbound_bytes_total{node="edge-1"} or boxfleet:node_bandwidth_limit_bits_per_second{node="edge-1"}'))?.length === 5 ? true : undefined));
+      await until('per-user counters', 60_000, async () => ((await query('boxfleet_user_bytes_total{node="edge-1",user="alice"}'))?.length === 2 ? true : undefined));
       const names = new Set<string>((await getJson(`${promUrl}/api/v1/label/__name__/values`)).data);
       const exprs = dashboardExpressions(fleetDashboard('t')).map((e) => e.replaceAll('$node', '.*').replaceAll('$region', '.*'));
       for (const e of exprs) {

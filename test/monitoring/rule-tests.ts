@@ -12,7 +12,7 @@ interface Case {
   /** Labels of the alert that must fire (alertname is implied). */
   fires: Labels;
   /** What {{ $value }} prints in each form used by the texts. */
-  value: { plain?: string; printf?: string; humanize?: string };
+  value: { plain?: string; printf?: string; humanize?: string; humanize1024?: string };
 }
 
 export const EVAL = '15m';
@@ -64,6 +64,11 @@ export function cases(): Case[] {
     // Behind by 15 s fires (abs); 2 s ahead does not.
     { alert: 'ClockSkew', series: [s('node_timex_offset_seconds', nodeJob(NODE), '-15x20'), s('node_timex_offset_seconds', nodeJob(OTHER), '2x20')], fires: nodeJob(NODE), value: { printf: '15' } },
     { alert: 'ConfigDrift', series: [s('boxfleet_config_drift', nodeJob(NODE), '1x20'), s('boxfleet_config_drift', nodeJob(OTHER), '0x20')], fires: nodeJob(NODE), value: {} },
+    // alice moves 2.4 GB a minute through tokyo-1: at 15m the last hour holds 36 GB, over 20 GiB since 9m; bob 60 MB a minute.
+    { alert: 'UserTrafficHigh', series: [
+      s('boxfleet_user_bytes_total', { ...nodeJob(NODE), user: 'alice', direction: 'down' }, '0+2400000000x20'),
+      s('boxfleet_user_bytes_total', { ...nodeJob(OTHER), user: 'bob', direction: 'down' }, '0+60000000x20'),
+    ], fires: { ...NODE, user: 'alice' }, value: { humanize1024: '33.53Gi' } },
     // The script on tokyo-1 last ran at time 0; frankfurt-1's runs every minute.
     { alert: 'NodeMetricsStale', series: [s('boxfleet_metrics_last_run_timestamp_seconds', nodeJob(NODE), '0x20'), s('boxfleet_metrics_last_run_timestamp_seconds', nodeJob(OTHER), '0+60x20')], fires: nodeJob(NODE), value: {} },
   ];
@@ -74,6 +79,7 @@ export function expand(text: string, labels: Labels, value: Case['value']): stri
     .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k] ?? '')
     .replace(/\{\{ \$value \| printf "%\.0f" \}\}/g, () => need(value.printf, 'printf'))
     .replace(/\{\{ \$value \| humanize \}\}/g, () => need(value.humanize, 'humanize'))
+    .replace(/\{\{ \$value \| humanize1024 \}\}/g, () => need(value.humanize1024, 'humanize1024'))
     .replace(/\{\{ \$value \}\}/g, () => need(value.plain, 'plain'));
 }
 

@@ -118,6 +118,8 @@ export interface FleetSettings {
       disk_percent: number;
       bandwidth_percent: number;
       connections: number;
+      /** UserTrafficHigh fires when one user moves more than this many GB (GiB) per hour through one node (sharing or abuse); needs monitoring.per_user_metrics. */
+      user_gb_per_hour: number;
       for: string;
     };
   };
@@ -125,6 +127,8 @@ export interface FleetSettings {
     /** Address nodes see the monitoring host scrape from (allowed through node firewalls). */
     address: string;
     ssh: SshTarget;
+    /** Nodes export each user's byte counters (from the stats build's usage ledger) to Prometheus: a top-users panel and the UserTrafficHigh alert. Off by default: it puts who uses how much on the monitoring host. */
+    per_user_metrics: boolean;
   };
 }
 
