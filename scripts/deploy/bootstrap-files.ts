@@ -8,7 +8,7 @@ import type { Fleet, Node } from '../model/types.ts';
 import { transportsOf } from '../model/inbound-facts.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import type { NodeFile } from '../monitoring/node-files.ts';
-import { sudoersFile } from './privileges.ts';
+import { COLLECTOR_USER, sudoersFile } from './privileges.ts';
 import { projectPath } from '../core/paths.ts';
 import { NODE_SCRIPT } from './ssh.ts';
 
@@ -113,12 +113,16 @@ const SSHD = '# Written by boxfleet: keys only.\nPasswordAuthentication no\nKbdI
 export interface Manifest {
   deploy_user: string;
   authorized_key: string;
+  /** The usage collector's user and key (fleet.yaml usage.collector_key), when there is one. */
+  collector_user?: string;
+  collector_key?: string;
   /** "tcp 443" lines for the firewall before the first deploy. */
   initial_ports: string[];
   files: { path: string; mode: number; content: string }[];
 }
 
 export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, authorizedKey: string, flags: HostFlags, monitoring: NodeFile[]): Manifest {
+  const collectorKey = fleet.settings.usage.collector_key?.trim().split(/\s+/).slice(0, 2).join(' ');
   const files: NodeFile[] = [
     { path: NODE_SCRIPT, mode: 0o755, content: nodeScript() },
     { path: '/etc/boxfleet/node.env', mode: 0o644, content: nodeEnv(fleet, node, flags) },
@@ -128,7 +132,7 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
     { path: '/etc/sysctl.d/90-boxfleet-bbr.conf', mode: 0o644, content: BBR },
     { path: '/etc/systemd/timesyncd.conf.d/boxfleet.conf', mode: 0o644, content: TIMESYNC },
     { path: '/etc/ssh/sshd_config.d/90-boxfleet.conf', mode: 0o644, content: SSHD },
-    { path: '/etc/sudoers.d/boxfleet', mode: 0o440, content: sudoersFile(node.ssh.user) },
+    { path: '/etc/sudoers.d/boxfleet', mode: 0o440, content: sudoersFile(node.ssh.user, collectorKey ? COLLECTOR_USER : undefined) },
     // The public half of the pin key: a sing-box release is installed only with a pin it verifies.
     { path: PIN_PUB, mode: 0o644, content: store.pinSigner().publicKeyPem },
     ...monitoring,
@@ -145,6 +149,7 @@ export function buildManifest(fleet: Fleet, node: Node, store: CredentialStore, 
   return {
     deploy_user: node.ssh.user,
     authorized_key: authorizedKey,
+    ...(collectorKey ? { collector_user: COLLECTOR_USER, collector_key: collectorKey } : {}),
     initial_ports: ports,
     files: files.map((f) => ({ path: f.path, mode: f.mode, content: Buffer.from(f.content, 'utf8').toString('base64') })),
   };

@@ -25,12 +25,20 @@ export const DEPLOY_USER_PRIVILEGES: readonly Privilege[] = [
   { purpose: 'read the per-user traffic ledger, and acknowledge a stored read (the stats build)', args: '(usage-read|usage-ack [1-9][0-9]{0,17})' },
 ];
 
+/** The usage collector's user (fleet.yaml usage.collector_key): the ledger, and nothing else. */
+export const COLLECTOR_USER = 'boxfleet-collect';
+export const COLLECTOR_PRIVILEGES: readonly Privilege[] = [
+  { purpose: 'the usage collector: read the per-user traffic ledger, acknowledge a stored read', args: '(usage-read|usage-ack [1-9][0-9]{0,17})' },
+];
+
 // sudoers needs these escaped even inside a regular expression; a backslash passes through.
 const sudoersEscape = (text: string): string => text.replace(/[,:=]/g, (c) => `\\${c}`);
 
-/** /etc/sudoers.d/boxfleet for `user`. */
-export function sudoersFile(user: string): string {
+/** /etc/sudoers.d/boxfleet for the deploy `user`, and the collector when the fleet has one. */
+export function sudoersFile(user: string, collector?: string): string {
   const lines = ['# Written by boxfleet (scripts/deploy/privileges.ts): the deploy user may run the node', '# script with these arguments only, and nothing else as root.'];
-  for (const p of DEPLOY_USER_PRIVILEGES) lines.push(`# ${p.purpose}`, `${user} ALL=(root) NOPASSWD: ${NODE_SCRIPT} ^${sudoersEscape(p.args)}$`);
+  const rule = (who: string, p: Privilege) => lines.push(`# ${p.purpose}`, `${who} ALL=(root) NOPASSWD: ${NODE_SCRIPT} ^${sudoersEscape(p.args)}$`);
+  for (const p of DEPLOY_USER_PRIVILEGES) rule(user, p);
+  if (collector) for (const p of COLLECTOR_PRIVILEGES) rule(collector, p);
   return `${lines.join('\n')}\n`;
 }

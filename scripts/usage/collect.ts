@@ -7,6 +7,7 @@ import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/
 import { pool } from '../core/pool.ts';
 import { requireFleet } from '../model/require.ts';
 import { sessionOptions, sshTarget, unreachableReason } from '../deploy/inputs.ts';
+import { COLLECTOR_USER } from '../deploy/privileges.ts';
 import { openSession, type Session } from '../deploy/ssh.ts';
 import { updateBranch } from '../status/git.ts';
 import { branchRef } from '../status/ref.ts';
@@ -37,7 +38,9 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
   await pool(reads, fleet.settings.deploy.parallel, () => false, async (r) => {
     const node = nodes.find((n) => n.name === r.node)!;
     try {
-      r.session = await openSession(sshTarget(node), opts);
+      // The collector's own user when the fleet has one: its sudo allows the ledger only.
+      const target = { ...sshTarget(node), ...(fleet.settings.usage.collector_key ? { user: COLLECTOR_USER } : {}) };
+      r.session = await openSession(target, opts);
       const out = await r.session.node(['usage-read'], { timeoutMs: 60_000 });
       if (out.code !== 0) throw new Error(`usage-read failed (exit ${out.code}): ${clipText(out.stderr.trim().split('\n').pop() ?? '', 200)}`);
       r.read = parseLedgerRead(out.stdout.trim());

@@ -7,7 +7,7 @@
 // Then `fleet usage collect` against a bare status repository: counts survive a restart,
 // a node black-holed for two collections loses nothing, a collector killed between storing
 // and acknowledging counts nothing twice.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,6 +80,7 @@ describe('per-user counters of the stats build on a real node', () => {
     await w?.cleanup();
     if (siteDir) rmSync(siteDir, { recursive: true, force: true });
     if (bare) rmSync(bare, { recursive: true, force: true });
+    if (collectorKey) rmSync(dirname(collectorKey), { recursive: true, force: true });
   });
 
   /** One user's upload and download through one proxy of their own profile. */
@@ -121,7 +122,27 @@ describe('per-user counters of the stats build on a real node', () => {
   }, 600_000);
   // ---- the ledger and the collector -------------------------------------------------------
   let bare = '';
-  const collect = (extra: string[] = []) => w.tf.cli(['usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare, '--format', 'json', ...extra]);
+  let collectorKey = '';
+  const collect = (extra: string[] = []) => w.tf.cli(['usage', 'collect', '--identity', collectorKey, '--repo', bare, '--format', 'json', ...extra]);
+
+  it('the collector\'s own user (usage.collector_key) may read and acknowledge the ledger, and do nothing else as root', async () => {
+    collectorKey = join(mkdtempSync(join(tmpdir(), 'boxfleet-collector-')), 'id');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', collectorKey]);
+    w.tf.edit('fleet.yaml', (f) => { f.usage = { ...f.usage, collector_key: readFileSync(`${collectorKey}.pub`, 'utf8').trim() }; });
+    const b = await w.tf.cli(['bootstrap', 'n1', '--as-root', '--identity', hosts().clientKeyPath]);
+    expect(b.code, b.err + b.out).toBe(0);
+    const asCollector = (cmd: string) => w.node.exec(['bash', '-c', `runuser -u boxfleet-collect -- sudo -n /usr/local/sbin/boxfleet-node ${cmd} 2>&1; echo "rc=$?"`]);
+    expect((await asCollector('usage-read')).stdout).toMatch(/"ledger":"[0-9a-f]{16}".*\nrc=0/s);
+    for (const cmd of ['status', 'session', 'refresh', 'usage-ack /etc/shadow', "'usage-read; id'"]) {
+      expect((await asCollector(cmd)).stdout, cmd).toMatch(/a password is required|not allowed|sorry/i);
+    }
+    // Its key logs in as boxfleet-collect only: the deploy user does not take it.
+    const opts = hosts().sshOptions().filter((o) => o !== '-o' && !o.startsWith('IdentityFile=')).flatMap((o) => ['-o', o]);
+    const login = (user: string) => spawnSync('ssh', ['-F', '/dev/null', ...opts, '-o', `IdentityFile=${collectorKey}`, `${user}@${w.node.ip}`, 'id -un'], { encoding: 'utf8', timeout: 30_000 });
+    const ok = login('boxfleet-collect');
+    expect(ok.stdout.trim(), ok.stderr).toBe('boxfleet-collect');
+    expect(login('boxfleet').stderr).toMatch(/Permission denied/);
+  }, 120_000);
   /** What the status branch holds for the month, per user (pulled like the site pulls it). */
   async function stored(): Promise<Record<string, { up: number; down: number }>> {
     const out = mkdtempSync(join(tmpdir(), 'boxfleet-usage-pull-'));
@@ -204,7 +225,7 @@ describe('per-user counters of the stats build on a real node', () => {
       const sessionsBefore = new Set(readdirSync(tmpdir()));
       // The collector as its own process, killed the moment the branch moves: between the
       // push and the acknowledgements, which need a round trip to the node first.
-      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'scripts/fleet.ts'), 'usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare, '--root', w.tf.dir, '--now', '2026-11-26T12:00:00Z'],
+      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'scripts/fleet.ts'), 'usage', 'collect', '--identity', collectorKey, '--repo', bare, '--root', w.tf.dir, '--now', '2026-11-26T12:00:00Z'],
         { env: { PATH: process.env.PATH, HOME: process.env.HOME, BOXFLEET_SSH_CONNECT_TIMEOUT: '3' }, stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
       for (let i = 0; i < 6000 && child.exitCode === null; i++) {
@@ -234,7 +255,7 @@ describe('per-user counters of the stats build on a real node', () => {
     await move('alice', proxies[0]!);
     const outputs = join(mkdtempSync(join(tmpdir(), 'boxfleet-usage-out-')), 'github-output');
     writeFileSync(outputs, '');
-    const c = await w.tf.cli(['usage', 'collect', '--identity', hosts().clientKeyPath, '--repo', bare], { GITHUB_OUTPUT: outputs });
+    const c = await w.tf.cli(['usage', 'collect', '--identity', collectorKey, '--repo', bare], { GITHUB_OUTPUT: outputs });
     expect(c.code, c.err).toBe(0);
     expect(c.out).toMatch(/^over quota now: alice \(/m);
     expect(readFileSync(outputs, 'utf8')).toMatch(/over_quota_changed<<(\S+)\ntrue\n\1/);

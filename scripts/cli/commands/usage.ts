@@ -12,12 +12,12 @@ export const commands: Command[] = [
     name: 'usage collect',
     summary: 'read every node\'s traffic ledger over SSH and add what grew to usage/<YYYY-MM>.json on the status branch',
     options: [
-      { name: 'identity', value: 'FILE', help: 'SSH private key (default env SSH_PRIVATE_KEY_FILE, else the agent)' },
+      { name: 'identity', value: 'FILE', help: 'SSH private key: the collector\'s when fleet.yaml usage.collector_key is set (its user boxfleet-collect may read the ledger only), else the deploy key (default env SSH_PRIVATE_KEY_FILE, else the agent)' },
       { name: 'nodes', value: 'A,B', help: 'only these nodes' },
       ...BRANCH,
     ],
     formats: ['text', 'json'],
-    examples: ['npm run fleet -- usage collect --identity ~/.ssh/boxfleet_deploy'],
+    examples: ['npm run fleet -- usage collect --identity ~/.ssh/boxfleet_collect'],
     details: 'Needs `singbox: { build: stats }`. Each node\'s ledger (boxfleet-usage, installed with the stats build) keeps what every user entry moved; '
       + 'a collection stores, per node, the growth past the last read it stored (the cursor), then acknowledges the read on the node. A node unreachable '
       + 'for days loses nothing (its ledger keeps counting); a collection stopped between storing and acknowledging counts nothing twice. A rotation\'s '

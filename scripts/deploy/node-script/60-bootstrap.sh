@@ -31,6 +31,7 @@ manifest_valid() {
   jq -e '(.files | type == "array") and all(.files[]; (.path | type == "string" and test("^/[A-Za-z0-9._/-]{1,200}$"))
       and (.mode | type == "number" and . >= 0 and . <= 511 and floor == .) and (.content | type == "string"))
     and (.deploy_user | type == "string") and (.authorized_key | type == "string")
+    and ((has("collector_user") | not) or ((.collector_user | type == "string") and (.collector_key | type == "string")))
     and (.initial_ports | type == "array") and all(.initial_ports[]; type == "string" and test("^(tcp|udp) [0-9]{1,5}$"))' "$1" > /dev/null 2>&1
 }
 
@@ -72,12 +73,20 @@ manifest_files() {
   done < <(jq -r '.files[] | "\(.mode) \(.path) \(.content)"' "$manifest")
 }
 
-# The deploy user and its key. Its home belongs to that user, who may have planted links
-# there: the key is written by the user itself (runuser), so a link leads nowhere the user
-# could not write anyway; a linked .ssh is refused outright.
+# The deploy user and its key, and the usage collector's when the fleet has one.
 manifest_user() {
-  local manifest=$1 mode=$2 user key home
-  user=$(jq -r .deploy_user "$manifest"); key=$(jq -r .authorized_key "$manifest")
+  local manifest=$1 mode=$2
+  manifest_one_user "$(jq -r .deploy_user "$manifest")" "$(jq -r .authorized_key "$manifest")" "$mode"
+  if jq -e 'has("collector_user")' "$manifest" > /dev/null; then
+    manifest_one_user "$(jq -r .collector_user "$manifest")" "$(jq -r .collector_key "$manifest")" "$mode"
+  fi
+}
+
+# One user and its key. Its home belongs to that user, who may have planted links there:
+# the key is written by the user itself (runuser), so a link leads nowhere the user could
+# not write anyway; a linked .ssh is refused outright.
+manifest_one_user() {
+  local user=$1 key=$2 mode=$3 home
   [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die 1 "bad deploy user name"
   [[ $key =~ ^ssh-[a-z0-9-]+\ [A-Za-z0-9+/=]+$ ]] || die 1 "bad authorized key"
   if ! id -u "$user" > /dev/null 2>&1; then

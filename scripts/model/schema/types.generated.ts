@@ -47,6 +47,8 @@ export interface FleetSettings {
   usage: {
     /** Day of the month (UTC) on which every user's quota period starts again; 1 to 28, so every month has it. */
     reset_day: number;
+    /** Public SSH key of the usage collector (usage.yml's USAGE_SSH_PRIVATE_KEY). Bootstrap then makes the user boxfleet-collect on every node with this key, whose sudo allows only usage-read and usage-ack: the scheduled job without reviewers never holds a key that can deploy. */
+    collector_key?: string;
   };
   users: {
     /** How long the previous credentials keep working after a routine rotation. */
