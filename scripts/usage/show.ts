@@ -2,24 +2,25 @@
 // beside each user's quota. Users without a row moved nothing this month, or their nodes
 // count nothing (the official build); the table says which.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { EXIT, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { requireFleet } from '../model/require.ts';
-import { readTree } from '../status/store.ts';
+import { readUsageFiles } from '../status/store.ts';
 import type { Bytes } from '../status/types.ts';
+import { BYTES_PER_GB as GB, usagePeriod } from '../model/quota.ts';
 
-const GB = 1e9;
 
 export interface UsageRow { user: string; up: number; down: number; total: number; quota_gb?: number; quota_used?: number }
 
 export async function runUsage(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  const month = (args.options.month as string | undefined) ?? ctx.now.toISOString().slice(0, 7);
-  if (!/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError(`--month "${month}" is not YYYY-MM`);
+  const given = args.options.month as string | undefined;
+  if (given !== undefined && !/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(given)) throw new UsageError(`--month "${given}" is not YYYY-MM`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
   if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
   const fleet = requireFleet(ctx, { quiet: true });
-  const file = existsSync(join(dir, 'usage')) ? readTree(dir).usage.get(month) : undefined;
+  // A period is named by the month it starts in (usage.reset_day): the current one by default.
+  const month = given ?? usagePeriod(ctx.now, fleet.settings.usage.reset_day).label;
+  const file = readUsageFiles(dir).get(month);
   const rows = fleet.users.map((u) => row(u.name, file?.users[u.name], u.quota_gb));
   if (args.options.format === 'json') {
     ctx.io.out(JSON.stringify({ month, build: fleet.settings.singbox.build, collected: Boolean(file), users: rows }, null, 2));

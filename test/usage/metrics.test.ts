@@ -3,6 +3,7 @@
 // no user names dropped, never written into a label), and without it nothing per user.
 // The real script, on a harness host, with nftables and jq; the alert on these series is
 // in test/monitoring (promtool test rules).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useHosts } from '../harness/index.ts';
@@ -31,7 +32,9 @@ describe('per-user metrics from the usage ledger, on a real node', () => {
     const h = hosts().hosts[0]!;
     await h.put('/root/metrics.conf', `INBOUNDS="trojan-443:443:tcp"\nMONITOR_ADDRESS=""\nEXPORTER_PORT=9100\nPER_USER_METRICS=${perUser}\n`);
     await h.put('/root/usage.json', JSON.stringify(ledger), '0600');
-    await h.exec(['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'bash', SCRIPT], { check: true, timeoutMs: 20_000 });
+    // Copied onto the host: the checkout may live where a test host cannot see (its /tmp is its own).
+    await h.put('/root/boxfleet-metrics', readFileSync(SCRIPT), '0755');
+    await h.exec(['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'bash', '/root/boxfleet-metrics'], { check: true, timeoutMs: 20_000 });
     return (await h.exec(['cat', env.BOXFLEET_METRICS_OUT], { check: true })).stdout;
   }
 

@@ -1,7 +1,10 @@
 // #18 item 3 and 4, pure parts: the quota period (fleet.yaml usage.reset_day), who is over,
 // what the plan says, what the page and the subscription-userinfo header show. The real
 // server refusing a user over quota is test/usage/stats.test.ts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../scripts/fleet.ts';
 import { quotaState, usagePeriod, withQuota, BYTES_PER_GB, type UsageMonths } from '../../scripts/model/quota.ts';
 import { diffUsers } from '../../scripts/render/plan/users.ts';
 import { userInfo } from '../../scripts/site/headers.ts';
@@ -52,6 +55,31 @@ describe('quotas', () => {
     expect(userInfo(user, q)).toBe(`upload=${GiB / 2}; download=${1.5 * GiB}; total=${50 * GiB}; expire=${Date.UTC(2027, 5, 30, 23, 59, 59) / 1000}`);
     const idle = fleet.users.find((u) => u.name !== user.name && u.enabled && !u.expires && u.quota_gb === undefined)!;
     expect(userInfo(idle, q)).toBe('upload=0; download=0');
+  });
+
+  it('`fleet usage` prints the current period\'s table from a pulled store (GB as apps count them), and JSON', async () => {
+    const dir = tempDir('quota-status');
+    try {
+      const used = { up: 1 * GiB, down: 10 * GiB };
+      const file = { schema_version: 1, month: '2026-11', users: { [user.name]: used }, nodes: {} };
+      mkdirSync(join(dir, 'usage'));
+      writeFileSync(join(dir, 'usage', '2026-11.json'), JSON.stringify(file));
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+      expect(await main(['usage', '--root', root, '--status', dir, '--now', NOW.toISOString()], io, {})).toBe(0);
+      expect(out[0]).toBe('usage 2026-11');
+      expect(out.find((l) => l.startsWith(user.name))).toMatch(new RegExp(`^${user.name}\\s+1\\.000 GB\\s+10\\.000 GB\\s+11\\.000 GB\\s+50 GB \\(22%\\)$`));
+      out.length = 0;
+      expect(await main(['usage', '--root', root, '--status', dir, '--now', NOW.toISOString(), '--format', 'json'], io, {})).toBe(0);
+      const json = JSON.parse(out.join('\n'));
+      expect(json).toMatchObject({ month: '2026-11', build: 'stats', collected: true });
+      expect(json.users.find((u: { user: string }) => u.user === user.name)).toMatchObject({ up: GiB, down: 10 * GiB, total: 11 * GiB, quota_gb: 50 });
+      // A bad month is a usage error (exit 2).
+      expect(await main(['usage', '--root', root, '--status', dir, '--month', '2026-13'], io, {})).toBe(2);
+    } finally {
+      removeAll(dir);
+    }
   });
 
   it('the page shows the share used, warns from 80%, and says when a reached quota comes back, in both languages', () => {

@@ -26,10 +26,10 @@ export const commands: Command[] = [
   },
   {
     name: 'usage',
-    summary: 'one month\'s per-user traffic (up, down, total, quota) from a pulled status store',
+    summary: 'one quota period\'s per-user traffic (up, down, total, quota) from a pulled status store',
     options: [
       { name: 'status', value: 'DIR', help: 'the status store (output of `fleet status pull`; default build/status)' },
-      { name: 'month', value: 'YYYY-MM', help: 'the month (default: this month, UTC)' },
+      { name: 'month', value: 'YYYY-MM', help: 'the quota period, named by the month it starts in (default: the current one)' },
     ],
     formats: ['text', 'json'],
     examples: ['npm run fleet -- usage --status build/status', 'npm run fleet -- usage --status build/status --month 2026-11 --format json'],
