@@ -30,12 +30,18 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
       env,
       io,
       // Commands that take --usage see the model with its quota state (#18).
-      ...(typeof args.options.usage === 'string' ? { usage: (await import('./usage/state.ts')).readUsageDir(resolve(root, args.options.usage)) } : {}),
+      ...(typeof args.options.usage === 'string' ? await usageOption(resolve(root, args.options.usage)) : {}),
     };
     return await command.run(ctx, args);
   } catch (e) {
     return reportFailure(e, command.name, io, env);
   }
+}
+
+/** `--usage DIR`: the bytes per period and the status commit they are from (the marker records it). */
+async function usageOption(dir: string): Promise<Pick<CommandContext, 'usage' | 'usageCommit'>> {
+  const { months, commit } = (await import('./usage/state.ts')).readUsageDir(dir);
+  return { usage: months, ...(commit ? { usageCommit: commit } : {}) };
 }
 
 function parseNowOption(text: string | undefined): Date {

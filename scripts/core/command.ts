@@ -26,6 +26,8 @@ export interface CommandContext {
    * command line before the command runs; the model derives who is over quota from it.
    */
   usage?: ReadonlyMap<string, Readonly<Record<string, { up: number; down: number }>>>;
+  /** The status-branch commit `usage` was pulled from (DIR/commit), recorded in deploy markers. */
+  usageCommit?: string;
 }
 
 /** A path given in an option, taken from `--root` like the fleet files (the same as the current directory by default). */

@@ -54,7 +54,7 @@ export async function runBootstrap(ctx: CommandContext, args: ParsedArgs): Promi
   store.node(node.name, node.rev); // records the node's secrets for redaction
   const identity = (args.options.identity as string | undefined) ?? ctx.env.SSH_PRIVATE_KEY_FILE;
   const authorizedKey = publicKeyOf(identity);
-  const tarball = await pinnedRelease(fleet.settings, node.arch, args.options.release as string | undefined);
+  const tarball = await pinnedRelease(fleet.settings, node.arch, args.options.release as string | undefined, ctx.env);
   const secrets = redactor(store.allSecretValues());
   const redact = withAddresses(secrets, [node.address, node.ssh.host]);
 

@@ -88,8 +88,8 @@ export class DeployChannel {
   }
 
   /** The deployer's health check passed: the node writes the marker. */
-  async commit(commit: string, deployedAt: string, timeoutMs = 30_000): Promise<{ ok: boolean; why: string }> {
-    this.#send(`commit ${commit} ${deployedAt}\n`);
+  async commit(commit: string, deployedAt: string, usageCommit?: string, timeoutMs = 30_000): Promise<{ ok: boolean; why: string }> {
+    this.#send(`commit ${commit} ${deployedAt}${usageCommit ? ` ${usageCommit}` : ''}\n`);
     try {
       await this.#next(/^committed$/, timeoutMs);
       return { ok: true, why: '' };

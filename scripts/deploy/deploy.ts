@@ -99,7 +99,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     if (dryRun) {
       for (const c of candidates) finish({ node: c.r.node.name, outcome: 'would deploy', detail: `${c.reason} (dry run: nothing written)`, ms: 0 });
     } else {
-      await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish, binaryChange(inputs));
+      await rollout(ctx, candidates, parallel, fleet.settings.deploy, redact, finish, binaryChange(inputs, ctx.env));
     }
   } finally {
     for (const c of candidates) c.channel.close();
@@ -115,7 +115,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
  * The pinned release per architecture, downloaded (and checked against its pin) once per
  * run and only when a node needs it, with the pin signed for install-singbox.
  */
-function binaryChange(inputs: DeployInputs): (c: Candidate) => BinaryChange | undefined {
+function binaryChange(inputs: DeployInputs, env: NodeJS.ProcessEnv): (c: Candidate) => BinaryChange | undefined {
   const { fleet, store } = inputs;
   const tarballs = new Map<Arch, Promise<Buffer>>();
   return (c) => {
@@ -126,7 +126,7 @@ function binaryChange(inputs: DeployInputs): (c: Candidate) => BinaryChange | un
       pin: signedPin(fleet, c.r.node, store),
       tarball: () => {
         let p = tarballs.get(arch);
-        if (!p) tarballs.set(arch, (p = pinnedRelease(fleet.settings, arch)));
+        if (!p) tarballs.set(arch, (p = pinnedRelease(fleet.settings, arch, undefined, env)));
         return p;
       },
     };
@@ -147,7 +147,11 @@ async function rollout(
   let failed = 0;
   const one = async (c: Candidate): Promise<boolean> => {
     const t0 = Date.now();
-    const res = await deployNode(c.channel, c.r, { commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name), binary: binary(c) });
+    const res = await deployNode(c.channel, c.r, {
+      commit, now: ctx.now, redact, truncateUpload: truncate.has(c.r.node.name), binary: binary(c),
+      // A node script before version 3 would refuse a fourth word and roll back.
+      ...(ctx.usageCommit && c.status.script_version >= 3 ? { usageCommit: ctx.usageCommit } : {}),
+    });
     const ok = res.outcome === 'deployed';
     if (!ok) failed++;
     finish({ ...res, detail: res.outcome === 'deployed' ? `${c.reason}; deployed` : res.detail, ms: Date.now() - t0 });

@@ -31,6 +31,8 @@ export interface BinaryChange {
 
 export interface NodeDeployOptions {
   commit: string;
+  /** The status-branch commit the quotas came from, for the marker (only nodes whose script records it). */
+  usageCommit?: string;
   /** Set when the node runs another sing-box version than fleet.yaml pins. */
   binary?: BinaryChange;
   now: Date;
@@ -60,7 +62,7 @@ export async function deployNode(channel: DeployChannel, r: Rendered, opts: Node
       return fail('rolled back', `unhealthy after restart (${what}); rolled back, old ${release ? 'sing-box and ' : ''}config running`);
     }
     step = 'marker';
-    const done = await channel.commit(opts.commit, opts.now.toISOString());
+    const done = await channel.commit(opts.commit, opts.now.toISOString(), opts.usageCommit);
     if (!done.ok) return fail('failed', `deployed but the marker was not written: ${done.why}`);
     return { node, outcome: 'deployed', detail: 'deployed' };
   } catch (e) {

@@ -7,6 +7,8 @@ export interface Marker {
   singbox_version: string;
   commit: string;
   deployed_at: string;
+  /** The status-branch commit whose usage/ decided the quotas (deployed with `--usage`, script ≥ 3). */
+  usage_commit?: string;
 }
 
 export interface NodeStatus {
@@ -61,6 +63,7 @@ function markerProblem(m: unknown): string | undefined {
   if (typeof m.singbox_version !== 'string' || !VERSION_TEXT.test(m.singbox_version)) return 'marker.singbox_version must be a version';
   if (typeof m.commit !== 'string' || !/^[0-9A-Za-z._-]{0,64}$/.test(m.commit)) return 'marker.commit must be a commit id';
   if (typeof m.deployed_at !== 'string' || !/^[0-9T:.+Z-]{0,40}$/.test(m.deployed_at)) return 'marker.deployed_at must be a time';
+  if (m.usage_commit !== undefined && (typeof m.usage_commit !== 'string' || !/^[0-9a-f]{40}$/.test(m.usage_commit))) return 'marker.usage_commit must be a commit id';
   return undefined;
 }
 

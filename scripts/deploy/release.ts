@@ -7,6 +7,7 @@ import { OperationError } from '../core/command.ts';
 import { readFileSync } from 'node:fs';
 import type { Fleet, FleetSettings, Node } from '../model/types.ts';
 import type { CredentialStore } from '../secrets/index.ts';
+import { fetchGithubAsset, githubAsset } from './release-asset.ts';
 
 /** A release tarball is ~15 MB; anything far larger is refused before it is hashed. */
 const MAX_BYTES = 200 * 1024 * 1024;
@@ -20,12 +21,20 @@ export function releaseUrl(settings: Pick<FleetSettings, 'singbox'>, version: st
 export const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Downloads url (bounded in size and time) and returns it only if it has sha256 `pin`. */
-export async function downloadPinned(url: string, pin: string, what: string): Promise<Buffer> {
+export async function downloadPinned(url: string, pin: string, what: string, env: NodeJS.ProcessEnv = {}): Promise<Buffer> {
   let res: Response;
-  try { res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) }); } catch (e) {
+  try {
+    const asset = githubAsset(url, env);
+    res = asset ? await fetchGithubAsset(asset, what) : await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+  } catch (e) {
+    if (e instanceof OperationError) throw e;
     throw new OperationError(`download of ${what} from ${url} failed: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new OperationError(`download of ${what} from ${url} failed: HTTP ${res.status}`);
+  if (!res.ok) {
+    // A private repository's release answers 404 to anyone without a token.
+    const hint = res.status === 404 && /\/releases\/download\//.test(url) && !env.GITHUB_TOKEN ? ' (a private repository\'s release: set GITHUB_TOKEN to a token that may read its contents)' : '';
+    throw new OperationError(`download of ${what} from ${url} failed: HTTP ${res.status}${hint}`);
+  }
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > MAX_BYTES) throw new OperationError(`${url} is ${declared} bytes, more than a sing-box release can be`);
   const data = Buffer.from(await res.arrayBuffer());
@@ -35,12 +44,15 @@ export async function downloadPinned(url: string, pin: string, what: string): Pr
   return data;
 }
 
-/** The fleet's pinned release for `arch`: a local file (`--release`) or a download, verified either way. */
-export async function pinnedRelease(settings: Pick<FleetSettings, 'singbox'>, arch: Arch, file?: string): Promise<Buffer> {
+/**
+ * The fleet's pinned release for `arch`: a local file (`--release`) or a download, verified
+ * either way. `env` may hold GITHUB_TOKEN for a release asset of a private repository.
+ */
+export async function pinnedRelease(settings: Pick<FleetSettings, 'singbox'>, arch: Arch, file?: string, env: NodeJS.ProcessEnv = {}): Promise<Buffer> {
   const { version, sha256: pins } = settings.singbox;
   const want = pins[arch];
   if (!want) throw new OperationError(`fleet.yaml pins no sha256 for sing-box ${version} on ${arch}: add singbox.sha256.${arch} from the release page first`);
-  if (!file) return downloadPinned(releaseUrl(settings, version, arch), want, `sing-box ${version} (${arch})`);
+  if (!file) return downloadPinned(releaseUrl(settings, version, arch), want, `sing-box ${version} (${arch})`, env);
   const data = readFileSync(file);
   const got = sha256Hex(data);
   if (got !== want) throw new OperationError(`sing-box release ${file} has sha256 ${got}, but fleet.yaml pins ${want}: refusing to install it`);

@@ -58,7 +58,7 @@ export async function runSingboxInstall(ctx: CommandContext, args: ParsedArgs): 
   if (!dirOpt) throw new UsageError('--dir DIR is required (where the sing-box binary goes)');
   const w = wanted(ctx, args);
   const url = releaseUrl(requireFleet(ctx, { quiet: true }).settings, w.version, w.arch);
-  const data = await downloadPinned(url, w.sha256, `sing-box ${w.version} (${w.arch}), pinned by ${w.source},`);
+  const data = await downloadPinned(url, w.sha256, `sing-box ${w.version} (${w.arch}), pinned by ${w.source},`, ctx.env);
 
   const dir = resolve(dirOpt);
   // Unpack in a private temp folder and take only the binary: the tarball decides nothing

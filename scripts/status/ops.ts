@@ -1,11 +1,11 @@
 // The status commands' operations on a branch: push/merge runs, compact, pull, record
 // incident events. Each is one updateBranch() change, so the retry-on-refusal logic exists once.
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactTree, treeBytes } from './compact.ts';
 import { foldRuns, runFileName } from './derive.ts';
 import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
-import { readTree, writeTree } from './store.ts';
+import { readTree, STATUS_COMMIT_FILE, writeTree } from './store.ts';
 import type { IncidentEvent, ProbeRun, RecoveryEvent } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
 
@@ -96,6 +96,9 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
     writeTree(out, tree);
     markOutputDir(out);
     for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
+    // Which commit this is: `--usage DIR` hands it to deploy, which records it in the marker.
+    rmSync(join(out, STATUS_COMMIT_FILE), { force: true });
+    if (c.exists) writeFileSync(join(out, STATUS_COMMIT_FILE), `${(await c.git.revparse(['HEAD'])).trim()}\n`);
     return { runs: tree.runs.size, nodes: Object.keys(tree.latest?.nodes ?? {}).length };
   } finally {
     closeClone(c);

@@ -83,6 +83,9 @@ export function readTree(dir: string): StatusTree {
   return tree;
 }
 
+/** The file `status pull` leaves beside the tree: the status-branch commit it holds, one line. */
+export const STATUS_COMMIT_FILE = 'commit';
+
 /** usage/<YYYY-MM>.json under `dir` alone (validated), by period: what `--usage DIR` reads. */
 export function readUsageFiles(dir: string): Map<string, UsageFile> {
   const out = new Map<string, UsageFile>();

@@ -1,16 +1,30 @@
 // `--usage DIR`: the quota periods' per-user bytes from a pulled status store, as the plain
-// data the model turns into who is over quota (model/quota.ts).
-import { existsSync } from 'node:fs';
+// data the model turns into who is over quota (model/quota.ts), with the status-branch
+// commit they came from. A deploy writes that commit into each node's marker, so drift
+// (and deploy.window) can later rebuild the quota state a node was deployed with from Git.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { OperationError } from '../core/command.ts';
 import type { UsageMonths } from '../model/quota.ts';
-import { readUsageMonths } from '../status/store.ts';
+import { COMMIT_ID } from '../status/at-commit.ts';
+import { readUsageMonths, STATUS_COMMIT_FILE } from '../status/store.ts';
 
-/** Reads DIR/usage/; a missing DIR is an error (it would silently enforce nothing). */
-export function readUsageDir(dir: string): UsageMonths {
+export interface UsageInput { months: UsageMonths; commit?: string }
+
+/** Reads DIR/usage/ and DIR/commit; a missing DIR is an error (it would silently enforce nothing). */
+export function readUsageDir(dir: string): UsageInput {
   if (!existsSync(dir)) throw new OperationError(`no status directory ${dir}: fill it with \`npm run fleet -- status pull --out ${dir}\` first`);
   try {
-    return readUsageMonths(dir) ?? new Map();
+    return { months: readUsageMonths(dir) ?? new Map(), ...statusCommitOf(dir) };
   } catch (e) {
     throw new OperationError(`cannot read the usage in ${dir}: ${(e as Error).message}`);
   }
+}
+
+function statusCommitOf(dir: string): { commit?: string } {
+  const file = join(dir, STATUS_COMMIT_FILE);
+  if (!existsSync(file)) return {};
+  const text = readFileSync(file, 'utf8').trim();
+  if (!COMMIT_ID.test(text)) throw new Error(`${STATUS_COMMIT_FILE} must hold one commit id (40 hex digits)`);
+  return { commit: text };
 }

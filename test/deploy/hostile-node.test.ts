@@ -37,6 +37,14 @@ describe('a node\'s status answer', () => {
     expect(parseNodeStatus(JSON.stringify({ ...good, marker: { invalid: true } })).marker).toBeNull();
     expect(parseNodeStatus(JSON.stringify({ ...good, marker: { ...good.marker, commit: '`rm -rf`' } })).marker).toBeNull();
   });
+
+  it('takes the status commit of the marker\'s quotas only as a commit id: it is handed to git', () => {
+    const usage = { ...good.marker, usage_commit: 'b'.repeat(40) };
+    expect(parseNodeStatus(JSON.stringify({ ...good, marker: usage })).marker).toEqual(usage);
+    for (const bad of ['--output=/etc/passwd', 'HEAD~1', 'b'.repeat(39), 7]) {
+      expect(parseNodeStatus(JSON.stringify({ ...good, marker: { ...good.marker, usage_commit: bad } })).marker, String(bad)).toBeNull();
+    }
+  });
 });
 
 describe('an incident issue quoting a probe\'s evidence', () => {

@@ -129,5 +129,29 @@ describe('the held deploy session', () => {
     await again.bye();
     expect(status.config_sha256).toBe(sha256(next.toString()));
     expect(status.marker).toMatchObject({ config_sha256: sha256(next.toString()), commit: 'abc123', deployed_at: '2026-06-01T00:00:00Z' });
+    expect(status.marker).not.toHaveProperty('usage_commit');
+    expect(status.script_version).toBe(3);
+  });
+
+  it('commit records the status commit of the quotas when given, and refuses anything but a commit id there', async () => {
+    const usage = 'c'.repeat(40);
+    const { channel: c } = await channel();
+    const next = variant('warn');
+    expect((await c.apply(next, sha256(next.toString()))).kind).toBe('started');
+    expect(await c.commit('abc124', '2026-06-02T00:00:00Z', usage)).toEqual({ ok: true, why: '' });
+    c.close();
+    const { channel: again, status } = await channel();
+    await again.bye();
+    expect(status.marker).toMatchObject({ config_sha256: sha256(next.toString()), commit: 'abc124', usage_commit: usage });
+
+    // A fourth word that is no commit id is no verdict: refused, and the node rolls back.
+    const other = variant('error');
+    const r = await session(Buffer.concat([Buffer.from(`config ${other.length} ${sha256(other.toString())}\n`), other, Buffer.from('commit abc125 2026-06-03T00:00:00Z $(reboot)\n')]));
+    expect(r.stderr).toContain('bad usage-commit in the commit line; rolling back');
+    expect(rc(r.stderr)).toBe(11);
+    const { channel: after, status: s2 } = await channel();
+    await after.bye();
+    expect(s2.marker).toMatchObject({ commit: 'abc124', usage_commit: usage });
+    expect(s2.config_sha256).toBe(sha256(next.toString()));
   });
 });

@@ -8,7 +8,10 @@
 // port; n2 has one published inbound and no standby. Probes run as the workflows run them (`fleet probe` from each vantage, `status
 // push` to a bare repository standing for the status branch, `fleet recovery --record`,
 // `status pull`, `fleet site`), the cn user's client is the real sing-box with the profile
-// the site built for it. Figures go to test-results/recovery.md.
+// the site built for it. recovery.mode is propose: auto's decisions plus one pull request
+// per promotion, opened by `fleet github propose-recovery` on the GitHub stand-in from a
+// Git checkout of the fleet whose origin is a bare repository. Figures go to
+// test-results/recovery.md.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +20,7 @@ import { makeTestCa, useHosts, type TestHost } from '../harness/index.ts';
 import { run } from '../harness/proc.ts';
 import { makeTestFleet, markTestHost, TEST_SECRET, type TestFleet } from '../deploy/helpers.ts';
 import { installClients, runSingbox } from './clients.ts';
+import { startGitHubStandIn, type GitHubStandIn } from '../stand-ins/github/index.ts';
 import { put, startWeb } from './world.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -33,6 +37,8 @@ let node: TestHost, node2: TestHost, client: TestHost, censor: TestHost;
 let webUrl: string;
 let work: string;
 let bare: string;
+let origin: string;
+let gh: GitHubStandIn;
 const figures: string[] = [];
 
 beforeAll(async () => {
@@ -81,7 +87,7 @@ beforeAll(async () => {
     settings: (f) => {
       f.deploy = { canary: 'n1', parallel: 1, max_fail_percent: 0 };
       f.probe = { ...f.probe, url: `${webUrl}/probe`, interval: '1m', timeout: '2s', vantages: [{ name: 'github', region: 'test' }, { name: 'home-cn', region: 'cn', self_hosted: true }] };
-      f.recovery = { mode: 'auto', after: '2m', restore_after: '3m', max_per_day: 2 };
+      f.recovery = { mode: 'propose', after: '2m', restore_after: '3m', max_per_day: 2 };
       f.subscription = { ...f.subscription, url_test: { url: `${webUrl}/generate_204`, interval: '3m', tolerance_ms: 50 } };
       f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
     },
@@ -96,10 +102,21 @@ beforeAll(async () => {
   if (d.code !== 0) throw new Error(`deploy failed:\n${d.out}\n${d.err}`);
   bare = join(work, 'status.git');
   execFileSync('git', ['init', '--quiet', '--bare', bare]);
+  // The fleet as the probe workflow checks it out: a Git checkout whose origin takes proposals' branches.
+  origin = join(work, 'fleet.git');
+  execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch', 'main', origin]);
+  const git = (...argv: string[]) => execFileSync('git', ['-C', tf.dir, ...argv], { stdio: 'ignore' });
+  git('init', '--quiet', '--initial-branch', 'main');
+  git('add', '-A');
+  git('-c', 'user.name=op', '-c', 'user.email=op@example.org', 'commit', '--quiet', '-m', 'fleet');
+  git('remote', 'add', 'origin', origin);
+  git('push', '--quiet', 'origin', 'main');
+  gh = await startGitHubStandIn();
 }, 240_000);
 
 afterAll(async () => {
   writeFileSync(join(REPO, 'test-results', 'recovery.md'), ['# Recovery from blocking (test/real/recovery.test.ts)', '', ...figures, ''].join('\n'));
+  await gh?.stop();
   await tf?.cleanup();
   if (work && !process.env.KEEP_RECOVERY_WORK) rmSync(work, { recursive: true, force: true });
 }, 60_000);
@@ -123,17 +140,22 @@ async function round(minute: number): Promise<void> {
 }
 
 /** recovery --record, status pull and site at `minute`; the profile of `user` as built. */
-async function publish(minute: number): Promise<{ recovery: string; profile: (user: string) => string }> {
+async function publish(minute: number): Promise<{ recovery: string; proposals: string; profile: (user: string) => string }> {
   const status = join(work, `status-${minute}`);
   const rec = await tf.cli(['recovery', '--status', await pulled(status, minute), '--record', '--repo', bare, '--now', at(minute)]);
   expect(rec.code, rec.err).toBe(0);
   const after = await pulled(join(work, `status-after-${minute}`), minute);
+  // What the probe workflow does next in propose mode (every run: it must be idempotent).
+  const prop = await tf.cli(['github', 'propose-recovery', '--status', after, '--now', at(minute)],
+    { GITHUB_TOKEN: 'test-token', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: gh.url, GITHUB_REF_NAME: 'main' });
+  expect(prop.code, prop.err + prop.out).toBe(0);
   const site = join(work, `site-${minute}`);
   const s = await tf.cli(['site', '--status', after, '--out', site, '--now', at(minute)]);
   expect(s.code, s.err).toBe(0);
   const links = JSON.parse((await tf.cli(['links', '--format', 'json', '--now', at(minute)])).out) as { user: string; url: string }[];
   return {
     recovery: rec.out,
+    proposals: prop.out,
     profile: (user) => readFileSync(join(site, 's', links.find((l) => l.user === user)!.url.split('/s/')[1].split('/')[0], 'sing-box.json'), 'utf8'),
   };
 }
@@ -191,6 +213,7 @@ describe('blocking for the cn side (test censor)', () => {
     expect(published!.recovery).toMatch(/standby trojan-8446 promoted/);
     expect(trojanPorts(published!.profile('alice'))).toEqual([8446]);
     expect(trojanPorts(published!.profile('erin'))).toEqual([8444]);
+    expect(published!.proposals).toMatch(/^n1: proposed in #1, validation dispatched: recovery: publish trojan-8446 instead of trojan-8444 on n1 \(blocked in cn\)$/);
     // The cn user's app, with the profile it downloads at its next refresh, is back online.
     expect(await reaches(published!.profile('alice'), 8446)).toBe(true);
 
@@ -230,5 +253,18 @@ describe('blocking for the cn side (test censor)', () => {
     expect(serverOrder(last!.profile('erin'))).toContain(node.ip);
     expect(await reaches(last!.profile('alice'), 8444, node2.ip)).toBe(true);
     await censor.exec(['nft', 'delete', 'table', 'inet', 'censor'], { check: true });
+
+    // Propose mode, across every round (block, restore, address block): exactly one pull
+    // request, on its own branch, validation dispatched on it, the change valid as merged.
+    const branch = 'boxfleet/recovery/n1/trojan-8444-to-trojan-8446';
+    expect(gh.violations).toEqual([]);
+    expect(gh.issues.filter((i) => i.pull_request).map((i) => [i.number, i.head?.ref, i.state])).toEqual([[1, branch, 'open']]);
+    expect(gh.dispatches.map((d) => [d.workflow_id, d.ref])).toEqual([['validate.yml', branch]]);
+    const merged = join(work, 'proposal');
+    execFileSync('git', ['clone', '--quiet', '--branch', branch, origin, merged]);
+    const v = await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/fleet.ts'), 'validate', '--root', merged, '--now', at(held!)], { cwd: REPO, timeoutMs: 60_000, env: { PATH: process.env.PATH } });
+    expect(v.code, v.stderr).toBe(0);
+    expect(readFileSync(join(merged, 'nodes', 'n1.yaml'), 'utf8')).toMatch(/port: 8444\n\s+standby: true/);
+    figures.push(`- propose mode: one pull request (#1, ${branch}) over ${held! + 1} probe rounds, validation dispatched on it`);
   }, 900_000);
 });

@@ -2,7 +2,7 @@
 // and region with its guards, the decisions and their guards, the record on a real status
 // branch (a bare Git repository) and the site that applies it to users in that region only.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/fleet.ts';
@@ -15,6 +15,7 @@ import { issueBody, telegramRecovery } from '../../scripts/alert/text.ts';
 import { viewOf } from '../../scripts/status/reader.ts';
 import type { ProbeRun, RecoveryEvent } from '../../scripts/status/types.ts';
 import { at, cleanTemps, fleetRoot, Store, tempDir } from '../alert/helpers.ts';
+import { startGitHubStandIn } from '../stand-ins/github/index.ts';
 
 afterAll(cleanTemps);
 
@@ -230,5 +231,104 @@ describe('fleet recovery and fleet site', () => {
     const profiles = readdirSync(join(out, 's'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('sing-box.json'));
     expect(profiles.length).toBeGreaterThan(1);
     for (const f of profiles) expect(readFileSync(join(out, 's', f), 'utf8'), f).not.toMatch(/"server_port":2443/);
+  });
+});
+
+describe('recovery.mode propose: one pull request per promotion (GitHub stand-in, a real Git origin)', () => {
+  async function fleetCmd(dir: string, argv: string[], minutes: number, env: NodeJS.ProcessEnv = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main([...argv, '--root', dir, '--now', at(minutes)], { out: (t) => out.push(t), err: (t) => err.push(t) }, { PATH: process.env.PATH, ...env });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+  const git = (dir: string, ...argv: string[]) => execFileSync('git', ['-C', dir, ...argv], { encoding: 'utf8' }).trim();
+
+  /** The fleet as a Git checkout of `origin` (a bare repository), as Actions checks it out. */
+  function checkout(dir: string): string {
+    const origin = tempDir();
+    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch', 'main', origin]);
+    git(dir, 'init', '--quiet', '--initial-branch', 'main');
+    git(dir, 'add', '-A');
+    git(dir, '-c', 'user.name=op', '-c', 'user.email=op@example.org', 'commit', '--quiet', '-m', 'fleet');
+    git(dir, 'remote', 'add', 'origin', origin);
+    git(dir, 'push', '--quiet', 'origin', 'main');
+    return origin;
+  }
+
+  it('opens exactly one pull request that makes the promotion permanent, keeps comments, validates, and dispatches validation', async () => {
+    const dir = root({ mode: 'propose', after: '30m', restore_after: '2h', max_per_day: 2 });
+    const origin = checkout(dir);
+    const fleet = load(dir);
+    const statusRepo = tempDir();
+    execFileSync('git', ['init', '--quiet', '--bare', statusRepo]);
+    const store = new Store().add(...series(fleet, 0, 40, [`tokyo-1/${PUBLISHED}`]));
+    const rec = await fleetCmd(dir, ['recovery', '--status', store.dir, '--record', '--repo', statusRepo], 42);
+    expect(rec.code, rec.err).toBe(0);
+    const pulled = tempDir();
+    expect((await fleetCmd(dir, ['status', 'pull', '--repo', statusRepo, '--out', pulled], 43)).code).toBe(0);
+
+    const gh = await startGitHubStandIn();
+    try {
+      const env = { GITHUB_TOKEN: 'test-token', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: gh.url, GITHUB_REF_NAME: 'main' };
+      const before = readFileSync(join(dir, 'nodes/tokyo-1.yaml'), 'utf8');
+      const p = await fleetCmd(dir, ['github', 'propose-recovery', '--status', pulled], 44, env);
+      expect(p.code, p.err + p.out).toBe(0);
+      const branch = `boxfleet/recovery/tokyo-1/${PUBLISHED}-to-${SPARE}`;
+      expect(p.out).toBe(`tokyo-1: proposed in #1, validation dispatched: recovery: publish ${SPARE} instead of ${PUBLISHED} on tokyo-1 (blocked in cn)`);
+      expect(gh.violations).toEqual([]);
+      const prs = gh.issues.filter((i) => i.pull_request);
+      expect(prs.map((i) => [i.head?.ref, i.base])).toEqual([[branch, 'main']]);
+      expect(prs[0]!.body).toContain(`blocked in cn (inbound) since ${at(1)}`);
+      expect(gh.dispatches).toEqual([{ workflow_id: 'validate.yml', ref: branch, inputs: { pr: '1', base: git(dir, 'rev-parse', 'HEAD') } }]);
+
+      // The branch on origin: one commit on main changing one file, standby moved, comments kept.
+      expect(git(origin, 'rev-parse', `${branch}~1`)).toBe(git(dir, 'rev-parse', 'HEAD'));
+      expect(git(origin, 'diff', '--name-only', 'main', branch)).toBe('nodes/tokyo-1.yaml');
+      const after = git(origin, 'show', `${branch}:nodes/tokyo-1.yaml`);
+      const comments = (t: string) => t.split('\n').filter((l) => l.trim().startsWith('#'));
+      expect(comments(after)).toEqual(comments(before));
+      const merged = tempDir();
+      execFileSync('git', ['clone', '--quiet', '--branch', branch, origin, merged]);
+      const m = load(merged).nodes.find((n) => n.name === 'tokyo-1')!;
+      expect(m.inbounds.find((i) => i.tag === PUBLISHED)!.standby).toBe(true);
+      expect(m.inbounds.find((i) => i.tag === SPARE)!.standby).toBeFalsy();
+      expect((await fleetCmd(merged, ['validate'], 44)).code).toBe(0);
+      // The checkout it ran in is untouched: working tree and index.
+      expect(git(dir, 'status', '--porcelain')).toBe('');
+      expect(readFileSync(join(dir, 'nodes/tokyo-1.yaml'), 'utf8')).toBe(before);
+
+      // Every later probe run asks again: the block flaps, the pull request is closed: never a second one.
+      const again = await fleetCmd(dir, ['github', 'propose-recovery', '--status', pulled], 60, env);
+      expect(again.out).toMatch(/^tokyo-1: already proposed in #1 \(open\)/);
+      gh.issues.find((i) => i.number === 1)!.state = 'closed';
+      // The runs of the next hours beside the decisions recorded so far, as the probe workflow pulls them.
+      const store2 = new Store().add(...series(fleet, 0, 40, [`tokyo-1/${PUBLISHED}`]), ...series(fleet, 50, 190, []));
+      const decideAt = async (minute: number) => {
+        expect((await fleetCmd(dir, ['status', 'pull', '--repo', statusRepo, '--out', pulled], minute)).code).toBe(0);
+        cpSync(join(pulled, 'recovery'), join(store2.dir, 'recovery'), { recursive: true });
+        expect((await fleetCmd(dir, ['recovery', '--status', store2.dir, '--record', '--repo', statusRepo], minute)).code).toBe(0);
+      };
+      await decideAt(195); // clean for restore_after: restored
+      store2.add(...series(fleet, 200, 250, [`tokyo-1/${PUBLISHED}`]));
+      await decideAt(252); // blocked again: the standby promoted again
+      expect((await fleetCmd(dir, ['status', 'pull', '--repo', statusRepo, '--out', pulled], 253)).code).toBe(0);
+      const recorded = JSON.parse(readFileSync(join(pulled, 'recovery', `${at(0).slice(0, 7)}.json`), 'utf8')).events as RecoveryEvent[];
+      expect(recorded.map((e) => e.action)).toEqual(['withdraw', 'restore', 'withdraw']);
+      const flapped = await fleetCmd(dir, ['github', 'propose-recovery', '--status', pulled], 253, env);
+      expect(flapped.out).toMatch(/^tokyo-1: already proposed in #1 \(closed\)/);
+      expect(gh.issues.filter((i) => i.pull_request)).toHaveLength(1);
+      expect(gh.dispatches).toHaveLength(1);
+    } finally {
+      await gh.stop();
+    }
+  });
+
+  it('in modes auto and off nothing is proposed and GitHub is not asked', async () => {
+    for (const mode of ['auto', 'off']) {
+      const dir = root({ mode, after: '30m', restore_after: '2h', max_per_day: 2 });
+      const r = await fleetCmd(dir, ['github', 'propose-recovery', '--status', new Store().dir], 44, {});
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toBe(`recovery.mode is ${mode}: nothing is proposed`);
+    }
   });
 });

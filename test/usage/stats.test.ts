@@ -281,6 +281,23 @@ describe('per-user counters of the stats build on a real node', () => {
       const dry = await w.tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--dry-run']);
       expect(dry.out).toMatch(/n1.*would deploy/);
 
+      // The marker names the status commit the quotas came from, so drift compares like with
+      // like without being handed the same --usage: it rebuilds that state from Git.
+      const usageCommit = readFileSync(join(status, 'commit'), 'utf8').trim();
+      expect(usageCommit).toMatch(/^[0-9a-f]{40}$/);
+      const drift = () => w.tf.cli(['drift', '--identity', hosts().clientKeyPath, '--nodes', 'n1']);
+      const lacking = await drift(); // the fleet folder is no Git checkout yet
+      expect(lacking.code, lacking.out).toBe(3);
+      expect(lacking.out).toContain(`its quotas came from status commit ${usageCommit.slice(0, 12)}…, which this checkout lacks (git fetch origin fleet-status, then run drift again)`);
+      execFileSync('git', ['init', '-q', w.tf.dir]);
+      execFileSync('git', ['-C', w.tf.dir, 'fetch', '-q', bare, 'fleet-status']);
+      const asDeployed = await drift();
+      expect(asDeployed.code, asDeployed.out).toBe(0);
+      expect(asDeployed.out).toMatch(new RegExp(`n1 .*in sync.*live = marker = rendered, quotas as deployed \\(status ${usageCommit.slice(0, 12)}…\\)`));
+      const same = await w.tf.cli(['drift', '--identity', hosts().clientKeyPath, '--nodes', 'n1', '--usage', status]);
+      expect(same.code, same.out).toBe(0);
+      expect(same.out).toContain(`quotas as of status ${usageCommit.slice(0, 12)}…`);
+
       // Her page says so, with the day the period ends; rita's says nothing of the kind.
       const site = join(status, '..', `${status.split('/').pop()}-site`);
       const built = await w.tf.cli(['site', '--out', site, '--status', status]);

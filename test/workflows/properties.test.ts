@@ -47,7 +47,7 @@ const WRITES: Record<string, Record<string, string[]>> = {
   'pages.yml': { build: [], deploy: ['id-token', 'pages'], 'object-store': [] },
   'plan-comment.yml': { comment: ['pull-requests'] },
   'probe-vantage.yml': { vantages: [], probe: [] },
-  'probe.yml': { probe: ['actions', 'contents', 'issues'], compact: ['contents'] },
+  'probe.yml': { probe: ['actions', 'contents', 'issues', 'pull-requests'], compact: ['contents'] },
   'stats-build.yml': { build: [], publish: ['contents'] },
   'usage.yml': { collect: ['actions', 'contents'] },
   'validate.yml': { validate: ['pull-requests'] },
@@ -266,7 +266,7 @@ describe('workflows: secrets', () => {
 
   it('every `fleet github …` and `incidents` step gets GITHUB_TOKEN', () => {
     for (const w of all) for (const j of Object.values(w.jobs)) for (const s of steps(j)) {
-      if (/fleet -- (github (plan-comment|drift-issue|dispatch)|incidents)\b/.test(s.run ?? '')) expect(s.env?.GITHUB_TOKEN, `${w.file} ${s.name}`).toBe('${{ github.token }}');
+      if (/fleet -- (github (plan-comment|drift-issue|dispatch|propose-recovery)|incidents)\b/.test(s.run ?? '')) expect(s.env?.GITHUB_TOKEN, `${w.file} ${s.name}`).toBe('${{ github.token }}');
     }
   });
 });

@@ -6,6 +6,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRelease, serveReleases, type Release, type ReleaseServer } from '../harness/index.ts';
+import { startGitHubStandIn } from '../stand-ins/github/index.ts';
 import { TOOL_VERSIONS } from '../tools/index.ts';
 import { cleanTemps, fleet, REPO, tempDir } from './helpers.ts';
 
@@ -27,6 +28,12 @@ afterAll(async () => {
   await server.close();
   cleanTemps();
 });
+
+/** `root`'s fleet.yaml with another amd64 pin. */
+function fleetPinningIn(root: string, pin: string): string {
+  writeFileSync(join(root, 'fleet.yaml'), readFileSync(join(root, 'fleet.yaml'), 'utf8').replace(/amd64: "[0-9a-f]{64}"/, `amd64: "${pin}"`));
+  return root;
+}
 
 /** A copy of the demo fleet pinning `pin` for amd64, downloading from the test server. */
 function fleetPinning(pin?: string): string {
@@ -92,5 +99,46 @@ describe('fleet singbox install', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/HTTP 404/);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('fetches a private repository\'s release asset through the API with GITHUB_TOKEN; the token never reaches the storage host', async () => {
+    // The stats build lives in the fleet repository's releases; a private repository's
+    // browser download URL is a 404 without a signed-in browser (GitHub stand-in, OpenAPI-checked).
+    const gh = await startGitHubStandIn();
+    try {
+      const tag = `sing-box-stats-v${PINNED}`;
+      gh.addReleaseAsset(tag, `sing-box-${PINNED}-linux-amd64.tar.gz`, pinned.tarball);
+      const root = fleetPinning(sha);
+      const template = `${gh.url}/acme/fleet/releases/download/sing-box-stats-v{version}/sing-box-{version}-linux-{arch}.tar.gz`;
+      writeFileSync(join(root, 'fleet.yaml'), readFileSync(join(root, 'fleet.yaml'), 'utf8').replace(/download_url: "[^"]*"/, `download_url: "${template}"`));
+      const github = { GITHUB_SERVER_URL: gh.url, GITHUB_API_URL: gh.url };
+
+      const without = await fleet(['singbox', 'install', '--arch', 'amd64', '--dir', join(tempDir(), 'bin')], github, root);
+      expect(without.code).toBe(1);
+      expect(without.err).toMatch(/HTTP 404 \(a private repository's release: set GITHUB_TOKEN to a token that may read its contents\)/);
+
+      const violations = gh.violations.length; // the browser URL is no API route: the one expected
+      const dir = join(tempDir(), 'bin');
+      const r = await fleet(['singbox', 'install', '--arch', 'amd64', '--dir', dir], { ...github, GITHUB_TOKEN: 'test-token' }, root);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(execFileSync(join(dir, 'sing-box'), ['version'], { encoding: 'utf8' })).toMatch(new RegExp(`^sing-box version ${PINNED.replace(/\./g, '\\.')}\n`));
+      expect(gh.requests.slice(-2).map((q) => q.operationId)).toEqual(['repos/get-release-by-tag', 'repos/get-release-asset']);
+      expect(gh.violations.slice(violations)).toEqual([]);
+      expect(gh.storageRequests).toEqual([{ path: `/assets/${gh.assets[0]!.id}`, authorization: false }]);
+
+      // A pin that does not match what the release holds is refused, token or not.
+      const bad = await fleet(['singbox', 'install', '--arch', 'amd64', '--dir', join(tempDir(), 'bin')], { ...github, GITHUB_TOKEN: 'test-token' }, fleetPinningIn(root, '0'.repeat(64)));
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/has sha256 [0-9a-f]{64}, but the pin is 0{64}: refusing to install it/);
+      // An asset the release does not have: named, not a stack trace.
+      gh.assets.splice(0);
+      gh.addReleaseAsset(tag, 'something-else.tar.gz', Buffer.from('x'));
+      const missing = await fleet(['singbox', 'install', '--arch', 'amd64', '--dir', join(tempDir(), 'bin')], { ...github, GITHUB_TOKEN: 'test-token' }, root);
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(new RegExp(`release ${tag} of acme/fleet has no asset sing-box-${PINNED.replace(/\./g, '\\.')}-linux-amd64\.tar\.gz`));
+    } finally {
+      await gh.stop();
+    }
   });
 });

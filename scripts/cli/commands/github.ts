@@ -44,6 +44,17 @@ export const commands: Command[] = [
     run: async (ctx, args) => (await import('../../github/dispatch.ts')).runDispatch(ctx, args),
   },
   {
+    name: 'github propose-recovery',
+    summary: 'recovery.mode propose: open one pull request per standby promoted on the status branch, making it permanent in nodes/',
+    options: [
+      { name: 'status', value: 'DIR', help: 'a pulled status store (default build/status)' },
+      { name: 'base', value: 'BRANCH', help: 'the branch the pull requests go to (default $GITHUB_REF_NAME, else main)' },
+    ],
+    examples: ['GITHUB_TOKEN=… npm run fleet -- github propose-recovery --status build/status'],
+    details: `Pushes each change to its own branch (boxfleet/recovery/NODE/INBOUND-to-STANDBY) through origin, opens the pull request, and dispatches validate.yml on that branch (pull requests opened with the workflow's token start no workflow). A branch that ever had a pull request gets no second one. Needs \`contents: write\`, \`pull-requests: write\` and \`actions: write\`, and the repository setting "Allow GitHub Actions to create and approve pull requests". ${API_ENV}`,
+    run: async (ctx, args) => (await import('../../github/recovery-pr.ts')).runProposeRecovery(ctx, args),
+  },
+  {
     name: 'github shards',
     summary: 'split the enabled nodes into a canary and at most N node lists for a sharded deploy matrix',
     options: [{ name: 'shards', value: 'N', help: 'matrix jobs after the canary, 1–256 (default 20)' }],

@@ -14,13 +14,14 @@ restore_previous() {
 # ---- marker and status -----------------------------------------------------------------
 # The node fills in what it can measure itself; the caller's hash must match the live file.
 # Values were checked against their patterns, so they need no escaping in JSON.
+# USAGE (optional) is the status-branch commit the deployer's quotas came from.
 write_marker() {
-  local sha=$1 commit=$2 at=$3 live
+  local sha=$1 commit=$2 at=$3 usage=${4:-} live
   live=$(sha_of "$CONFIG")
   [[ $sha == "$live" ]] || { err "marker hash does not match the live config ($live)"; return 1; }
   mkdir -p "$STATE_DIR"
-  printf '{"commit": "%s", "config_sha256": "%s", "deployed_at": "%s", "singbox_version": "%s"}\n' \
-    "$commit" "$live" "$at" "$(singbox_version)" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
+  printf '{"commit": "%s", "config_sha256": "%s", "deployed_at": "%s", "singbox_version": "%s"%s}\n' \
+    "$commit" "$live" "$at" "$(singbox_version)" "${usage:+, \"usage_commit\": \"$usage\"}" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
 }
 
 cmd_status() {

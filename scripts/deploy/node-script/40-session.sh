@@ -9,7 +9,8 @@
 #            config BYTES SHA256 + BYTES of the config
 #   node     progress lines, then `started old_pid=… new_pid=… udp=PORT,…` (the new config
 #            runs and has held every port for the settle time) or a `result=…` line and exit
-#   deployer commit COMMIT DEPLOYED-AT                  (its own health check passed)
+#   deployer commit COMMIT DEPLOYED-AT [USAGE-COMMIT]   (its own health check passed; the
+#                                                       status commit its quotas came from)
 #         or rollback                                   (it did not)
 #   node     `committed` (marker written), or `result=rolled-back` / `result=rollback-failed`
 #
@@ -105,12 +106,24 @@ cmd_session() {
   verdict=$(read_reply "${BOXFLEET_VERDICT_SEC:-60}")
   local v
   read -r -a v <<< "$verdict"
-  if [[ ${v[0]:-} == commit && ${#v[@]} -eq 3 ]]; then
-    need commit "${v[1]}" '^[0-9A-Za-z._-]{1,64}$'; need deployed-at "${v[2]}" '^[0-9T:.+Z-]{1,40}$'
-    write_marker "$want" "${v[1]}" "${v[2]}" || exit 1
+  if [[ ${v[0]:-} == commit ]] && commit_words_ok "${v[@]}"; then
+    write_marker "$want" "${v[1]}" "${v[2]}" "${v[3]:-}" || exit 1
     say "committed"
     return 0
   fi
-  [[ ${v[0]:-} == rollback ]] || err "no verdict from the deployer (${verdict:-stdin ended}); rolling back"
+  # Anything but a well-formed commit is no verdict: the unproven config does not stay.
+  [[ ${v[0]:-} == rollback || ${v[0]:-} == commit ]] || err "no verdict from the deployer (${verdict:-stdin ended}); rolling back"
   session_undo
+}
+
+# `commit COMMIT DEPLOYED-AT [USAGE-COMMIT]`, each word in its alphabet (they go into the marker).
+commit_words_ok() {
+  local bad=''
+  (( $# == 3 || $# == 4 )) || bad=words
+  [[ -n $bad || $2 =~ ^[0-9A-Za-z._-]{1,64}$ ]] || bad=commit
+  [[ -n $bad || $3 =~ ^[0-9T:.+Z-]{1,40}$ ]] || bad=deployed-at
+  [[ -n $bad || $# == 3 || $4 =~ ^[0-9a-f]{40}$ ]] || bad=usage-commit
+  [[ -z $bad ]] && return 0
+  err "bad $bad in the commit line; rolling back"
+  return 1
 }

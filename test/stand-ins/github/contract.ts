@@ -34,6 +34,8 @@ export class Contract {
     this.#doc = JSON.parse(readFileSync(file, 'utf8'));
     dropUntypedNullable(this.#doc);
     this.#ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, coerceTypes: false });
+    // GitHub's own formats (owner/name, int64) constrain nothing ajv could check beyond the type.
+    for (const f of ['repo.nwo', 'int64', 'int32']) this.#ajv.addFormat(f, true);
     this.#ajv.addSchema(this.#doc as object, 'gh');
     this.#routes = Object.entries(this.#doc.paths).map(([template, methods]) => {
       const names: string[] = [];

@@ -1,7 +1,9 @@
 // A stand-in for GitHub's REST API on loopback, for tests only. Every request is checked
 // against GitHub's OpenAPI description first (contract.ts); requests that pass are served
 // from memory for the endpoints boxfleet uses (issues, comments, labels, workflow
-// dispatch). Failures can be injected (500, rate limits) to test retries and throttling.
+// dispatch, release assets). Failures can be injected (500, rate limits) to test retries
+// and throttling. Release assets redirect to a second server on another port, as GitHub's
+// do to its storage host, which records whether a request still carried the token.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { githubContract, type ContractMatch } from './contract.ts';
@@ -11,8 +13,12 @@ export interface StandInIssue {
   labels: string[]; comments: { id: number; body: string; created_at: string }[];
   created_at: string; updated_at: string; closed_at: string | null; pull_request?: boolean;
   /** A pull request's head commit and the repository it comes from (a fork's full name). */
-  head?: { sha: string; repo: string };
+  head?: { sha: string; repo: string; ref?: string };
+  /** A pull request's base branch (pulls/create). */
+  base?: string;
 }
+
+export interface StandInAsset { id: number; tag: string; name: string; data: Buffer }
 
 export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number }
 
@@ -24,6 +30,11 @@ export interface GitHubStandIn {
   /** Requests the real API would refuse; a passing test expects none. */
   violations: string[];
   requests: { method: string; path: string; operationId?: string }[];
+  /** Release assets (private: served only through the API with a token). */
+  assets: StandInAsset[];
+  /** Requests that reached the storage host, and whether each carried an Authorization header. */
+  storageRequests: { path: string; authorization: boolean }[];
+  addReleaseAsset(tag: string, name: string, data: Buffer): void;
   failNext(f: InjectedFailure): void;
   addPullRequest(number: number, title?: string, head?: { sha: string; repo: string }): void;
   stop(): Promise<void>;
@@ -34,15 +45,21 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
   const clock = opts.clock ?? (() => new Date());
   const state: GitHubStandIn = {
     url: '', owner: opts.owner ?? 'acme', repo: opts.repo ?? 'fleet',
-    issues: [], dispatches: [], violations: [], requests: [],
+    issues: [], dispatches: [], violations: [], requests: [], assets: [], storageRequests: [],
+    addReleaseAsset: (tag, name, data) => { state.assets.push({ id: 5000 + state.assets.length, tag, name, data }); },
     failNext: (f) => failures.push({ ...f, times: f.times ?? 1 }),
     addPullRequest: (number, title = `PR ${number}`, head) => {
       const t = clock().toISOString();
       state.issues.push({ number, title, body: '', state: 'open', labels: [], comments: [], created_at: t, updated_at: t, closed_at: null, pull_request: true, head });
     },
-    stop: () => new Promise((r) => server.close(() => r())),
+    stop: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      storage.closeAllConnections();
+      await new Promise<void>((r) => storage.close(() => r()));
+    },
   };
   const failures: InjectedFailure[] = [];
+  let storageUrl = '';
   let nextComment = 1000;
   const labels = new Set<string>();
 
@@ -51,6 +68,16 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
       state.violations.push(`stand-in failure: ${(e as Error).message}`);
       if (!res.headersSent) send(res, 500, { message: 'stand-in failure' });
     });
+  });
+
+  // The storage host: serves an asset's bytes at the path the API redirected to.
+  const storage = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://storage').pathname;
+    state.storageRequests.push({ path, authorization: req.headers.authorization !== undefined });
+    const asset = state.assets.find((a) => path === `/assets/${a.id}`);
+    if (!asset) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(asset.data.length) });
+    res.end(asset.data);
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,14 +94,14 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
       return send(res, failure.status, { message: failure.message ?? 'injected failure' }, failure.headers);
     }
     try {
-      const [status, payload, headers] = serve(result.match, body.json as Record<string, unknown> | undefined, url);
+      const [status, payload, headers] = serve(result.match, body.json as Record<string, unknown> | undefined, url, req);
       send(res, status, payload, headers);
     } catch (e) {
       send(res, 500, { message: (e as Error).message });
     }
   }
 
-  function serve(m: ContractMatch, body: Record<string, unknown> | undefined, url: URL): [number, unknown, Record<string, string>?] {
+  function serve(m: ContractMatch, body: Record<string, unknown> | undefined, url: URL, req: IncomingMessage): [number, unknown, Record<string, string>?] {
     const now = clock().toISOString();
     const find = (n: string) => state.issues.find((i) => i.number === Number(n));
     const view = (i: StandInIssue) => issueView(state, i);
@@ -140,8 +167,48 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
           base: { ref: 'main', repo: { full_name: `${state.owner}/${state.repo}` } },
         }];
       }
+      case 'pulls/create': {
+        const number = Math.max(0, ...state.issues.map((i) => i.number)) + 1;
+        const head = String(body!.head);
+        if (state.issues.some((i) => i.pull_request && i.state === 'open' && i.head?.ref === head)) {
+          return [422, { message: 'Validation Failed', errors: [{ message: `A pull request already exists for ${state.owner}:${head}.` }] }];
+        }
+        const pr: StandInIssue = {
+          number, title: String(body!.title), body: String(body!.body ?? ''), state: 'open', labels: [], comments: [],
+          created_at: now, updated_at: now, closed_at: null, pull_request: true,
+          head: { sha: '0'.repeat(40), repo: `${state.owner}/${state.repo}`, ref: head }, base: String(body!.base),
+        };
+        state.issues.push(pr);
+        return [201, pullView(state, pr)];
+      }
+      case 'pulls/list': {
+        const st = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head');
+        const list = state.issues.filter((i) => i.pull_request && (st === 'all' || i.state === st)
+          && (!head || `${state.owner}:${i.head?.ref ?? ''}` === head)).sort((a, b) => b.number - a.number);
+        return [200, list.map((i) => pullView(state, i))];
+      }
       case 'issues/create-label': labels.add(String(body!.name)); return [201, { name: body!.name, color: body!.color ?? 'ededed' }];
       case 'issues/get-label': return labels.has(m.params.name) ? [200, { name: m.params.name }] : [404, { message: 'Not Found' }];
+      case 'repos/get-release-by-tag': {
+        const assets = state.assets.filter((a) => a.tag === m.params.tag);
+        if (assets.length === 0) return [404, { message: 'Not Found' }];
+        return [200, {
+          id: 77, tag_name: m.params.tag, name: m.params.tag, draft: false, prerelease: false,
+          assets: assets.map((a) => ({
+            id: a.id, name: a.name, size: a.data.length, state: 'uploaded', content_type: 'application/gzip',
+            url: `${state.url}/repos/${state.owner}/${state.repo}/releases/assets/${a.id}`,
+            browser_download_url: `https://github.com/${state.owner}/${state.repo}/releases/download/${a.tag}/${a.name}`,
+          })),
+        }];
+      }
+      case 'repos/get-release-asset': {
+        const a = state.assets.find((x) => x.id === Number(m.params.asset_id));
+        if (!a) return [404, { message: 'Not Found' }];
+        // As GitHub: the bytes only for application/octet-stream, by a redirect to storage.
+        if (req.headers.accept !== 'application/octet-stream') return [200, { id: a.id, name: a.name, size: a.data.length }];
+        return [302, undefined, { location: `${storageUrl}/assets/${a.id}` }];
+      }
       case 'actions/create-workflow-dispatch':
         state.dispatches.push({ workflow_id: m.params.workflow_id, ref: String(body!.ref), inputs: body!.inputs as Record<string, unknown> | undefined });
         return [204, undefined];
@@ -151,7 +218,9 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => storage.listen(0, '127.0.0.1', () => r()));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
   return state;
 }
 
@@ -169,6 +238,15 @@ function issueView(s: GitHubStandIn, i: StandInIssue) {
     html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}`,
     user: { login: 'github-actions[bot]' },
     ...(i.pull_request ? { pull_request: { url: `${s.url}/repos/${s.owner}/${s.repo}/pulls/${i.number}` } } : {}),
+  };
+}
+
+function pullView(s: GitHubStandIn, i: StandInIssue) {
+  return {
+    number: i.number, state: i.state, title: i.title, body: i.body, created_at: i.created_at,
+    html_url: `https://github.com/${s.owner}/${s.repo}/pull/${i.number}`,
+    head: { ref: i.head?.ref ?? 'main', sha: i.head?.sha ?? '0'.repeat(40), repo: { full_name: i.head?.repo ?? `${s.owner}/${s.repo}` } },
+    base: { ref: i.base ?? 'main', repo: { full_name: `${s.owner}/${s.repo}` } },
   };
 }
 
