@@ -6,6 +6,7 @@
 // whether it listens on them.
 import type { Socket } from 'node:net';
 import type { Inbound, Node } from '../model/types.ts';
+import { addressOf } from '../model/inbound-facts.ts';
 import { tcpConnect } from '../probe/net.ts';
 import { tlsHandshake } from '../probe/tls.ts';
 import { protocolOf } from '../protocols/registry.ts';
@@ -35,7 +36,7 @@ export async function probeInbound(node: Node, inbound: Inbound, timeoutMs = DEF
   const wanted = healthTls(node, inbound);
   let sock: Socket | undefined;
   try {
-    sock = await tcpConnect(node.address, inbound.port, timeoutMs);
+    sock = await tcpConnect(addressOf(node, inbound), inbound.port, timeoutMs);
     // The certificate's dates are judged by the real clock: --now is the fleet's clock, not the node's.
     if (wanted) (await tlsHandshake(sock, wanted.tls, timeoutMs, { now: new Date(), judge: wanted.judge })).socket.destroy();
     return undefined;

@@ -47,7 +47,7 @@ export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promi
     const config = configs.get(node.name);
     if (config !== undefined) rendered.set(node.name, { node, config, sha256: sha256(config) });
   }
-  const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, n.ssh.host]));
+  const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, ...(n.addresses ?? []), n.ssh.host]));
   return { fleet, store, rendered, redact, render: renderer };
 }
 

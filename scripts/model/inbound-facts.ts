@@ -3,7 +3,7 @@
 // fragment put it: the model stays below the protocols and still has one truth.
 import { readProjectJson } from '../core/paths.ts';
 import { inboundFacts, type JsonSchema } from './schema/compose.ts';
-import type { InboundType } from './types.ts';
+import type { Inbound, InboundType, Node } from './types.ts';
 
 const FACTS = inboundFacts(readProjectJson('scripts/model/schema/node.schema.json') as JsonSchema);
 
@@ -27,4 +27,9 @@ export function transportOf(type: InboundType): Transport {
 /** Needs the node's `tls:` block (Reality brings its own handshake, Shadowsocks none). */
 export function needsNodeTls(type: InboundType): boolean {
   return FACTS.get(type)!.node_tls;
+}
+
+/** The node address clients dial for an inbound: its own `address:` (one of the node's `addresses`), else the node's. */
+export function addressOf(node: Pick<Node, 'address'>, inbound: Pick<Inbound, 'address'>): string {
+  return inbound.address ?? node.address;
 }

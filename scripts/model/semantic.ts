@@ -66,10 +66,15 @@ function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit
     if (first !== undefined) {
       emit(parsed, ['inbounds', i, 'port'], `${space.toUpperCase()} port ${inbound.port} is already used by inbounds[${first}] (${node.inbounds[first].type})`, `choose another port; TCP and UDP ports are separate, so ${space === 'tcp' ? 'a UDP type (hysteria2, tuic)' : 'a TCP type'} could share it`);
     } else used.set(key, i);
+    if (inbound.address !== undefined && inbound.address !== node.address && !(node.addresses ?? []).includes(inbound.address)) {
+      emit(parsed, ['inbounds', i, 'address'], `\`address: ${inbound.address}\` is not an address of node \`${node.name}\``, `use \`${node.address}\`${node.addresses?.length ? ` or one of \`addresses\` (${node.addresses.join(', ')})` : ''}, or add it under \`addresses:\` first`);
+    }
     if (needsNodeTls(inbound.type) && !node.tls) {
       emit(parsed, ['inbounds', i, 'type'], `${inbound.type} needs TLS, but node \`${node.name}\` has no \`tls:\` block`, 'add `tls:` with `mode: acme`, `files` or `self-signed`');
     }
   });
+  const again = (node.addresses ?? []).indexOf(node.address);
+  if (again >= 0) emit(parsed, ['addresses', again], `\`${node.address}\` is the node's \`address\` already`, 'list only the further addresses under `addresses:`');
   const tls = node.tls;
   if (tls?.mode === 'files' && (!tls.certificate_path || !tls.key_path)) {
     emit(parsed, ['tls'], 'TLS mode `files` needs both `certificate_path` and `key_path`', 'give the absolute paths of the PEM files on the node');
@@ -118,15 +123,15 @@ function checkPorts(node: Node, parsed: ParsedFile, emit: Emit): void {
 /** Two nodes on one address share its ports: an overlap means one sing-box cannot bind. */
 function checkSharedAddresses(nodes: Node[], src: Sources, emit: Emit): void {
   const byAddress = new Map<string, Node[]>();
-  for (const n of nodes) byAddress.set(n.address, [...(byAddress.get(n.address) ?? []), n]);
-  for (const group of byAddress.values()) {
+  for (const n of nodes) for (const a of [n.address, ...(n.addresses ?? [])]) byAddress.set(a, [...(byAddress.get(a) ?? []), n]);
+  for (const [address, group] of byAddress) {
     if (group.length < 2) continue;
     const taken = new Map<string, string>();
     for (const n of group) {
       n.inbounds.forEach((b, i) => {
         const key = `${transportOf(b.type).toUpperCase()} ${b.port}`;
         const other = taken.get(key);
-        if (other && other !== n.name) emit(src.nodes.get(n.name)!, ['inbounds', i, 'port'], `${key} on ${n.address} is also used by node \`${other}\``, 'two nodes on one address need different ports');
+        if (other && other !== n.name) emit(src.nodes.get(n.name)!, ['inbounds', i, 'port'], `${key} on ${address} is also used by node \`${other}\``, 'two nodes on one address need different ports');
         else taken.set(key, n.name);
       });
     }

@@ -1,6 +1,6 @@
 // What Prometheus scrapes, as file_sd target groups: one node_exporter per enabled node
 // and one blackbox probe per TCP inbound. Pure functions of the fleet.
-import { needsNodeTls, transportOf } from '../model/inbound-facts.ts';
+import { addressOf, needsNodeTls, transportOf } from '../model/inbound-facts.ts';
 import type { Fleet, Inbound, Node } from '../model/types.ts';
 import type { MonitoringOptions } from './options.ts';
 
@@ -50,7 +50,7 @@ export function probeTargets(fleet: Fleet): TargetGroup[] {
       const module = probeModule(n, ib);
       if (!module) continue;
       // __param_module becomes the ?module= of the probe URL and is dropped after relabelling.
-      groups.push({ targets: [hostPort(n.address, ib.port)], labels: { ...nodeLabels(n), inbound: ib.tag, type: ib.type, __param_module: module } });
+      groups.push({ targets: [hostPort(addressOf(n, ib), ib.port)], labels: { ...nodeLabels(n), inbound: ib.tag, type: ib.type, __param_module: module } });
     }
   }
   return groups;

@@ -6,6 +6,7 @@
 //   - a vantage outside R reached it during that time (so the node is fine);
 //   - a vantage of R had a healthy run (anything reached) within `after` (a vantage that
 //     lost its own network blocks nothing).
+import { addressOf } from '../model/inbound-facts.ts';
 import { durationSeconds } from '../model/time.ts';
 import type { Fleet, Inbound, Node } from '../model/types.ts';
 import type { ProbeRun } from '../status/reader.ts';
@@ -75,8 +76,9 @@ function streakOf(samples: Sample[], ok: boolean): Streak | undefined {
 /** What a censor keyed on: the node's address, the port, the TLS server name, or only this inbound. */
 export function blockKind(node: Node, failing: ReadonlySet<string>, tag: string): BlockKind {
   const all = node.inbounds;
-  if (all.every((i) => failing.has(i.tag))) return 'address';
   const me = all.find((i) => i.tag === tag)!;
+  // Every inbound on the address this one is dialled at (a node may have several: `addresses`).
+  if (all.filter((i) => addressOf(node, i) === addressOf(node, me)).every((i) => failing.has(i.tag))) return 'address';
   const samePort = all.filter((i) => i.port === me.port);
   if (samePort.length > 1 && samePort.every((i) => failing.has(i.tag))) return 'port';
   const name = serverNameOf(node, me);

@@ -4,6 +4,7 @@
 // protocol adds come from its descriptor (scripts/protocols/<type>/).
 import type { CredentialStore } from '../secrets/index.ts';
 import type { Inbound, Node } from '../model/types.ts';
+import { addressOf } from '../model/inbound-facts.ts';
 import { PROTOCOLS, protocolOf } from '../protocols/registry.ts';
 import type { Endpoint, Identity } from '../protocols/kit/endpoint.ts';
 
@@ -26,7 +27,7 @@ export function endpointOf(node: Node, inbound: Inbound, store: CredentialStore,
   const keys = store.node(node.name, node.rev);
   return {
     node, inbound, label,
-    server: inbound.public_host ?? node.address,
+    server: inbound.public_host ?? addressOf(node, inbound),
     port: inbound.public_port ?? inbound.port,
     ...protocolOf(inbound).endpoint(inbound, node, keys, who),
   };

@@ -11,3 +11,4 @@ export { muxMasters, stopMuxMasters, type MuxMaster } from './mux.ts';
 export { makeRelease, serveReleases, type Release, type ReleaseServer } from './release.ts';
 export { makeTestCa, type TestCa } from './testca.ts';
 export { startTlsSite } from './tls-site.ts';
+export { startSniCensor, type SniCensor } from './sni-censor.ts';

@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { makeTestCa, useHosts, type TestHost } from '../harness/index.ts';
+import { makeTestCa, startSniCensor, startTlsSite, useHosts, type TestHost } from '../harness/index.ts';
 import { run } from '../harness/proc.ts';
 import { makeTestFleet, markTestHost, TEST_SECRET, type TestFleet } from '../deploy/helpers.ts';
 import { installClients, runSingbox } from './clients.ts';
@@ -26,6 +26,14 @@ import { put, startWeb } from './world.ts';
 const REPO = join(import.meta.dirname, '..', '..');
 const PUBLISHED = { type: 'trojan', port: 8444 };
 const STANDBY = { type: 'trojan', port: 8446, standby: true };
+/** Reality inbounds of n1: two borrowing one server name (the one the SNI censor blocks), a standby borrowing another. */
+const NAME_A = 'camo-a.recovery.test';
+const NAME_B = 'camo-b.recovery.test';
+const REALITY = [
+  { type: 'vless-reality', port: 8443, handshake_server: NAME_A, handshake_port: 9443 },
+  { type: 'vless-reality', port: 8445, handshake_server: NAME_A, handshake_port: 9443, standby: true },
+  { type: 'vless-reality', port: 8447, handshake_server: NAME_B, handshake_port: 9443, standby: true },
+];
 /** Probe rounds are a minute apart on the fleet's clock (passed as --now): recovery.after is 2m. */
 // Starts a minute after the certificates are issued, so every run's clock is inside their validity.
 const T0 = (Math.floor(Date.now() / 60_000) + 2) * 60_000;
@@ -39,6 +47,8 @@ let work: string;
 let bare: string;
 let origin: string;
 let gh: GitHubStandIn;
+/** The last probe round a test ran: the next test goes on from there. */
+let lastRound = 0;
 const figures: string[] = [];
 
 beforeAll(async () => {
@@ -71,6 +81,10 @@ beforeAll(async () => {
     await put(n, `/etc/ssl/boxfleet/${name}.crt`, leaf.certPem);
     await put(n, `/etc/ssl/boxfleet/${name}.key`, leaf.keyPem, '0600');
   }
+  // The site n1's Reality inbounds borrow, under both names, on n1's loopback.
+  await node.exec(['sh', '-c', `echo "127.0.0.1 ${NAME_A} ${NAME_B}" >> /etc/hosts`], { check: true });
+  const camo = ca.issue([NAME_A, NAME_B]);
+  await startTlsSite(node, { host: '127.0.0.1', port: 9443, certPem: camo.certPem, keyPem: camo.keyPem });
   await put(client, '/root/ca.pem', ca.rootPem);
   writeFileSync(join(work, 'ca.pem'), ca.rootPem);
   await installClients(client);
@@ -81,13 +95,14 @@ beforeAll(async () => {
       name: `n${i + 1}`, title: `N${i + 1}`, region: 'test', country: 'DE', arch: 'amd64', address: host.ip,
       ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [host.hostKey] },
       tls: { mode: 'files', server_name: `n${i + 1}.recovery.test`, certificate_path: `/etc/ssl/boxfleet/n${i + 1}.crt`, key_path: `/etc/ssl/boxfleet/n${i + 1}.key` },
-      inbounds: i === 0 ? [PUBLISHED, STANDBY] : [PUBLISHED],
+      inbounds: i === 0 ? [PUBLISHED, STANDBY, ...REALITY] : [PUBLISHED],
     }),
     users: [{ name: 'alice', rev: 1, region: 'cn' }, { name: 'erin', rev: 1, region: 'test' }],
     settings: (f) => {
       f.deploy = { canary: 'n1', parallel: 1, max_fail_percent: 0 };
       f.probe = { ...f.probe, url: `${webUrl}/probe`, interval: '1m', timeout: '2s', vantages: [{ name: 'github', region: 'test' }, { name: 'home-cn', region: 'cn', self_hosted: true }] };
-      f.recovery = { mode: 'propose', after: '2m', restore_after: '3m', max_per_day: 2 };
+      // Three promotions in one day here (port, server name, second address); max_per_day itself is unit-tested.
+      f.recovery = { mode: 'propose', after: '2m', restore_after: '3m', max_per_day: 3 };
       f.subscription = { ...f.subscription, url_test: { url: `${webUrl}/generate_204`, interval: '3m', tolerance_ms: 50 } };
       f.site = { ...f.site, base_url: 'http://127.0.0.1:8080' };
     },
@@ -248,6 +263,7 @@ describe('blocking for the cn side (test censor)', () => {
       }
     }
     expect(held, `the address block was never recorded:\n${said.join('\n')}`).toBeDefined();
+    lastRound = held!;
     expect(trojanPorts(last!.profile('alice'))).toEqual([8444]);
     expect(serverOrder(last!.profile('alice'))).toEqual([node2.ip, node.ip]);
     expect(serverOrder(last!.profile('erin'))).toContain(node.ip);
@@ -267,4 +283,87 @@ describe('blocking for the cn side (test censor)', () => {
     expect(readFileSync(join(merged, 'nodes', 'n1.yaml'), 'utf8')).toMatch(/port: 8444\n\s+standby: true/);
     figures.push(`- propose mode: one pull request (#1, ${branch}) over ${held! + 1} probe rounds, validation dispatched on it`);
   }, 900_000);
+
+  it('a server name blocked (a censor resetting one SNI): "server name", a standby under another name promoted, the cn user back online', async () => {
+    const start = lastRound + 1;
+    await round(start);
+    const before = await publish(start);
+    const realityPorts = (profile: string) => outbounds(profile).filter((o) => o.type === 'vless' && o.server === node.ip).map((o) => o.server_port!).sort();
+    expect(realityPorts(before.profile('alice'))).toEqual([8443]);
+    const censorSni = await startSniCensor(censor, { target: node.ip, ports: REALITY.map((r) => r.port), blocked: NAME_A });
+    try {
+      // Negative control: through the censor, Reality under NAME_A is reset; Trojan passes.
+      expect(await reaches(before.profile('alice'), 8443)).toBe(false);
+      expect(await reaches(before.profile('alice'), 8444)).toBe(true);
+      let decided: Awaited<ReturnType<typeof publish>> | undefined;
+      const said: string[] = [];
+      for (let m = start + 1; m <= start + 7 && !decided; m++) {
+        await round(m);
+        const t0 = performance.now();
+        const p = await publish(m);
+        said.push(`round ${m}: ${p.recovery}`);
+        if (/recorded: n1 vless-reality-8443 withdrawn for users in cn/.test(p.recovery)) {
+          decided = p;
+          lastRound = m;
+          figures.push(`- server name ${NAME_A} reset by the censor from round ${start + 1}: detected and decided at round ${m}, ${m - start} probe intervals; recovery + status pull + site took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        }
+      }
+      expect(decided, `the server-name block was never decided:\n${said.join('\n')}`).toBeDefined();
+      expect(decided!.recovery).toMatch(/blocked: n1 vless-reality-8443 in cn \(server-name\)/);
+      expect(decided!.recovery).toMatch(/blocked: n1 vless-reality-8445 in cn \(server-name\)/);
+      // The standby promoted is one the censor does not see under NAME_A (never 8445, which fails there too).
+      const promoted = /standby (\S+) promoted/.exec(decided!.recovery)?.[1];
+      expect(['trojan-8446', 'vless-reality-8447']).toContain(promoted);
+      figures.push(`  (promoted: ${promoted}; vless-reality-8445, under the same name, fails there too and was passed over)`);
+      const port = Number(promoted!.split('-').pop());
+      expect(realityPorts(decided!.profile('alice'))).not.toContain(8443);
+      expect(realityPorts(decided!.profile('erin'))).toEqual([8443]);
+      expect(await reaches(decided!.profile('alice'), port)).toBe(true);
+    } finally {
+      await censorSni.stop();
+    }
+  }, 600_000);
+
+  it('a second address (`addresses:`): a standby there answers a whole-address block, the cn user is back through it', async () => {
+    // n1 gets a further address and a standby Trojan inbound on it, deployed like any change.
+    const ip2 = `${hosts().subnet.base}.250`;
+    await node.addAddress(`${ip2}/32`);
+    await client.addRoute(`${ip2}/32`, censor.ip);
+    tf.edit('nodes/n1.yaml', (doc) => {
+      doc.addresses = [ip2];
+      doc.inbounds.push({ type: 'trojan', port: 8448, standby: true, address: ip2 });
+    });
+    execFileSync('git', ['-C', tf.dir, '-c', 'user.name=op', '-c', 'user.email=op@example.org', 'commit', '--quiet', '-am', 'n1: a second address'], { stdio: 'ignore' });
+    const d = await tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--now', at(lastRound + 1)]);
+    expect(d.code, d.err + d.out).toBe(0);
+
+    await censor.exec(['nft', '-f', '-'], { check: true, input: `table inet censor {\n  chain forward {\n    type filter hook forward priority 0;\n    ip daddr ${node.ip} drop\n  }\n}\n` });
+    try {
+      const start = lastRound + 1;
+      let decided: Awaited<ReturnType<typeof publish>> | undefined;
+      const said: string[] = [];
+      for (let m = start; m <= start + 7 && !decided; m++) {
+        await round(m);
+        const t0 = performance.now();
+        const p = await publish(m);
+        said.push(`round ${m}: ${p.recovery}`);
+        if (/recorded: n1 \S+ withdrawn for users in cn .*standby trojan-8448 promoted/.test(p.recovery)) {
+          decided = p;
+          lastRound = m;
+          figures.push(`- whole address of n1 blocked from round ${start}, a standby on its second address: promoted at round ${m}, ${m - start + 1} probe intervals; recovery + status pull + site took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        }
+      }
+      expect(decided, `the address block was never answered:\n${said.join('\n')}`).toBeDefined();
+      expect(decided!.recovery).toMatch(/blocked: n1 trojan-8444 in cn \(address\)/);
+      const alice = outbounds(decided!.profile('alice')).filter((o) => o.server === node.ip || o.server === ip2);
+      expect(alice.map((o) => `${o.server}:${o.server_port}`)).toEqual([`${ip2}:8448`]);
+      expect(outbounds(decided!.profile('erin')).some((o) => o.server === ip2)).toBe(false);
+      expect(await reaches(decided!.profile('alice'), 8448, ip2)).toBe(true);
+      // Each promotion's change proposed once, on its own branch.
+      const heads = gh.issues.filter((i) => i.pull_request).map((i) => i.head?.ref);
+      expect(new Set(heads).size).toBe(heads.length);
+    } finally {
+      await censor.exec(['nft', 'delete', 'table', 'inet', 'censor'], { check: true });
+    }
+  }, 600_000);
 });

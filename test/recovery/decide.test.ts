@@ -105,6 +105,22 @@ describe('detection', () => {
     expect(kinds(['tokyo-1/vless-reality-443', 'tokyo-1/hysteria2-443'])).toEqual(['vless-reality-443:port', 'hysteria2-443:port']);
   });
 
+  it('a node with a second address (`addresses:`): every inbound on one address failing is that address blocked', () => {
+    const dir = fleetRoot([
+      { file: 'fleet.yaml', path: ['recovery'], value: { mode: 'auto', after: '30m', restore_after: '2h', max_per_day: 2 } },
+      { file: 'nodes/tokyo-1.yaml', path: ['addresses'], value: ['203.0.113.11'] },
+      { file: 'nodes/tokyo-1.yaml', path: ['inbounds', 3], value: { type: 'trojan', port: 9443, standby: true, address: '203.0.113.11' } },
+    ]);
+    const two = load(dir);
+    const tokyo = two.nodes.find((n) => n.name === 'tokyo-1')!;
+    const first = tokyo.inbounds.filter((i) => i.address === undefined).map((i) => `tokyo-1/${i.tag}`);
+    const findings = findBlocks(two, series(two, 0, 40, first), new Date(at(42)));
+    expect(findings.filter((f) => f.blocked).map((f) => `${f.inbound}:${f.kind}`)).toEqual(first.map((k) => `${k.split('/')[1]}:address`));
+    // The standby on the other address passes from cn: the block is answered by promoting it.
+    const { events } = decide(two, findings, [], new Date(at(42)));
+    expect(events.find((e) => e.standby)?.standby).toBe('trojan-9443');
+  });
+
   it('counts only vantages fleet.yaml declares, in their declared region', () => {
     const forged = series(fleet, 0, 60, []).concat(series(fleet, 0, 60, [`tokyo-1/${PUBLISHED}`]).filter((r) => r.vantage.name === 'home-cn').map((r) => ({ ...r, vantage: { name: 'rogue', region: 'cn' } })));
     expect(findBlocks(fleet, forged, new Date(at(62))).filter((f) => f.blocked)).toEqual([]);
@@ -170,13 +186,15 @@ describe('the incident says what recovery did', () => {
   });
 });
 
+/** A `fleet` command in this process at minute `minutes` of the test clock. */
+async function fleetCmd(dir: string, argv: string[], minutes: number, env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main([...argv, '--root', dir, '--now', at(minutes)], { out: (t) => out.push(t), err: (t) => err.push(t) }, { PATH: process.env.PATH, ...env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
 describe('fleet recovery and fleet site', () => {
-  async function fleetCmd(dir: string, argv: string[], minutes: number, env: NodeJS.ProcessEnv = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main([...argv, '--root', dir, '--now', at(minutes)], { out: (t) => out.push(t), err: (t) => err.push(t) }, { PATH: process.env.PATH, ...env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
 
   it('records the decision on the status branch; the site moves cn users to the standby, and no one else', async () => {
     const dir = root();
@@ -235,12 +253,6 @@ describe('fleet recovery and fleet site', () => {
 });
 
 describe('recovery.mode propose: one pull request per promotion (GitHub stand-in, a real Git origin)', () => {
-  async function fleetCmd(dir: string, argv: string[], minutes: number, env: NodeJS.ProcessEnv = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main([...argv, '--root', dir, '--now', at(minutes)], { out: (t) => out.push(t), err: (t) => err.push(t) }, { PATH: process.env.PATH, ...env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
   const git = (dir: string, ...argv: string[]) => execFileSync('git', ['-C', dir, ...argv], { encoding: 'utf8' }).trim();
 
   /** The fleet as a Git checkout of `origin` (a bare repository), as Actions checks it out. */

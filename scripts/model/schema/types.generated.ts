@@ -150,6 +150,8 @@ export interface NodeFile {
   arch: "amd64" | "arm64";
   /** Public address clients connect to (IP or host name). */
   address: string;
+  /** Further public addresses of this VPS (sing-box listens on all of them). An inbound chooses one with `address:`, so a standby can sit on another address than the published inbound: a censor that blocks one address leaves it. */
+  addresses?: string[];
   enabled: boolean;
   /** Under maintenance: deployed and probed, but opens no incident. */
   maintenance: boolean;
@@ -278,6 +280,7 @@ export interface VlessRealityInbound {
   type: "vless-reality";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   /** Real TLS 1.3 site whose handshake Reality borrows; also the SNI clients send. */
@@ -290,6 +293,7 @@ export interface VlessWsInbound {
   type: "vless-ws";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   /** WebSocket path. */
@@ -300,6 +304,7 @@ export interface VmessWsInbound {
   type: "vmess-ws";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   /** WebSocket path. */
@@ -310,6 +315,7 @@ export interface TrojanInbound {
   type: "trojan";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
 }
@@ -318,6 +324,7 @@ export interface ShadowsocksInbound {
   type: "shadowsocks";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   /** Shadowsocks 2022 method (multi-user needs an AES method). */
@@ -328,6 +335,7 @@ export interface Hysteria2Inbound {
   type: "hysteria2";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   /** Salamander obfuscation (password derived per node). */
@@ -342,6 +350,7 @@ export interface TuicInbound {
   type: "tuic";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
   congestion_control: "cubic" | "new_reno" | "bbr";
@@ -351,6 +360,7 @@ export interface AnytlsInbound {
   type: "anytls";
   port: number;
   standby?: boolean;
+  address?: string;
   public_host?: string;
   public_port?: number;
 }

@@ -109,6 +109,8 @@ export const CASES: Case[] = [
   { name: 'non-slug region', files: { [OSAKA]: nodeYaml(...reality).replace('region: asia-east', 'region: Asia East') }, expect: at(OSAKA, 3, 9, '`region` has the wrong form') },
   { name: 'reserved probe user name', files: { 'users/boxfleet-probe.yaml': lines(USER_SCHEMA, 'name: boxfleet-probe') }, expect: at('users/boxfleet-probe.yaml', 2, 7, '`boxfleet-probe` is reserved for the probe') },
   // --- ports and protocols --------------------------------------------------------------
+  { name: 'inbound address not of the node', files: { [OSAKA]: nodeYaml('addresses: [203.0.113.51]', ...reality, '    address: 203.0.113.52') }, expect: at(OSAKA, 14, 14, '`address: 203.0.113.52` is not an address of node `osaka-1` — use `203.0.113.50` or one of `addresses` (203.0.113.51)') },
+  { name: 'the node address again under addresses', files: { [OSAKA]: nodeYaml('addresses:', '  - 203.0.113.50', ...reality) }, expect: at(OSAKA, 10, 5, '`203.0.113.50` is the node\'s `address` already') },
   { name: 'duplicate TCP port', files: { [OSAKA]: nodeYaml(...reality, '  - type: shadowsocks', '    port: 443') }, expect: at(OSAKA, 14, 11, 'TCP port 443 is already used by inbounds[0] (vless-reality)') },
   { name: 'duplicate UDP port', files: { [OSAKA]: nodeYaml('tls:', '  mode: self-signed', 'inbounds:', '  - type: hysteria2', '    port: 8443', '  - type: tuic', '    port: 8443') }, expect: at(OSAKA, 15, 11, 'UDP port 8443 is already used by inbounds[0] (hysteria2)') },
   { name: 'Reality without handshake_server', files: { [OSAKA]: nodeYaml('inbounds:', '  - type: vless-reality', '    port: 443') }, expect: at(OSAKA, 10, 5, 'missing required key `handshake_server` in `inbounds[0]`') },

@@ -50,7 +50,7 @@ function agree(c: ClientFacts, user: User, node: Node, inboundTag: string, where
   expect(ib, where).toBeDefined();
   const model = node.inbounds.find((i) => i.tag === inboundTag)!;
   // Host and port: the node's address and listen port, or the CDN's name and port.
-  expect(c.server, where).toBe(model.public_host ?? node.address);
+  expect(c.server, where).toBe(model.public_host ?? model.address ?? node.address);
   expect(c.port, where).toBe(model.public_port ?? ib.listen_port);
   expect(c.type, where).toBe(ib.type);
   const entry = ib.users.find((u: any) => u.name === user.name);
