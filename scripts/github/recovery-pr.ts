@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { EXIT, OperationError, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { requireFleet } from '../model/require.ts';
 import { proposalFor, type Proposal } from '../recovery/proposal.ts';
 import { foldRecovery } from '../recovery/state.ts';
@@ -81,7 +81,11 @@ async function propose(ctx: CommandContext, gh: GitHubClient, p: Proposal, base:
   let number: number;
   try {
     number = (await gh.octokit.rest.pulls.create({ owner: gh.owner, repo: gh.repo, head: p.branch, base, title: p.title, body: p.body })).data.number;
-  } catch (e) { throw apiFailure(`opening the pull request from ${p.branch}`, e); }
+  } catch (e) {
+    const refused = (e as { status?: number }).status === 403;
+    const hint = refused ? ' — allow it under Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to create and approve pull requests"' : '';
+    throw new OperationError(`${apiFailure(`opening the pull request from ${p.branch}`, e).message}${hint}`);
+  }
   try {
     await gh.octokit.rest.actions.createWorkflowDispatch({ owner: gh.owner, repo: gh.repo, workflow_id: 'validate.yml', ref: p.branch, inputs: { pr: String(number), base: baseSha } });
   } catch (e) { throw apiFailure(`opened #${number}, but dispatching validate.yml on ${p.branch}`, e); }

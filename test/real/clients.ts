@@ -83,12 +83,34 @@ export async function runSingbox(h: TestHost, profile: string, tag: string): Pro
   if (!selector?.outbounds.includes(tag)) throw new Error(`profile has no proxy ${tag}`);
   selector.default = tag;
   await put(h, '/root/sing-box-client.json', JSON.stringify(cfg));
-  const pid = await h.spawnServer(['/usr/local/bin/sing-box', 'run', '-c', '/root/sing-box-client.json'], { env: { SSL_CERT_FILE: '/root/ca.pem' }, cwd: '/root' });
-  await waitListening(h, 2080, pid);
+  const pid = await startSingboxClient(h);
   // Fetches may go out only once auto_route has put the tun's policy rules and routes in
   // place (after the inbound starts): before that, they would not reach the tun at all.
   await sh(h, 'for i in $(seq 200); do ip rule | grep -q "lookup 2022" && ip route show table 2022 | grep -q tun && exit 0; sleep 0.05; done; exit 1');
   return { fetch: (url, tries = 1) => fetchFrom(h, url, undefined, tries), log: () => logTail(h, pid), stop: () => stop(pid) };
+}
+
+/**
+ * Starts the client and waits for its mixed port. Started once more, and only then, when it
+ * died of "bad request salt" while fetching its rule sets through a Shadowsocks 2022 proxy:
+ * a race in the sing-box client itself (sing-shadowsocks v0.2.8, shadowaead_2022: the client
+ * sets `requestSalt` only after its request is flushed, so a reply read before that — a
+ * fast server on a loaded machine — compares against nil and is refused). The server it met
+ * is ours and did nothing wrong; any other failure, and this one twice, still fails the cell.
+ */
+async function startSingboxClient(h: TestHost): Promise<number> {
+  const start = () => h.spawnServer(['/usr/local/bin/sing-box', 'run', '-c', '/root/sing-box-client.json'], { env: { SSL_CERT_FILE: '/root/ca.pem' }, cwd: '/root' });
+  const pid = await start();
+  try {
+    await waitListening(h, 2080, pid);
+    return pid;
+  } catch (e) {
+    if (!/bad request salt/.test((e as Error).message)) throw e;
+    process.stderr.write(`sing-box client race (bad request salt) on start, started again: ${(e as Error).message.slice(0, 200)}\n`);
+    const again = await start();
+    await waitListening(h, 2080, again);
+    return again;
+  }
 }
 
 /** mihomo with the published profile, `name` first in the `proxy` group; fetches use its mixed port. */

@@ -335,6 +335,28 @@ describe('recovery.mode propose: one pull request per promotion (GitHub stand-in
     }
   });
 
+  it('a repository that does not let Actions open pull requests: exit 1, and the setting to change', async () => {
+    const dir = root({ mode: 'propose', after: '30m', restore_after: '2h', max_per_day: 2 });
+    checkout(dir);
+    const fleet = load(dir);
+    const statusRepo = tempDir();
+    execFileSync('git', ['init', '--quiet', '--bare', statusRepo]);
+    const store = new Store().add(...series(fleet, 0, 40, [`tokyo-1/${PUBLISHED}`]));
+    expect((await fleetCmd(dir, ['recovery', '--status', store.dir, '--record', '--repo', statusRepo], 42)).code).toBe(0);
+    const pulled = tempDir();
+    expect((await fleetCmd(dir, ['status', 'pull', '--repo', statusRepo, '--out', pulled], 43)).code).toBe(0);
+    const gh = await startGitHubStandIn();
+    try {
+      gh.failNext({ status: 403, message: 'GitHub Actions is not permitted to create or approve pull requests.', operationId: 'pulls/create' });
+      const p = await fleetCmd(dir, ['github', 'propose-recovery', '--status', pulled], 44, { GITHUB_TOKEN: 'test-token', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: gh.url });
+      expect(p.code).toBe(1);
+      expect(p.out).toMatch(/^tokyo-1: not proposed: opening the pull request from boxfleet\/recovery\/tokyo-1\/\S+ failed \(HTTP 403\): GitHub Actions is not permitted .* — allow it under Settings → Actions → General → Workflow permissions/);
+      expect(gh.dispatches).toEqual([]);
+    } finally {
+      await gh.stop();
+    }
+  });
+
   it('in modes auto and off nothing is proposed and GitHub is not asked', async () => {
     for (const mode of ['auto', 'off']) {
       const dir = root({ mode, after: '30m', restore_after: '2h', max_per_day: 2 });

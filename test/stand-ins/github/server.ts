@@ -20,7 +20,7 @@ export interface StandInIssue {
 
 export interface StandInAsset { id: number; tag: string; name: string; data: Buffer }
 
-export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number }
+export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number; /** Only requests to this operation fail (default: the next request, whatever it is). */ operationId?: string }
 
 export interface GitHubStandIn {
   url: string;
@@ -88,9 +88,9 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
     if (body.error) { state.violations.push(`${req.method} ${url.pathname}: ${body.error}`); return send(res, 400, { message: 'Problems parsing JSON' }); }
     if (!result.ok) { state.violations.push(result.violation); return send(res, result.status, { message: result.violation }); }
     if (!req.headers.authorization) state.violations.push(`${result.match.operationId}: no Authorization header`);
-    const failure = failures[0];
+    const failure = failures.find((f) => !f.operationId || f.operationId === result.match.operationId);
     if (failure) {
-      if (--failure.times! <= 0) failures.shift();
+      if (--failure.times! <= 0) failures.splice(failures.indexOf(failure), 1);
       return send(res, failure.status, { message: failure.message ?? 'injected failure' }, failure.headers);
     }
     try {
