@@ -25,8 +25,13 @@ function realOf(p: string): string {
 
 const within = (outer: string, inner: string): boolean => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 
-/** Throws (exit 1, nothing written) when `outDir` must not be written; returns its absolute path. */
-export function checkOutputDir(outDir: string, fleetRoot: string): string {
+/**
+ * Throws (exit 1, nothing written) when `outDir` must not be written; returns its absolute path.
+ * `replaces`: the only entries the command replaces (render: nodes/, users/). Then the folder
+ * may hold anything else — build/ also holds the probe run and status pull the README puts
+ * there — but those entries must be new or boxfleet's.
+ */
+export function checkOutputDir(outDir: string, fleetRoot: string, replaces?: string[]): string {
   const out = resolve(outDir);
   const real = realOf(out);
   const root = realOf(fleetRoot);
@@ -42,7 +47,8 @@ export function checkOutputDir(outDir: string, fleetRoot: string): string {
   // build/ may hold only other outputs so far (build/site from `fleet site`): theirs count too.
   const entries = readdirSync(out);
   const ours = (e: string): boolean => existsSync(join(out, e, OUTPUT_MARKER));
-  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER) && !entries.every(ours)) {
+  const replaced = replaces ? entries.filter((e) => replaces.includes(e)) : entries;
+  if (replaced.length > 0 && !entries.includes(OUTPUT_MARKER) && !replaced.every(ours)) {
     refuse(`it holds files boxfleet did not write (no ${OUTPUT_MARKER} in it)`, 'choose a new or empty folder, or delete this one yourself if it is an old boxfleet output');
   }
   return out;

@@ -2,7 +2,8 @@
 // user, plus the probe URL. A probe on a machine without FLEET_SECRET (a self-hosted runner
 // in the users' country) reads this instead; the nodes let the probe user reach only the
 // probe URL, so the file opens nothing else.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { OperationError } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import { maskFields, type MasterSecret } from '../secrets/index.ts';
@@ -30,6 +31,7 @@ export function buildManifest(fleet: Fleet, master: MasterSecret): ProbeManifest
 
 export function writeManifest(path: string, m: ProbeManifest): void {
   // 0600: the file holds the probe user's credentials and node-level keys.
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(m, null, 2) + '\n', { mode: 0o600 });
 }
 

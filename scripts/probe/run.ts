@@ -1,7 +1,8 @@
 // `fleet probe` and `fleet probe manifest`: choose where targets come from (secret or
 // manifest), run the checks, print, write the run file. Exit 0 whatever was found, unless
 // --exit-code asks for 3 on an unhealthy node.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { requireFleet } from '../model/require.ts';
 import { intOption, listOption } from '../core/args.ts';
 import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
@@ -100,7 +101,11 @@ export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<n
   const run = key ? signRun(unsigned, key) : unsigned;
   const out = args.options.out === undefined ? undefined : rootPath(ctx, args.options.out as string);
   if (out && !key) ctx.io.err(`warning: the run is not signed (no ${VANTAGE_KEY_ENV}); \`status merge\` will refuse it. Make the key with \`npm run fleet -- probe vantage-key ${vantage.name}\` on your machine`);
-  if (out) writeFileSync(out, JSON.stringify(run, null, 2) + '\n');
+  if (out) {
+    // `--out build/probe-run.json` on a fresh clone: the folder is made, as every other --out does.
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(run, null, 2) + '\n');
+  }
   ctx.io.out(args.options.format === 'json' ? JSON.stringify(run, null, 2) : formatRun(run));
   const unhealthy = run.nodes.some((n) => !n.maintenance && (n.state === 'down' || n.state === 'degraded'));
   return args.options['exit-code'] && unhealthy ? EXIT.found : EXIT.ok;

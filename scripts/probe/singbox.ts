@@ -3,7 +3,7 @@
 // endpoint's outbound (the same mapper the published profiles use), an HTTP CONNECT
 // through it, then the GET. The process is stopped by its PID whatever happens.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -42,7 +42,7 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-probe-'));
   const port = await freeLoopbackPort();
   writeFileSync(join(dir, 'config.json'), JSON.stringify(clientConfig(t, port)), { mode: 0o600 });
-  const child = spawn(sb.path, ['run', '-c', join(dir, 'config.json')], { stdio: 'ignore' });
+  const child = spawn(sb.path, ['run', '-c', join(dir, 'config.json')], { stdio: 'ignore', env: caEnv(dir, extraCa) });
   let exited = false;
   child.once('exit', () => { exited = true; });
   child.once('error', () => { exited = true; });
@@ -53,6 +53,17 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
     if (child.pid && !exited) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The extra CA (BOXFLEET_PROBE_CA_FILE) for sing-box's own TLS as well (Hysteria2, TUIC):
+ * Go adds every certificate in SSL_CERT_DIR's folders to the system roots, which it keeps.
+ */
+function caEnv(dir: string, extraCa?: string): NodeJS.ProcessEnv {
+  if (!extraCa) return process.env;
+  mkdirSync(join(dir, 'ca'));
+  writeFileSync(join(dir, 'ca', 'extra.pem'), extraCa);
+  return { ...process.env, SSL_CERT_DIR: [join(dir, 'ca'), ...(process.env.SSL_CERT_DIR ?? '/etc/ssl/certs:/etc/pki/tls/certs').split(':')].join(':') };
 }
 
 async function waitConnect(port: number, timeoutMs: number, dead: () => boolean): Promise<Socket> {

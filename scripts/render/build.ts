@@ -49,7 +49,7 @@ export async function runRender(ctx: CommandContext, args: ParsedArgs): Promise<
     if (!fleet.nodes.some((n) => n.name === name)) throw new UsageError(`--nodes: no node named "${name}" (nodes: ${fleet.nodes.map((n) => n.name).join(', ')})`);
     if (!enabled.includes(name)) throw new UsageError(`--nodes: node "${name}" is disabled; nothing to render`);
   }
-  const out = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build'), ctx.root);
+  const out = checkOutputDir(resolve(ctx.root, (args.options.out as string | undefined) ?? 'build'), ctx.root, ['nodes', 'users']);
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });
   if (master.demo) ctx.io.err(DEMO_WARNING);
   const store = openCredentialStore(master, fleet.settings.epoch);

@@ -58,4 +58,21 @@ describe('output folders', () => {
     expect(r.code).toBe(1);
     expect(readFileSync(join(stranger, 'thesis.tex'), 'utf8')).toBe('years of work');
   });
+
+  it('render replaces only its nodes/ and users/: build/ may hold the probe run the README puts there, a stranger\'s nodes/ may not be replaced', async () => {
+    const out = join(tempDir(), 'build');
+    mkdirSync(out);
+    writeFileSync(join(out, 'probe-run.json'), '{"mine":true}');
+    const r = await fleet(['render', '--out', out], {}, root);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, 'probe-run.json'), 'utf8')).toBe('{"mine":true}');
+    expect(existsSync(join(out, 'nodes', 'tokyo-1'))).toBe(true);
+    const other = join(tempDir(), 'build');
+    mkdirSync(join(other, 'nodes'), { recursive: true });
+    writeFileSync(join(other, 'nodes', 'notes.txt'), 'not boxfleet\'s');
+    const refused = await fleet(['render', '--out', other], {}, root);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/holds files boxfleet did not write/);
+    expect(readFileSync(join(other, 'nodes', 'notes.txt'), 'utf8')).toBe('not boxfleet\'s');
+  });
 });

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { blackhole, refusePort, unblackhole, unrefusePorts } from './net.ts';
 import { describeFailure, killAllSync, pidsWithCmdline, run, runChecked, type RunResult } from './proc.ts';
-import { HOST_PATH, SSH_PORT } from './sshd.ts';
+import { HOST_PATH, SSH_PORT, SSHD_DIR_INSIDE } from './sshd.ts';
 
 export interface SshRunOptions {
   /** Remote user; default root. Any user with a login shell works (see addUser). */
@@ -173,6 +173,20 @@ export class TestHost {
    */
   async addAddress(cidr: string): Promise<void> {
     await runChecked('ip', ['-n', this.ns, 'addr', 'add', cidr, 'dev', 'eth0'], { timeoutMs: 10_000 });
+  }
+
+  /**
+   * One more sshd in the host, on `ip:port` (same host key, same keys accepted): a node
+   * whose `ssh.port` is not 22, or whose `ssh.host` is another of its addresses. Its
+   * config lives in the host's own /run; stopped by PID with the host.
+   */
+  async listenSsh(ip: string, port: number): Promise<number> {
+    const conf = `/run/boxfleet/sshd-${ip}-${port}.conf`;
+    await this.exec(['sh', '-c', `sed -e "s|^ListenAddress .*|ListenAddress $1:$2|" -e "s|^PidFile .*|PidFile /run/sshd-$1-$2.pid|" ${SSHD_DIR_INSIDE}/sshd_config > "$3"`, 'sh', ip, String(port), conf], { check: true });
+    const pid = await this.spawnServer(['/usr/sbin/sshd', '-D', '-e', '-f', conf]);
+    const wait = await this.exec(['sh', '-c', `for i in $(seq 200); do ss -Hltn | grep -q "${ip}:${port} " && exit 0; sleep 0.05; done; exit 1`]);
+    if (wait.code !== 0) throw new Error(`boxfleet harness: sshd on ${this.name} ${ip}:${port} did not start`);
+    return pid;
   }
 
   /** Routes `cidr` on the run's bridge: on-link on eth0, or via another host's address. */

@@ -10,5 +10,6 @@ export { procState, isAlive, type RunResult } from './proc.ts';
 export { muxMasters, stopMuxMasters, type MuxMaster } from './mux.ts';
 export { makeRelease, serveReleases, type Release, type ReleaseServer } from './release.ts';
 export { makeTestCa, type TestCa } from './testca.ts';
-export { startTlsSite } from './tls-site.ts';
+export { startTlsRelay, startTlsSite } from './tls-site.ts';
 export { startSniCensor, type SniCensor } from './sni-censor.ts';
+export { PEBBLE_DIRECTORY, startPebble, trustPebble, type Pebble } from './pebble.ts';

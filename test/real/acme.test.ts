@@ -5,13 +5,12 @@
 // chain verifies against the root from Pebble's management API; the probe reports the
 // days it has left.
 import { connect } from 'node:tls';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
 import { makeTestFleet, markTestHost, sh, type TestFleet } from '../deploy/helpers.ts';
-import { challtestsrvBin, pebbleBin, pebbleDir, pebbleMinicaRoot } from '../tools/index.ts';
-import { put } from './world.ts';
+import { PEBBLE_DIRECTORY, startPebble, trustPebble } from '../harness/index.ts';
 
 const EMAIL = 'ops@acme.test';
 
@@ -50,32 +49,14 @@ describe('ACME with Pebble and the real sing-box', () => {
   beforeAll(async () => {
     [node, ca] = hosts().hosts as [TestHost, TestHost];
     // The CA host: challtestsrv answers every A query with the node's address.
-    await put(ca, '/usr/local/bin/pebble', readFileSync(pebbleBin()), '0755');
-    await put(ca, '/usr/local/bin/pebble-challtestsrv', readFileSync(challtestsrvBin()), '0755');
-    await put(ca, '/root/pebble/cert.pem', readFileSync(join(pebbleDir(), 'localhost/cert.pem')));
-    await put(ca, '/root/pebble/key.pem', readFileSync(join(pebbleDir(), 'localhost/key.pem')), '0600');
-    await put(ca, '/root/pebble/config.json', JSON.stringify({
-      pebble: {
-        listenAddress: `${ca.ip}:14000`, managementListenAddress: `${ca.ip}:15000`,
-        certificate: '/root/pebble/cert.pem', privateKey: '/root/pebble/key.pem',
-        httpPort: 80, tlsPort: 443, ocspResponderURL: '', externalAccountBindingRequired: false,
-        keyAlgorithm: 'ecdsa', profiles: { default: { description: 'default', validityPeriod: 7776000 } },
-      },
-    }));
-    await ca.spawnServer(['/usr/local/bin/pebble-challtestsrv', '-defaultIPv4', node.ip, '-defaultIPv6', '', '-dnsserver', `${ca.ip}:8053`,
-      '-http01', '', '-https01', '', '-tlsalpn01', '', '-doh', '', '-management', `${ca.ip}:8055`]);
-    await ca.spawnServer(['/usr/local/bin/pebble', '-config', '/root/pebble/config.json', '-dnsserver', `${ca.ip}:8053`],
-      { env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' } });
-    await sh(ca, `for i in $(seq 200); do ss -Hltn | grep -q "${ca.ip}:15000 " && exit 0; sleep 0.05; done; exit 1`);
-    // The node trusts Pebble's own HTTPS (its minica root) like a public CA, and finds it by name.
-    await node.exec(['sh', '-c', `echo "${ca.ip} pebble" >> /etc/hosts && cat >> /etc/ssl/certs/ca-certificates.crt`], { input: readFileSync(pebbleMinicaRoot()), check: true });
-    await node.addRoute('default');
+    ({ root } = await startPebble(ca, node.ip));
+    await trustPebble(node, ca);
 
     tf = await makeTestFleet(hosts(), {
       node: (h, i) => (i !== 0 ? undefined : {
         name: 'n1', title: 'N1', region: 'test', country: 'DE', arch: 'amd64', address: h.ip,
         ssh: { port: 22, user: 'boxfleet', bootstrap_user: 'root', host_keys: [h.hostKey] },
-        tls: { mode: 'acme', server_name: 'n1.acme.test', acme: { email: EMAIL, challenge: 'http-01', provider: 'https://pebble:14000/dir' } },
+        tls: { mode: 'acme', server_name: 'n1.acme.test', acme: { email: EMAIL, challenge: 'http-01', provider: PEBBLE_DIRECTORY } },
         // Two TLS inbounds share the node's name (and so one certificate); Hysteria2 too, over UDP.
         inbounds: [{ type: 'trojan', port: 443 }, { type: 'vless-ws', port: 8443, path: '/vl' }, { type: 'hysteria2', port: 443 }],
       }),
@@ -85,11 +66,6 @@ describe('ACME with Pebble and the real sing-box', () => {
     await markTestHost(node);
     const b = await tf.cli(['bootstrap', 'n1', '--identity', hosts().clientKeyPath]);
     expect(b.code, b.err).toBe(0);
-    // The root that signs what Pebble issues comes from its management API.
-    await put(ca, '/root/pebble/minica.pem', readFileSync(pebbleMinicaRoot()));
-    const res = await ca.exec(['curl', '-sS', '--cacert', '/root/pebble/minica.pem', '--resolve', `pebble:15000:${ca.ip}`, 'https://pebble:15000/roots/0'], { check: true });
-    root = res.stdout;
-    expect(root).toContain('BEGIN CERTIFICATE');
     rootFile = join(tf.dir, 'pebble-root.pem');
     writeFileSync(rootFile, root);
   }, 300_000);

@@ -57,11 +57,14 @@ BOXFLEET_EXTRA_TCP_PORTS=
 BOXFLEET_FIREWALL=nftables
 BOXFLEET_SETTLE_SEC=2
 BOXFLEET_START_TIMEOUT_SEC=15
-if [[ -r $ENV_FILE ]]; then
+load_settings() {
+  [[ -r $ENV_FILE ]] || return 0
+  local line
   while IFS= read -r line; do
     [[ $line =~ ^(BOXFLEET_[A-Z_]+)=([A-Za-z0-9_.:,/-]*)$ ]] && printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
   done < "$ENV_FILE"
-fi
+}
+load_settings
 
 sha_of() { if [[ -f $1 ]]; then sha256sum "$1" | cut -d' ' -f1; else echo none; fi; }
 

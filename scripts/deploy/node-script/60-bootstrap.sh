@@ -126,6 +126,9 @@ cmd_bootstrap() {
   manifest_files "$manifest" "$mode"
   manifest_user "$manifest" "$mode"
   [[ ${#NEEDS_ROOT[@]} -eq 0 ]] || die 15 "only a bootstrap as root may change: $(IFS=,; echo "${NEEDS_ROOT[*]}" | sed 's/,/, /g')"
+  # The firewall below admits the SSH port, the monitoring host and port 80 that node.env
+  # names now: a first bootstrap (or one that moved SSH) must not shut the door it came in by.
+  load_settings
   # node_exporter's textfile collector directory (Debian's default), for the metrics timer.
   mkdir -p /var/lib/prometheus/node-exporter
   local ports=()
