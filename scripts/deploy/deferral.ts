@@ -3,10 +3,8 @@
 // when its hash is the live one (under the quotas of the status commit the marker names),
 // and compared with the new render. Anything unproven, a new binary, or a change that
 // takes something away deploys now.
-import { gitSource } from '../render/plan/git-source.ts';
 import { loadFleet } from '../model/load.ts';
 import { withQuota } from '../model/quota.ts';
-import { readUsageAt } from '../status/at-commit.ts';
 import type { DeployInputs, NodeStatus, RenderAll, Rendered } from './inputs.ts';
 import type { Marker } from './node-status.ts';
 import { sha256 } from './inputs.ts';
@@ -43,6 +41,9 @@ async function renderAt(root: string, marker: Marker, inputs: DeployInputs, rend
   const when = new Date(marker.deployed_at);
   if (Number.isNaN(when.getTime())) return undefined;
   try {
+    // Loaded here, not at start-up: simple-git and the status schema cost every deploy
+    // about 50 ms, and only a node outside its window comes this far.
+    const [{ gitSource }, { readUsageAt }] = await Promise.all([import('../render/plan/git-source.ts'), import('../status/at-commit.ts')]);
     const { source } = await gitSource(root, marker.commit, 'marker commit');
     const fleet = loadFleet(root, when, source).fleet;
     const months = marker.usage_commit ? await readUsageAt(root, marker.usage_commit) : undefined;

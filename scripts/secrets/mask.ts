@@ -1,7 +1,7 @@
 // Masking in GitHub Actions: every secret value is handed to the runner's log masker
 // (`::add-mask::`) the moment it exists, before anything could print it. This file and
 // CredentialStore are the only ways secrets reach the runner; callers never mask by hand.
-import * as core from '@actions/core';
+import { actionsCore } from '../text/actions-core.ts';
 
 /** True when running as a GitHub Actions step (the runner sets GITHUB_ACTIONS=true). */
 export function inActions(env: Readonly<Record<string, string | undefined>>): boolean {
@@ -19,7 +19,7 @@ export function maskValue(value: string): void {
   const stdoutWrite = process.stdout.write;
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   try {
-    core.setSecret(value);
+    actionsCore().setSecret(value);
   } finally {
     process.stdout.write = stdoutWrite;
   }

@@ -1,7 +1,8 @@
 // GitHub workflow commands, made by @actions/core itself (its escaping of data and
 // properties is the runner's contract), but returned as a line instead of printed: the
 // commands print through their own output, which tests capture and `--format` chooses.
-import * as core from '@actions/core';
+import type { AnnotationProperties } from '@actions/core';
+import { actionsCore } from './actions-core.ts';
 import { terminalText } from './escape.ts';
 
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
@@ -23,7 +24,7 @@ function capture(fn: () => void): string {
  */
 export function annotationLine(level: AnnotationLevel, message: string, where: Where = {}): string {
   // Only the properties given: core would otherwise write `::notice ::` for none.
-  const all: core.AnnotationProperties = { title: where.title, file: where.file, startLine: where.line, startColumn: where.col };
-  const props = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as core.AnnotationProperties;
-  return capture(() => core[level](terminalText(message), props));
+  const all: AnnotationProperties = { title: where.title, file: where.file, startLine: where.line, startColumn: where.col };
+  const props = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as AnnotationProperties;
+  return capture(() => actionsCore()[level](terminalText(message), props));
 }

@@ -1,10 +1,11 @@
 // What a node says about itself is hostile input (#12 item 3): its status answer is
 // checked field by field, and a bad answer becomes that node's error, never an exception
 // that aborts a drift or deploy run; a marker it cannot vouch for counts as none.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNodeStatus } from '../../scripts/deploy/inputs.ts';
 import { issueBody } from '../../scripts/alert/text.ts';
 import { printReport, progressLine } from '../../scripts/deploy/report.ts';
+import { loadActionsCore } from '../../scripts/text/actions-core.ts';
 
 const HEX = 'a'.repeat(64);
 const good = { config_sha256: HEX, singbox_version: '1.12.25', main_pid: 42, active: true, manager: 'pidfile', script_version: 3,
@@ -60,6 +61,8 @@ describe('an incident issue quoting a probe\'s evidence', () => {
 });
 
 describe('a deploy or drift report quoting what a node said', () => {
+  // `--format github` writes workflow commands: the CLI loads @actions/core for it first.
+  beforeAll(loadActionsCore);
   // What sing-box's stderr on a hostile node can carry into a detail line.
   const detail = 'sing-box check failed: @org/team ![x](https://attacker.example/p.png) <img src=x> \u001b[2J\r::warning file=x::owned';
   const rows = [{ node: 'n1', outcome: 'failed', detail, ms: 5 }];

@@ -4,13 +4,14 @@
 // output in one ordered log and checks each value's mask comes before any other mention.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFleet } from '../../scripts/model/load.ts';
 import { renderProfiles } from '../../scripts/render/client/index.ts';
 import { renderBuild } from '../../scripts/render/build.ts';
 import { CredentialStore, loadMasterSecret } from '../../scripts/secrets/index.ts';
 import { main } from '../../scripts/fleet.ts';
 import { buildSite } from '../../scripts/site/build.ts';
+import { loadActionsCore } from '../../scripts/text/actions-core.ts';
 import { cleanCopies, demoCopy, NOW, REPO } from '../model/helpers.ts';
 
 const SECRET = 'mask-test-secret-0123456789abcdef0123456789abcdef';
@@ -63,6 +64,9 @@ afterEach(() => {
 });
 
 describe('masking in GitHub Actions', () => {
+  // The CLI loads @actions/core before a run in Actions; tests that call the stages directly do it here.
+  beforeAll(loadActionsCore);
+
   it('no stage builds a credential store past openCredentialStore', () => {
     const offenders = tsFiles(join(REPO, 'scripts'))
       .filter((f) => !f.endsWith(join('secrets', 'store.ts')))

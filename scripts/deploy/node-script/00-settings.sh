@@ -66,7 +66,7 @@ load_settings() {
 }
 load_settings
 
-sha_of() { if [[ -f $1 ]]; then sha256sum "$1" | cut -d' ' -f1; else echo none; fi; }
+sha_of() { local h; if [[ -f $1 ]]; then h=$(sha256sum "$1") && echo "${h%% *}"; else echo none; fi; }
 
 # Every option value is checked here as well as by sudo: sudo matches the arguments joined
 # by spaces, so one argument holding a space could shift the others.
@@ -88,13 +88,14 @@ read_stdin() {
 # certificates and account), and path under cache_file.
 config_policy() {
   local bad
-  jq -e . "$1" > /dev/null 2>&1 || return 0   # not JSON: sing-box check says why
+  # One jq on the way; only when it fails is it asked why: not JSON (sing-box check
+  # says so) passes on, anything else refuses.
   bad=$(jq -r '
     [paths(type == "string") as $p
       | select(($p[-1] | IN("output", "external_ui", "data_directory")) or ($p[-1] == "path" and ($p | length) > 1 and $p[-2] == "cache_file"))
       | {where: ($p | map(if type == "number" then "[\(.)]" else ".\(.)" end) | join("")), value: getpath($p)}
       | select((.value | split("/") | index("..")) or ((.value | startswith("/")) and (.value | startswith("/var/lib/sing-box/") | not)))
-      | .where] | .[:5] | join(", ")' "$1") || return 1
+      | .where] | .[:5] | join(", ")' "$1" 2>/dev/null) || { jq -e . "$1" > /dev/null 2>&1 && return 1; return 0; }
   [[ -z $bad ]] || { err "the config makes sing-box write outside /var/lib/sing-box: ${bad//\]\./].}"; return 1; }
 }
 

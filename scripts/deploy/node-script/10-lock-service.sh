@@ -9,18 +9,24 @@ take_lock() {
 
 # ---- service manager -------------------------------------------------------------------
 # A zombie (state Z) counts as dead: on some machines PID 1 reaps orphans slowly.
+# The helpers below read /proc and ss output with bash itself: they run every 20 ms while
+# sing-box starts, and a process per check is what a one-core VPS (and the deploy's time) feels.
 pid_alive() {
-  local pid=$1 state
-  [[ $pid =~ ^[0-9]+$ && $pid -gt 0 && -r /proc/$pid/stat ]] || return 1
-  state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [[ $state != Z && $state != X && -n $state ]]
+  local pid=$1 stat state
+  [[ $pid =~ ^[0-9]{1,10}$ && $pid -gt 0 ]] || return 1
+  { IFS= read -r stat < "/proc/$pid/stat"; } 2>/dev/null || return 1
+  # The name field may hold ") ": the state follows the last one.
+  [[ $stat == *") "* ]] || return 1
+  state=${stat##*) }
+  state=${state%% *}
+  [[ -n $state && $state != Z && $state != X ]]
 }
 
 svc_pid() {
   local pid=0
   case $BOXFLEET_SERVICE_MANAGER in
     systemd) pid=$(systemctl show -p MainPID --value sing-box 2>/dev/null || echo 0) ;;
-    pidfile) [[ -f $PIDFILE ]] && pid=$(cat "$PIDFILE") ;;
+    pidfile) [[ -f $PIDFILE ]] && { IFS= read -r pid < "$PIDFILE" || true; } ;;
     *) die 1 "unknown BOXFLEET_SERVICE_MANAGER=$BOXFLEET_SERVICE_MANAGER" ;;
   esac
   if pid_alive "${pid:-0}"; then echo "$pid"; else echo 0; fi
@@ -62,24 +68,40 @@ config_ports() {
       else "tcp \($p)", (if .type == "shadowsocks" and .network != "tcp" then "udp \($p)" else empty end) end' "$1" | sort -u
 }
 
-# Sockets a PID listens on, as "tcp 443" / "udp 443" lines.
+# Sockets a PID listens on, as "tcp 443" / "udp 443" lines, each once (in no set order).
 pid_ports() {
-  ss -Hlnptu 2>/dev/null | awk -v pid="pid=$1," 'index($0, pid) { n = split($5, a, ":"); print $1, a[n] }' | sort -u
+  local netid state recvq sendq addr peer proc
+  local -A seen=()
+  while read -r netid state recvq sendq addr peer proc; do
+    [[ $proc == *"pid=$1,"* ]] && seen["$netid ${addr##*:}"]=1
+  done < <(ss -Hlnptu 2>/dev/null)
+  (( ${#seen[@]} == 0 )) || printf '%s\n' "${!seen[@]}"
+}
+
+# The lines of $1 that are not lines of $2, space-separated ("tcp 443 udp 443").
+missing_lines() {
+  local line out=()
+  local -A have=()
+  while IFS= read -r line; do [[ -n $line ]] && have[$line]=1; done <<< "$2"
+  while IFS= read -r line; do [[ -n $line && -z ${have[$line]:-} ]] && out+=("$line"); done <<< "$1"
+  printf '%s' "${out[*]}"
 }
 
 # After a restart: a new main PID that binds every declared port and then stays up.
 verify_started() {
-  local old=$1 pid="" want have i
+  local old=$1 pid="" want have gone i
   for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
   [[ $pid != 0 && $pid != "$old" ]] || { err "sing-box did not start (main PID ${pid:-0}, before $old)"; return 1; }
-  want=$(config_ports "$CONFIG" | sort -u)
+  want=$(config_ports "$CONFIG")
+  gone=${want//$'\n'/ }
   for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 50; i++)); do
     pid_alive "$pid" || { err "sing-box (PID $pid) exited during start-up"; return 1; }
     have=$(pid_ports "$pid")
-    [[ -z $(comm -23 <(echo "$want") <(echo "$have")) ]] && break
+    gone=$(missing_lines "$want" "$have")
+    [[ -z $gone ]] && break
     sleep 0.02
   done
-  [[ -z $(comm -23 <(echo "$want") <(echo "$have")) ]] || { err "sing-box does not listen on: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')"; return 1; }
+  [[ -z $gone ]] || { err "sing-box does not listen on: $gone"; return 1; }
   sleep "$BOXFLEET_SETTLE_SEC"
   pid_alive "$pid" && [[ $(svc_pid) == "$pid" ]] || { err "sing-box (PID $pid) did not stay up"; return 1; }
   say "old_pid=$old"

@@ -1,8 +1,18 @@
 # ---- firewall: the boxfleet-owned table, replaced in one nft transaction ---------------
 firewall_ruleset() {
-  local tcp udp extra=""
-  tcp=$( { echo "$BOXFLEET_SSH_PORT"; tr ',' '\n' <<< "$BOXFLEET_EXTRA_TCP_PORTS"; printf '%s\n' "$@" | awk '$1 == "tcp" { print $2 }'; } | grep -E '^[0-9]+$' | sort -nu | paste -sd, -)
-  udp=$(printf '%s\n' "$@" | awk '$1 == "udp" { print $2 }' | sort -nu | paste -sd, -)
+  local tcp udp extra="" p proto spec extra_tcp=()
+  # Ports as indices of sparse arrays: bash lists them in ascending order, each once.
+  local -a tcp_set=() udp_set=()
+  IFS=, read -r -a extra_tcp <<< "$BOXFLEET_EXTRA_TCP_PORTS"
+  for p in "$BOXFLEET_SSH_PORT" "${extra_tcp[@]}"; do [[ $p =~ ^[0-9]{1,5}$ ]] && tcp_set[10#$p]=1; done
+  for spec in "$@"; do
+    read -r proto p <<< "$spec"
+    [[ $p =~ ^[0-9]{1,5}$ ]] || continue
+    case $proto in tcp) tcp_set[10#$p]=1 ;; udp) udp_set[10#$p]=1 ;; esac
+  done
+  local IFS=,
+  tcp="${!tcp_set[*]}"
+  udp="${!udp_set[*]}"
   # Built outside the here-document: a "}" inside ${var:+...} would end the expansion.
   [[ -n $udp ]] && extra+=$'\n'"    udp dport { $udp } accept"
   if [[ -n $BOXFLEET_MONITOR_ADDR ]]; then
@@ -30,7 +40,7 @@ firewall_apply() {
   local specs=() rules
   if [[ $# -gt 0 ]]; then specs=("$@"); else mapfile -t specs < <(config_ports "$CONFIG"); fi
   rules=$(firewall_ruleset "${specs[@]}")
-  if [[ -f $FW_STATE && $(cat "$FW_STATE") == "$rules" ]] && nft list table inet boxfleet > /dev/null 2>&1; then
+  if [[ -f $FW_STATE && $(< "$FW_STATE") == "$rules" ]] && nft list table inet boxfleet > /dev/null 2>&1; then
     say "firewall unchanged"; return 0
   fi
   printf 'table inet boxfleet\ndelete table inet boxfleet\n%s\n' "$rules" | nft -f - || { err "nft rejected the ruleset"; return 1; }

@@ -24,13 +24,15 @@ write_marker() {
     "$commit" "$live" "$at" "$(singbox_version)" "${usage:+, \"usage_commit\": \"$usage\"}" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
 }
 
+# One jq for the whole answer (every deploy asks every node): the marker is read raw and
+# parsed inside it, so a damaged or empty marker reads as {"invalid": true}.
 cmd_status() {
-  local marker=null live version pid
-  [[ -f $MARKER ]] && { marker=$(jq -c . "$MARKER" 2>/dev/null) || marker='{"invalid": true}'; }
-  [[ -n $marker ]] || marker='{"invalid": true}'
+  local live version pid marker=/dev/null present=false
+  [[ -f $MARKER ]] && { marker=$MARKER; present=true; }
   live=$(sha_of "$CONFIG"); version=$(singbox_version); pid=$(svc_pid)
   jq -cnS --arg live "$live" --arg version "$version" --argjson pid "$pid" --arg manager "$BOXFLEET_SERVICE_MANAGER" \
-    --argjson marker "$marker" --argjson script "$SCRIPT_VERSION" \
+    --rawfile marker "$marker" --argjson present "$present" --argjson script "$SCRIPT_VERSION" \
     '{config_sha256: (if $live == "none" then null else $live end), singbox_version: (if $version == "" or $version == "none" then null else $version end),
-      main_pid: $pid, active: ($pid != 0), manager: $manager, marker: $marker, script_version: $script}'
+      main_pid: $pid, active: ($pid != 0), manager: $manager, script_version: $script,
+      marker: (if $present then (try ($marker | fromjson) catch {invalid: true}) // {invalid: true} else null end)}'
 }

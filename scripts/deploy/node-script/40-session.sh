@@ -60,11 +60,12 @@ session_undo() {
 cmd_session() {
   exec 9>>"$LOCK"
   flock -n 9 || die 13 "another deploy holds the lock on this node"
-  WORK=$(mktemp -d /run/boxfleet-session.XXXXXXXX)
-  trap 'rm -rf "$WORK"' EXIT
   say "status $(cmd_status)"
   local line
   line=$(read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}")
+  [[ $line == bye || -z $line ]] && return 0
+  WORK=$(mktemp -d /run/boxfleet-session.XXXXXXXX)
+  trap 'rm -rf "$WORK"' EXIT
   if [[ $line == binary\ * ]]; then
     session_binary "$line"
     line=$(read_reply 60)
@@ -100,7 +101,7 @@ cmd_session() {
   fi
   local pid udp
   pid=$(svc_pid)
-  udp=$(pid_ports "$pid" | awk '$1 == "udp" { print $2 }' | sort -nu | paste -sd, -)
+  udp=$(udp_ports "$pid")
   say "started old_pid=$old new_pid=$pid udp=${udp:-none}"
   local verdict
   verdict=$(read_reply "${BOXFLEET_VERDICT_SEC:-60}")
@@ -114,6 +115,15 @@ cmd_session() {
   # Anything but a well-formed commit is no verdict: the unproven config does not stay.
   [[ ${v[0]:-} == rollback || ${v[0]:-} == commit ]] || err "no verdict from the deployer (${verdict:-stdin ended}); rolling back"
   session_undo
+}
+
+# The UDP ports a PID listens on, ascending and comma-separated (the deployer checks them).
+udp_ports() {
+  local line
+  local -a set=()
+  while IFS= read -r line; do [[ $line =~ ^udp\ ([0-9]{1,5})$ ]] && set[10#${BASH_REMATCH[1]}]=1; done <<< "$(pid_ports "$1")"
+  local IFS=,
+  printf '%s' "${!set[*]}"
 }
 
 # `commit COMMIT DEPLOYED-AT [USAGE-COMMIT]`, each word in its alphabet (they go into the marker).

@@ -22,7 +22,7 @@ main() {
     marker) [[ -f $MARKER ]] || exit 3; cat "$MARKER" ;;
     is-active) if [[ $(svc_pid) != 0 ]]; then say active; else say inactive; exit 3; fi ;;
     main-pid) svc_pid ;;
-    ports) pid=$(svc_pid); [[ $pid != 0 ]] && pid_ports "$pid" ;;
+    ports) pid=$(svc_pid); [[ $pid != 0 ]] && pid_ports "$pid" | sort ;;
     session) [[ $# -eq 0 ]] || usage; cmd_session ;;
     install-singbox) cmd_install_singbox "$@" ;;
     bootstrap|refresh) [[ $# -eq 0 ]] || usage; cmd_bootstrap "$cmd" ;;
