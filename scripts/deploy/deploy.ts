@@ -142,6 +142,7 @@ async function rollout(
   finish: (r: NodeResult) => void,
   binary: (c: Candidate) => BinaryChange | undefined,
 ): Promise<void> {
+  if (candidates.length === 0) return;
   const commit = commitOf(ctx);
   const truncate = new Set((ctx.env.BOXFLEET_FAULT_TRUNCATE_UPLOAD ?? '').split(',').filter(Boolean));
   let failed = 0;
@@ -160,7 +161,6 @@ async function rollout(
   const skip = (list: Candidate[], why: string): void => {
     for (const c of list) finish({ node: c.r.node.name, outcome: 'skipped', detail: `not touched: ${why}`, ms: 0 });
   };
-  if (candidates.length === 0) return;
   // The canary goes first and alone; if it fails, nothing else is touched.
   const canary = candidates.find((c) => c.r.node.name === policy.canary) ?? candidates[0]!;
   const rest = candidates.filter((c) => c !== canary);

@@ -88,11 +88,12 @@ missing_lines() {
 }
 
 # After a restart: a new main PID that binds every declared port and then stays up.
+# WANT: the config's ports when the caller has them already (config_ports is a jq run).
 verify_started() {
-  local old=$1 pid="" want have gone i
+  local old=$1 pid="" want=${2-} have gone i
   for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
   [[ $pid != 0 && $pid != "$old" ]] || { err "sing-box did not start (main PID ${pid:-0}, before $old)"; return 1; }
-  want=$(config_ports "$CONFIG")
+  [[ $# -ge 2 ]] || want=$(config_ports "$CONFIG")
   gone=${want//$'\n'/ }
   for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 50; i++)); do
     pid_alive "$pid" || { err "sing-box (PID $pid) exited during start-up"; return 1; }

@@ -86,7 +86,9 @@ cmd_session() {
   [[ $(sha_of "$WORK/config.json") == "$want" ]] || die 14 "the config does not have sha256 $want"
   # From here on a dropped SSH connection must not stop us half-way.
   trap '' HUP PIPE
-  config_policy "$WORK/config.json" && singbox_check "$WORK/config.json" || {
+  # The new config's ports are read once, here, for the firewall and for the start check.
+  local ports specs
+  config_policy "$WORK/config.json" && singbox_check "$WORK/config.json" && ports=$(config_ports "$WORK/config.json") || {
     say "result=check-failed"
     if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
     exit 10
@@ -95,7 +97,8 @@ cmd_session() {
   old=$(svc_pid)
   [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
   mv -f "$NEW" "$CONFIG"
-  if ! { firewall_apply && svc_restart && verify_started "$old"; }; then
+  mapfile -t specs <<< "$ports"
+  if ! { firewall_apply "${specs[@]}" && svc_restart && verify_started "$old" "$ports"; }; then
     err "the new config failed; rolling back"
     session_undo
   fi
