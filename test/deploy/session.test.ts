@@ -154,4 +154,32 @@ describe('the held deploy session', () => {
     expect(s2.marker).toMatchObject({ commit: 'abc124', usage_commit: usage });
     expect(s2.config_sha256).toBe(sha256(next.toString()));
   });
+
+  it('status is one JSON line whatever the marker holds: its own line as written, any other JSON via jq, anything else invalid', async () => {
+    const marker = '/var/lib/boxfleet/deployed.json';
+    const saved = await sh(h, `base64 -w0 ${marker}`);
+    const status = async (): Promise<{ line: string; marker: unknown }> => {
+      const line = await sh(h, `${NODE} status`);
+      return { line, marker: (JSON.parse(line) as { marker: unknown }).marker };
+    };
+    const hash = 'a'.repeat(64);
+    try {
+      const own = `{"commit": "abc", "config_sha256": "${hash}", "deployed_at": "2026-06-01T00:00:00Z", "singbox_version": "1.12.25"}`;
+      await sh(h, `printf '%s\\n' '${own}' > ${marker}`);
+      expect((await status()).marker).toEqual(JSON.parse(own));
+      // An older script's marker (compact, other key order) is still read.
+      await sh(h, `printf '%s' '{"config_sha256":"${hash}","commit":"x y"}' > ${marker}`);
+      expect((await status()).marker).toEqual({ config_sha256: hash, commit: 'x y' });
+      for (const bad of ['', 'not json', '{"commit": "a"}\\n{"commit": "b"}', `${own}\\000trailing`, 'null']) {
+        await sh(h, `printf '${bad}' > ${marker}`);
+        const s = await status();
+        expect(s.line.split('\n')).toHaveLength(1);
+        expect(s.marker, JSON.stringify(bad)).toEqual({ invalid: true });
+      }
+      await sh(h, `rm -f ${marker}`);
+      expect((await status()).marker).toBeNull();
+    } finally {
+      await sh(h, `echo ${saved} | base64 -d > ${marker}`);
+    }
+  });
 });

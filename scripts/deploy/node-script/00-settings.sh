@@ -86,16 +86,21 @@ read_stdin() {
 # operator's certificate files) are left alone: reading is not writing. Keys that write:
 # output (the log file), external_ui (a downloaded dashboard), data_directory (ACME
 # certificates and account), and path under cache_file.
+# The same jq run lists the config's ports (config_ports) into POLICY_PORTS: a deploy asks
+# jq once per config, a Go-sized start-up cost on a small VPS.
 config_policy() {
-  local bad
-  # One jq on the way; only when it fails is it asked why: not JSON (sing-box check
-  # says so) passes on, anything else refuses.
-  bad=$(jq -r '
+  local out bad
+  POLICY_PORTS=""
+  # Only when jq fails is it asked why: not JSON (sing-box check says so) passes on,
+  # anything else refuses.
+  out=$(jq -r '(
     [paths(type == "string") as $p
       | select(($p[-1] | IN("output", "external_ui", "data_directory")) or ($p[-1] == "path" and ($p | length) > 1 and $p[-2] == "cache_file"))
       | {where: ($p | map(if type == "number" then "[\(.)]" else ".\(.)" end) | join("")), value: getpath($p)}
       | select((.value | split("/") | index("..")) or ((.value | startswith("/")) and (.value | startswith("/var/lib/sing-box/") | not)))
-      | .where] | .[:5] | join(", ")' "$1" 2>/dev/null) || { jq -e . "$1" > /dev/null 2>&1 && return 1; return 0; }
+      | .where] | .[:5] | join(", ")), ('"$JQ_PORTS"')' "$1" 2>/dev/null) || { jq -e . "$1" > /dev/null 2>&1 && return 1; return 0; }
+  bad=${out%%$'\n'*}
+  [[ $out == *$'\n'* ]] && POLICY_PORTS=${out#*$'\n'}
   [[ -z $bad ]] || { err "the config makes sing-box write outside /var/lib/sing-box: ${bad//\]\./].}"; return 1; }
 }
 

@@ -59,13 +59,15 @@ svc_restart() {
   esac
 }
 
-# Ports the config declares, as "tcp 443" / "udp 443" lines. QUIC inbounds (hysteria2,
-# tuic) listen on UDP only; Shadowsocks on both unless its network says tcp.
+# Ports the config declares, as "tcp 443" / "udp 443" lines, sorted, each once. QUIC
+# inbounds (hysteria2, tuic) listen on UDP only; Shadowsocks on both unless its network
+# says tcp. The jq program is shared with config_policy, which lists them on the way.
+readonly JQ_PORTS='[.inbounds[]? | select(.listen_port | type == "number") | .listen_port as $p
+    | if .type == "hysteria2" or .type == "tuic" then "udp \($p)"
+      else "tcp \($p)", (if .type == "shadowsocks" and .network != "tcp" then "udp \($p)" else empty end) end] | unique | .[]'
 config_ports() {
   [[ -f $1 ]] || return 0
-  jq -r '.inbounds[]? | select(.listen_port | type == "number") | .listen_port as $p
-    | if .type == "hysteria2" or .type == "tuic" then "udp \($p)"
-      else "tcp \($p)", (if .type == "shadowsocks" and .network != "tcp" then "udp \($p)" else empty end) end' "$1" | sort -u
+  jq -r "$JQ_PORTS" "$1"
 }
 
 # Sockets a PID listens on, as "tcp 443" / "udp 443" lines, each once (in no set order).
@@ -87,8 +89,9 @@ missing_lines() {
   printf '%s' "${out[*]}"
 }
 
-# After a restart: a new main PID that binds every declared port and then stays up.
-# WANT: the config's ports when the caller has them already (config_ports is a jq run).
+# After a restart: a new main PID that binds every declared port and still holds them all
+# after the settle time. WANT: the config's ports when the caller has them already
+# (config_ports is a jq run). Leaves the ports the PID held at the end in STARTED_PORTS.
 verify_started() {
   local old=$1 pid="" want=${2-} have gone i
   for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
@@ -105,6 +108,9 @@ verify_started() {
   [[ -z $gone ]] || { err "sing-box does not listen on: $gone"; return 1; }
   sleep "$BOXFLEET_SETTLE_SEC"
   pid_alive "$pid" && [[ $(svc_pid) == "$pid" ]] || { err "sing-box (PID $pid) did not stay up"; return 1; }
+  STARTED_PORTS=$(pid_ports "$pid")
+  gone=$(missing_lines "$want" "$STARTED_PORTS")
+  [[ -z $gone ]] || { err "sing-box (PID $pid) stopped listening on: $gone"; return 1; }
   say "old_pid=$old"
   say "new_pid=$pid"
 }

@@ -24,15 +24,32 @@ write_marker() {
     "$commit" "$live" "$at" "$(singbox_version)" "${usage:+, \"usage_commit\": \"$usage\"}" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
 }
 
-# One jq for the whole answer (every deploy asks every node): the marker is read raw and
-# parsed inside it, so a damaged or empty marker reads as {"invalid": true}.
+# The marker exactly as write_marker writes it: every value in its alphabet, so the line is
+# JSON as it stands.
+readonly RE_MARKER='^\{"commit": "[0-9A-Za-z._-]{1,64}", "config_sha256": "[0-9a-f]{64}", "deployed_at": "[0-9T:.+Z-]{1,40}", "singbox_version": "[0-9A-Za-z.+-]{0,40}"(, "usage_commit": "[0-9a-f]{40}")?\}$'
+
+# The marker as one JSON line: write_marker's own line as it is; anything else (an older
+# script's, a damaged or empty file) through jq, {"invalid": true} when it is not JSON.
+marker_json() {
+  local text=""
+  # read stops at a NUL and says so (status 0): no line of write_marker's holds one.
+  IFS= read -r -d '' text < "$MARKER" && text=""
+  text=${text%$'\n'}
+  if [[ $text =~ $RE_MARKER ]]; then printf '%s' "$text"; return; fi
+  jq -cn --rawfile m "$MARKER" '(try ($m | fromjson) catch {invalid: true}) // {invalid: true}' 2>/dev/null || printf '{"invalid": true}'
+}
+
+# Every deploy asks every node this first, so it is built by bash itself (no jq): every
+# value is checked against its alphabet or replaced by null.
 cmd_status() {
-  local live version pid marker=/dev/null present=false
-  [[ -f $MARKER ]] && { marker=$MARKER; present=true; }
+  local live version pid marker=null active=false
+  [[ -f $MARKER ]] && marker=$(marker_json)
   live=$(sha_of "$CONFIG"); version=$(singbox_version); pid=$(svc_pid)
-  jq -cnS --arg live "$live" --arg version "$version" --argjson pid "$pid" --arg manager "$BOXFLEET_SERVICE_MANAGER" \
-    --rawfile marker "$marker" --argjson present "$present" --argjson script "$SCRIPT_VERSION" \
-    '{config_sha256: (if $live == "none" then null else $live end), singbox_version: (if $version == "" or $version == "none" then null else $version end),
-      main_pid: $pid, active: ($pid != 0), manager: $manager, script_version: $script,
-      marker: (if $present then (try ($marker | fromjson) catch {invalid: true}) // {invalid: true} else null end)}'
+  [[ $live =~ $RE_HEX64 ]] && live="\"$live\"" || live=null
+  [[ $version =~ $RE_VERSION && $version != none ]] && version="\"$version\"" || version=null
+  [[ $pid =~ ^[0-9]{1,10}$ ]] || pid=0
+  [[ $pid != 0 ]] && active=true
+  [[ $BOXFLEET_SERVICE_MANAGER =~ ^[a-z]{1,16}$ ]] || die 1 "unknown BOXFLEET_SERVICE_MANAGER"
+  printf '{"active":%s,"config_sha256":%s,"main_pid":%s,"manager":"%s","marker":%s,"script_version":%s,"singbox_version":%s}\n' \
+    "$active" "$live" "$pid" "$BOXFLEET_SERVICE_MANAGER" "$marker" "$SCRIPT_VERSION" "$version"
 }

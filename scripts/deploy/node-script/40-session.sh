@@ -86,9 +86,9 @@ cmd_session() {
   [[ $(sha_of "$WORK/config.json") == "$want" ]] || die 14 "the config does not have sha256 $want"
   # From here on a dropped SSH connection must not stop us half-way.
   trap '' HUP PIPE
-  # The new config's ports are read once, here, for the firewall and for the start check.
+  # The new config's ports (config_policy lists them) serve the firewall and the start check.
   local ports specs
-  config_policy "$WORK/config.json" && singbox_check "$WORK/config.json" && ports=$(config_ports "$WORK/config.json") || {
+  config_policy "$WORK/config.json" && singbox_check "$WORK/config.json" || {
     say "result=check-failed"
     if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
     exit 10
@@ -97,6 +97,7 @@ cmd_session() {
   old=$(svc_pid)
   [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
   mv -f "$NEW" "$CONFIG"
+  ports=$POLICY_PORTS
   mapfile -t specs <<< "$ports"
   if ! { firewall_apply "${specs[@]}" && svc_restart && verify_started "$old" "$ports"; }; then
     err "the new config failed; rolling back"
@@ -104,7 +105,7 @@ cmd_session() {
   fi
   local pid udp
   pid=$(svc_pid)
-  udp=$(udp_ports "$pid")
+  udp=$(udp_ports "$STARTED_PORTS")
   say "started old_pid=$old new_pid=$pid udp=${udp:-none}"
   local verdict
   verdict=$(read_reply "${BOXFLEET_VERDICT_SEC:-60}")
@@ -120,11 +121,11 @@ cmd_session() {
   session_undo
 }
 
-# The UDP ports a PID listens on, ascending and comma-separated (the deployer checks them).
+# The UDP ports among pid_ports lines, ascending and comma-separated (the deployer checks them).
 udp_ports() {
   local line
   local -a set=()
-  while IFS= read -r line; do [[ $line =~ ^udp\ ([0-9]{1,5})$ ]] && set[10#${BASH_REMATCH[1]}]=1; done <<< "$(pid_ports "$1")"
+  while IFS= read -r line; do [[ $line =~ ^udp\ ([0-9]{1,5})$ ]] && set[10#${BASH_REMATCH[1]}]=1; done <<< "$1"
   local IFS=,
   printf '%s' "${!set[*]}"
 }
