@@ -113,7 +113,7 @@ export class World {
       const s = await nodeState(h);
       const want = sha256(configs.get(h.name)!);
       const bad = [s.hash !== want && 'live config is not the rendered one', s.marker !== want && 'marker does not name the live config',
-        !s.alive && 'sing-box is not running or not listening', pids && pids.get(h.name) !== s.pid && 'a no-change run restarted sing-box'].filter(Boolean);
+        !s.alive && 'sing-box is not running or not listening', pids && pids.get(h.name) !== s.pid && 'a no-change run restarted or reloaded sing-box'].filter(Boolean);
       if (bad.length) throw new Error(`${label}: ${h.name}: ${bad.join('; ')}`);
       out.set(h.name, s.pid);
     }));
@@ -137,7 +137,9 @@ async function nodeState(h: TestHost): Promise<{ hash: string; pid: string; aliv
     's=$(sed "s/^.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); echo ${s:-gone}',
     'jq -r .config_sha256 /var/lib/boxfleet/deployed.json 2>/dev/null || echo none',
     'ss -Hltn "sport = :443" | grep -q . && echo listening || echo closed',
+    // A reload keeps the PID: the listening socket's inode tells a new instance.
+    'ss -Hltne "sport = :443" | grep -o "ino:[0-9]*" | head -n 1 || true',
   ].join('; ')], { check: true })).stdout.trim().split('\n');
-  const [hash = '', pid = '0', st = 'gone', marker = 'none', port = 'closed'] = out;
-  return { hash, pid, alive: /^[RSD]$/.test(st) && port === 'listening', marker };
+  const [hash = '', pid = '0', st = 'gone', marker = 'none', port = 'closed', ino = ''] = out;
+  return { hash, pid: `${pid} ${ino}`, alive: /^[RSD]$/.test(st) && port === 'listening', marker };
 }

@@ -95,8 +95,33 @@ describe('fleet deploy on three hosts', () => {
     const s1 = await states();
     expect([s1[0], s1[2]]).toEqual([s0[0], s0[2]]);
     expect(s1[1]!.hash).toBe(rendered().h2);
-    expect(s1[1]!.pid).not.toBe(s0[1]!.pid);
+    // Reloaded in place (SIGHUP): the same process, every listener opened anew.
+    expect(s1[1]!.pid).toBe(s0[1]!.pid);
+    expect(s1[1]!.sockets).not.toBe('');
+    expect(s1[1]!.sockets.split(' ').filter((x) => s0[1]!.sockets.split(' ').includes(x) && x)).toEqual([]);
     expect(s1[1]!.alive).toBe(true);
+  });
+
+  it('a sing-box that does not take the reload (stopped, as a hung one would be) is restarted on the new config', async () => {
+    // The reload's wait is the start timeout: short here, the process will not answer.
+    await sh(h(1), 'printf "BOXFLEET_START_TIMEOUT_SEC=3\\n" >> /etc/boxfleet/node.env');
+    try {
+      const s0 = await states();
+      await sh(h(1), `kill -STOP ${s0[1]!.pid}`);
+      bumpUser('bob');
+      const r = await deploy();
+      expect(r.code, r.out).toBe(0);
+      expect(line(r.out, 'h2')).toContain('deployed');
+      const s1 = await states();
+      expect(s1[1]!.hash).toBe(rendered().h2);
+      expect(s1[1]!.marker).toContain(s1[1]!.hash);
+      expect(s1[1]!.pid).not.toBe(s0[1]!.pid);
+      expect(s1[1]!.alive).toBe(true);
+      // The stopped process is gone (or a zombie PID 1 has yet to reap), not left behind.
+      expect(await sh(h(1), `sed 's/^.*) //' /proc/${s0[1]!.pid}/stat 2>/dev/null | cut -c1 || true`)).toMatch(/^(|Z|X)$/);
+    } finally {
+      await sh(h(1), "sed -i '/^BOXFLEET_START_TIMEOUT_SEC=/d' /etc/boxfleet/node.env");
+    }
   });
 
   it('dry run: says what would change and writes nothing', async () => {

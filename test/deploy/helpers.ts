@@ -163,16 +163,19 @@ export async function sh(h: TestHost, cmd: string): Promise<string> {
 export interface HostState {
   hash: string;
   pid: string;
+  /** The service's listening sockets (inodes): a reload keeps the PID and opens new ones. */
+  sockets: string;
   marker: string;
   alive: boolean;
 }
 
-/** What a host runs: live config hash, service PID (alive?), marker. */
+/** What a host runs: live config hash, service PID (alive?) and its sockets, marker. */
 export async function hostState(h: TestHost): Promise<HostState> {
   const out = await sh(h, 'sha256sum /etc/sing-box/config.json 2>/dev/null | cut -c1-64; cat /run/sing-box.pid 2>/dev/null || echo 0; echo; cat /var/lib/boxfleet/deployed.json 2>/dev/null | tr -d "\\n"; echo');
   const [hash = '', pid = '0', , marker = ''] = out.split('\n');
   const st = pid !== '0' ? await h.exec(['sh', '-c', `sed 's/^.*) //' /proc/${pid}/stat | cut -d' ' -f1`]) : undefined;
-  return { hash, pid, marker, alive: !!st && st.code === 0 && /^[RSD]/.test(st.stdout.trim()) };
+  const sockets = pid !== '0' ? await sh(h, `ss -Hlnptue | grep -F "pid=${pid}," | grep -o "ino:[0-9]*" | sort | tr "\\n" " "`) : '';
+  return { hash, pid, sockets, marker, alive: !!st && st.code === 0 && /^[RSD]/.test(st.stdout.trim()) };
 }
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');

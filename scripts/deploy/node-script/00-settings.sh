@@ -87,7 +87,7 @@ read_stdin() {
 # output (the log file), external_ui (a downloaded dashboard), data_directory (ACME
 # certificates and account), and path under cache_file.
 # The same jq run lists the config's ports (config_ports) into POLICY_PORTS: a deploy asks
-# jq once per config, a Go-sized start-up cost on a small VPS.
+# jq once per config: each program start is felt on a small VPS.
 config_policy() {
   local out bad
   POLICY_PORTS=""

@@ -36,7 +36,8 @@ pidfile_stop() {
   local pid i
   pid=$(svc_pid)
   if [[ $pid != 0 ]]; then
-    kill -TERM "$pid" 2>/dev/null || true
+    # CONT as systemd sends it: a stopped process handles TERM only once it runs again.
+    kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null || true
     for ((i = 0; i < 250; i++)); do pid_alive "$pid" || break; sleep 0.02; done
     pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -71,13 +72,28 @@ config_ports() {
 }
 
 # Sockets a PID listens on, as "tcp 443" / "udp 443" lines, each once (in no set order).
+# SKIP (space-separated socket inodes) leaves those sockets out: after a reload the PID is
+# the same, and only sockets the new instance opened prove that it runs.
 pid_ports() {
-  local netid state recvq sendq addr peer proc
-  local -A seen=()
-  while read -r netid state recvq sendq addr peer proc; do
-    [[ $proc == *"pid=$1,"* ]] && seen["$netid ${addr##*:}"]=1
-  done < <(ss -Hlnptu 2>/dev/null)
+  local netid state recvq sendq addr peer rest ino
+  local -A seen=() skip=()
+  for ino in ${2-}; do skip[$ino]=1; done
+  while read -r netid state recvq sendq addr peer rest; do
+    [[ $rest == *"pid=$1,"* ]] || continue
+    [[ $rest =~ \ ino:([0-9]+) && -n ${skip[${BASH_REMATCH[1]}]:-} ]] && continue
+    seen["$netid ${addr##*:}"]=1
+  done < <(ss -Hlnptue 2>/dev/null)
   (( ${#seen[@]} == 0 )) || printf '%s\n' "${!seen[@]}"
+}
+
+# The inodes of the sockets a PID listens on, space-separated.
+pid_inodes() {
+  local netid state recvq sendq addr peer rest
+  local -a out=()
+  while read -r netid state recvq sendq addr peer rest; do
+    [[ $rest == *"pid=$1,"* && $rest =~ \ ino:([0-9]+) ]] && out+=("${BASH_REMATCH[1]}")
+  done < <(ss -Hlnptue 2>/dev/null)
+  printf '%s' "${out[*]}"
 }
 
 # The lines of $1 that are not lines of $2, space-separated ("tcp 443 udp 443").
@@ -89,28 +105,57 @@ missing_lines() {
   printf '%s' "${out[*]}"
 }
 
+# The config now in place, into the running service: a reload when the process can take
+# it (SIGHUP: sing-box checks the file, closes the old instance and starts the new one in
+# the same process, so its listeners are back in about 10 ms instead of a process start's
+# 60-90 ms; connections drop either way), else a restart. RELOAD=1 with the old process's
+# socket inodes; a reload the process does not take (it hangs, or its own check fails)
+# falls back to a restart, and what fails then is rolled back by the caller.
+svc_apply() {
+  local old=$1 want=$2 reload=$3 inodes=${4-}
+  if [[ $reload == 1 ]]; then
+    usage_fold
+    kill -HUP "$old" 2>/dev/null && verify_reloaded "$old" "$want" "$inodes" && return 0
+    err "sing-box did not take the new config in place; restarting it"
+  fi
+  svc_restart && verify_started "$old" "$want"
+}
+
 # After a restart: a new main PID that binds every declared port and still holds them all
 # after the settle time. WANT: the config's ports when the caller has them already
 # (config_ports is a jq run). Leaves the ports the PID held at the end in STARTED_PORTS.
 verify_started() {
-  local old=$1 pid="" want=${2-} have gone i
+  local old=$1 pid="" want=${2-} i
   for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
   [[ $pid != 0 && $pid != "$old" ]] || { err "sing-box did not start (main PID ${pid:-0}, before $old)"; return 1; }
   [[ $# -ge 2 ]] || want=$(config_ports "$CONFIG")
+  verify_listening "$pid" "$want" "" "exited during start-up" || return 1
+  say "old_pid=$old"
+  say "new_pid=$pid"
+}
+
+# After a reload: the same PID, listening on every declared port with sockets it did not
+# have before (OLD_INODES), for the settle time.
+verify_reloaded() {
+  verify_listening "$1" "$2" "$3" "exited while reloading" || return 1
+  say "reloaded pid=$1"
+}
+
+# PID binds every port in WANT (skipping sockets in SKIP) within the start timeout and
+# still holds them, as the service's main PID, after the settle time.
+verify_listening() {
+  local pid=$1 want=$2 skip=$3 died=$4 gone i
   gone=${want//$'\n'/ }
   for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 50; i++)); do
-    pid_alive "$pid" || { err "sing-box (PID $pid) exited during start-up"; return 1; }
-    have=$(pid_ports "$pid")
-    gone=$(missing_lines "$want" "$have")
+    pid_alive "$pid" || { err "sing-box (PID $pid) $died"; return 1; }
+    gone=$(missing_lines "$want" "$(pid_ports "$pid" "$skip")")
     [[ -z $gone ]] && break
     sleep 0.02
   done
   [[ -z $gone ]] || { err "sing-box does not listen on: $gone"; return 1; }
   sleep "$BOXFLEET_SETTLE_SEC"
   pid_alive "$pid" && [[ $(svc_pid) == "$pid" ]] || { err "sing-box (PID $pid) did not stay up"; return 1; }
-  STARTED_PORTS=$(pid_ports "$pid")
+  STARTED_PORTS=$(pid_ports "$pid" "$skip")
   gone=$(missing_lines "$want" "$STARTED_PORTS")
   [[ -z $gone ]] || { err "sing-box (PID $pid) stopped listening on: $gone"; return 1; }
-  say "old_pid=$old"
-  say "new_pid=$pid"
 }

@@ -8,7 +8,8 @@
 #         or [binary BYTES VERSION ARCH SHA256 SIGNATURE + BYTES of the release tarball]
 #            config BYTES SHA256 + BYTES of the config
 #   node     progress lines, then `started old_pid=… new_pid=… udp=PORT,…` (the new config
-#            runs and has held every port for the settle time) or a `result=…` line and exit
+#            runs and has held every port for the settle time; after a reload in place
+#            the two PIDs are the same) or a `result=…` line and exit
 #   deployer commit COMMIT DEPLOYED-AT [USAGE-COMMIT]   (its own health check passed; the
 #                                                       status commit its quotas came from)
 #         or rollback                                   (it did not)
@@ -94,12 +95,19 @@ cmd_session() {
     exit 10
   }
   install -m 0640 "$WORK/config.json" "$NEW"
+  local reload=0 inodes=""
   old=$(svc_pid)
+  # A running process takes the new config in place, unless this session replaced its
+  # binary; before the swap, the sockets it has now (a reload must open new ones).
+  [[ $old != 0 && ${SESSION_BINARY:-0} != 1 ]] && { reload=1; inodes=$(pid_inodes "$old"); }
   [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
   mv -f "$NEW" "$CONFIG"
+  # The stats build's ledger knows a process by PID and start time, which a reload keeps
+  # while its counters start again from zero: with per-user counters, restart.
+  [[ $reload == 1 ]] && usage_api > /dev/null && reload=0
   ports=$POLICY_PORTS
   mapfile -t specs <<< "$ports"
-  if ! { firewall_apply "${specs[@]}" && svc_restart && verify_started "$old" "$ports"; }; then
+  if ! { firewall_apply "${specs[@]}" && svc_apply "$old" "$ports" "$reload" "$inodes"; }; then
     err "the new config failed; rolling back"
     session_undo
   fi
