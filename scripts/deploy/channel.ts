@@ -1,7 +1,8 @@
 // The deployer's end of `boxfleet-node session` (node-script/40-session.sh): one SSH
 // connection per node that holds the deploy lock from the first status to the verdict. It
 // costs one round trip to learn what a node runs, one to send a release and config and
-// hear that the new process holds its ports, and one to commit or roll back.
+// hear that the new process holds its ports, and one to commit or roll back. A config can
+// also be staged: checked on the node while the canary is being proven, swapped later.
 import { clipText } from '../text/escape.ts';
 import { parseNodeStatus, type NodeStatus } from './node-status.ts';
 import {
@@ -66,18 +67,46 @@ export class DeployChannel {
 
   /** Sends the release (when one changes) and the config; resolves when the node says how it went. */
   async apply(config: Buffer, sha256: string, release?: ReleaseUpload, o: { sendOnly?: number; timeoutMs?: number } = {}): Promise<ApplyResult> {
+    this.#sendConfig(config, sha256, release, o.sendOnly, false);
+    return this.#started(o.timeoutMs);
+  }
+
+  /**
+   * Sends the config to be checked but not yet swapped (node script 4 or later): resolves
+   * `checked`, or `ended` when the node refused it. `swap()` or `bye()` follows.
+   */
+  async stage(config: Buffer, sha256: string, o: { sendOnly?: number; timeoutMs?: number } = {}): Promise<{ kind: 'checked' } | Extract<ApplyResult, { kind: 'ended' }>> {
+    this.#sendConfig(config, sha256, undefined, o.sendOnly, true);
+    try {
+      await this.#next(/^checked$/, o.timeoutMs ?? 300_000);
+      return { kind: 'checked' };
+    } catch (e) {
+      if (this.#exit === undefined) throw e;
+      return { kind: 'ended', code: this.#exit, why: this.lastError() };
+    }
+  }
+
+  /** The staged config goes live; resolves as `apply` does. */
+  async swap(timeoutMs?: number): Promise<ApplyResult> {
+    this.#send('swap\n');
+    return this.#started(timeoutMs);
+  }
+
+  #sendConfig(config: Buffer, sha256: string, release: ReleaseUpload | undefined, sendOnly: number | undefined, staged: boolean): void {
     if (release) {
       this.#send(`binary ${release.bytes.length} ${release.version} ${release.arch} ${release.sha256} ${release.signature}\n`);
       this.#send(release.bytes);
     }
-    this.#send(`config ${config.length} ${sha256}\n`);
-    if (o.sendOnly === undefined) this.#send(config);
+    this.#send(`config ${config.length} ${sha256}${staged ? ' staged' : ''}\n`);
+    if (sendOnly === undefined) this.#send(config);
     else {
       // A transfer that drops half-way: the node must see the short count and swap nothing.
-      this.#send(config.subarray(0, o.sendOnly));
+      this.#send(config.subarray(0, sendOnly));
       this.#child.stdin.end();
     }
-    const timeoutMs = o.timeoutMs ?? 300_000;
+  }
+
+  async #started(timeoutMs = 300_000): Promise<ApplyResult> {
     try {
       const line = await this.#next(/^started /, timeoutMs);
       return { kind: 'started', started: parseStarted(line) };

@@ -114,6 +114,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     if (dryRun) {
       for (const c of todo) finish({ node: c.r.node.name, outcome: 'would deploy', detail: `${c.reason} (dry run: nothing written)`, ms: 0 });
     } else if (canary) {
+      rollout.stageAhead(todo, parallel);
       await rollout.rest(canary.c, await canary.ok, todo, parallel);
     }
   } finally {

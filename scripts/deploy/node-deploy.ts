@@ -2,11 +2,13 @@
 // order that keeps the old config running unless the new one is proven healthy:
 // the lock is already held → [a new sing-box: sent with its signed pin; the node checks
 // the live config with it, keeps the previous binary and restarts on it] → the config,
-// hash-checked on arrival → on the node: policy and `sing-box check` of a root-owned copy,
-// keep previous, atomic rename, firewall, restart, a new main PID that binds every port
-// and stays up for the settle time (the node rolls itself back if not) → health from here
+// hash-checked on arrival → on the node: policy and `sing-box check` of a root-owned copy
+// (for a staged node, while the canary is proven; it waits for `swap`) → keep previous,
+// atomic rename, firewall, a reload in place (new sockets on every port) or a restart (a
+// new main PID that binds every port), held for the settle time (the node rolls itself
+// back if not) → health from here
 // → commit (the marker) or rollback of config and binary → the session ends, unlocked.
-import type { DeployChannel, ReleaseUpload } from './channel.ts';
+import type { ApplyResult, DeployChannel, ReleaseUpload } from './channel.ts';
 import { checkHealth } from './health.ts';
 import type { Rendered } from './inputs.ts';
 import { SshError } from './ssh.ts';
@@ -42,7 +44,24 @@ export interface NodeDeployOptions {
   healthTimeoutMs?: number;
 }
 
-export async function deployNode(channel: DeployChannel, r: Rendered, opts: NodeDeployOptions): Promise<Omit<NodeResult, 'ms'>> {
+/** What staging a config on a node came to: checked (waiting for `swap`), refused, or lost. */
+export type Staged = { kind: 'checked' } | Extract<ApplyResult, { kind: 'ended' }> | { kind: 'lost'; error: unknown };
+
+/**
+ * Sends a node its config to check while the canary is still being proven (no binary
+ * change: that path installs first); deployNode swaps it later, or the session's bye ends it.
+ */
+export async function stageNode(channel: DeployChannel, r: Rendered, opts: Pick<NodeDeployOptions, 'truncateUpload'>): Promise<Staged> {
+  const config = Buffer.from(r.config, 'utf8');
+  try {
+    return await channel.stage(config, r.sha256, opts.truncateUpload ? { sendOnly: Math.floor(config.length / 2) } : {});
+  } catch (error) {
+    return { kind: 'lost', error };
+  }
+}
+
+/** Deploys one node; with `staged`, the config it already checked (stageNode) is swapped in. */
+export async function deployNode(channel: DeployChannel, r: Rendered, opts: NodeDeployOptions, staged?: Promise<Staged>): Promise<Omit<NodeResult, 'ms'>> {
   const node = r.node.name;
   const fail = (outcome: Outcome, detail: string): Omit<NodeResult, 'ms'> => ({ node, outcome, detail: opts.redact(detail) });
   let step = 'upload';
@@ -50,7 +69,8 @@ export async function deployNode(channel: DeployChannel, r: Rendered, opts: Node
     const release = opts.binary ? await releaseUpload(opts.binary) : undefined;
     const config = Buffer.from(r.config, 'utf8');
     step = 'apply';
-    const applied = await channel.apply(config, r.sha256, release, opts.truncateUpload ? { sendOnly: Math.floor(config.length / 2) } : {});
+    const applied = staged ? await swapStaged(channel, await staged)
+      : await channel.apply(config, r.sha256, release, opts.truncateUpload ? { sendOnly: Math.floor(config.length / 2) } : {});
     if (applied.kind === 'ended') return fail(...endedOutcome(applied.code, applied.why, opts.binary?.version));
     step = 'health';
     const problems = await checkHealth(r.node, applied.started.udp, opts.healthTimeoutMs);
@@ -70,6 +90,11 @@ export async function deployNode(channel: DeployChannel, r: Rendered, opts: Node
     // Without a verdict the node rolls back by itself: nothing unproven stays running.
     return fail('failed', step === 'upload' ? `${msg}; nothing swapped` : `${msg}; the node rolls back what it had not committed`);
   }
+}
+
+async function swapStaged(channel: DeployChannel, staged: Staged): Promise<ApplyResult> {
+  if (staged.kind === 'lost') throw staged.error;
+  return staged.kind === 'checked' ? channel.swap() : staged;
 }
 
 async function releaseUpload(b: BinaryChange): Promise<ReleaseUpload> {

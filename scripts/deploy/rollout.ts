@@ -1,13 +1,14 @@
 // The rollout of the changed nodes: the canary first and alone, then the rest with bounded
 // parallelism, stopping when failures exceed the fleet's budget. The canary may start
 // while other nodes' statuses are still arriving (deploy.ts chooses it as soon as it is
-// known); nothing else starts before it has passed.
+// known); nothing else is swapped before it has passed, but the first nodes after it
+// receive and check their configs meanwhile (staged), so they only swap once it has.
 import { execFileSync } from 'node:child_process';
 import type { CommandContext } from '../core/command.ts';
 import { pool } from '../core/pool.ts';
 import type { DeployChannel } from './channel.ts';
 import type { NodeStatus, Rendered } from './inputs.ts';
-import { deployNode, type BinaryChange, type NodeResult } from './node-deploy.ts';
+import { deployNode, stageNode, type BinaryChange, type NodeResult, type Staged } from './node-deploy.ts';
 
 export interface Candidate {
   r: Rendered;
@@ -52,6 +53,7 @@ export function chooseCanary(targets: string[], planned: ReadonlySet<string>, ch
 export class Rollout {
   #failed = 0;
   #commit: string | undefined;
+  readonly #staged = new Map<Candidate, Promise<Staged>>();
   readonly #truncate: Set<string>;
 
   constructor(
@@ -64,6 +66,16 @@ export class Rollout {
     this.#truncate = new Set((ctx.env.BOXFLEET_FAULT_TRUNCATE_UPLOAD ?? '').split(',').filter(Boolean));
   }
 
+  /**
+   * While the canary runs: the first `parallel` of the rest get their configs to check
+   * (nodes whose script can wait for `swap`, and no binary change, which installs first).
+   */
+  stageAhead(rest: Candidate[], parallel: number): void {
+    for (const c of rest.filter((x) => !x.binary && x.status.script_version >= 4).slice(0, parallel)) {
+      this.#staged.set(c, stageNode(c.channel, c.r, { truncateUpload: this.#truncate.has(c.r.node.name) }));
+    }
+  }
+
   /** Deploys one node and reports it; true when it ended deployed. */
   async one(c: Candidate): Promise<boolean> {
     const t0 = Date.now();
@@ -73,7 +85,7 @@ export class Rollout {
       commit: this.#commit, now: this.ctx.now, redact: this.redact, truncateUpload: this.#truncate.has(c.r.node.name), binary: this.binary(c),
       // A node script before version 3 would refuse a fourth word and roll back.
       ...(this.ctx.usageCommit && c.status.script_version >= 3 ? { usageCommit: this.ctx.usageCommit } : {}),
-    });
+    }, this.#staged.get(c));
     const ok = res.outcome === 'deployed';
     if (!ok) this.#failed++;
     this.finish({ ...res, detail: res.outcome === 'deployed' ? `${c.reason}; deployed` : res.detail, ms: Date.now() - t0 });

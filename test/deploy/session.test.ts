@@ -81,6 +81,7 @@ describe('the held deploy session', () => {
       [`config 99999999 ${'a'.repeat(64)}\n`, 14, /larger than/],
       [`config /etc/shadow ${'a'.repeat(64)}\n`, 2, /bad bytes/],
       [`config 10 ${'a'.repeat(64)} /etc/shadow\n`, 2, /bad config line/],
+      [`config 10 ${'a'.repeat(64)} staged /etc/shadow\n`, 2, /bad config line/],
       ['binary 10 1.12.25 amd64 /etc/shadow x\n', 2, /bad binary line|bad sha256/],
       ['sh -c id\n', 2, /expected config, binary or bye/],
     ];
@@ -130,7 +131,7 @@ describe('the held deploy session', () => {
     expect(status.config_sha256).toBe(sha256(next.toString()));
     expect(status.marker).toMatchObject({ config_sha256: sha256(next.toString()), commit: 'abc123', deployed_at: '2026-06-01T00:00:00Z' });
     expect(status.marker).not.toHaveProperty('usage_commit');
-    expect(status.script_version).toBe(3);
+    expect(status.script_version).toBe(4);
   });
 
   it('commit records the status commit of the quotas when given, and refuses anything but a commit id there', async () => {
@@ -153,6 +154,39 @@ describe('the held deploy session', () => {
     await after.bye();
     expect(s2.marker).toMatchObject({ commit: 'abc124', usage_commit: usage });
     expect(s2.config_sha256).toBe(sha256(next.toString()));
+  });
+
+  it('a staged config is checked and waits: `bye` ends it with nothing swapped, `swap` puts it live', async () => {
+    const before = await hostState(h);
+    const next = variant('debug');
+    const { channel: first } = await channel();
+    expect(await first.stage(next, sha256(next.toString()))).toEqual({ kind: 'checked' });
+    // Checked, not swapped: the same file, process and sockets.
+    expect(await hostState(h)).toEqual(before);
+    await first.bye();
+    expect(await hostState(h)).toEqual(before);
+    // Anything but swap or bye after `checked` is refused, nothing swapped.
+    const r = await session(Buffer.concat([Buffer.from(`config ${next.length} ${sha256(next.toString())} staged\n`), next, Buffer.from('commit abc 2026-06-03T00:00:00Z\n')]));
+    expect(r.stdout).toMatch(/^checked$/m);
+    expect(rc(r.stderr)).toBe(2);
+    expect(r.stderr).toMatch(/expected swap or bye/);
+    expect(await hostState(h)).toEqual(before);
+    // A staged config that fails its check ends the session at once.
+    const cfg = JSON.parse(live) as { log?: Record<string, unknown> };
+    cfg.log = { ...(cfg.log ?? {}), output: '/etc/cron.d/evil' };
+    const bad = Buffer.from(JSON.stringify(cfg));
+    const { channel: refused } = await channel();
+    expect(await refused.stage(bad, sha256(bad.toString()))).toMatchObject({ kind: 'ended', code: 10 });
+    refused.close();
+    // swap: the checked config goes live, proven as an unstaged one is.
+    const { channel: second } = await channel();
+    expect(await second.stage(next, sha256(next.toString()))).toEqual({ kind: 'checked' });
+    expect((await second.swap()).kind).toBe('started');
+    expect(await second.commit('abc126', '2026-06-04T00:00:00Z')).toEqual({ ok: true, why: '' });
+    second.close();
+    const after = await hostState(h);
+    expect(after.hash).toBe(sha256(next.toString()));
+    expect(after.marker).toContain('abc126');
   });
 
   it('status is one JSON line whatever the marker holds: its own line as written, any other JSON via jq, anything else invalid', async () => {

@@ -187,10 +187,15 @@ describe('per-user counters of the stats build on a real node', () => {
     const before = await stored();
     await move('alice', proxies[0]!);
     // A deploy that changes the config restarts sing-box, whose counters start again at zero.
+    // A restart, not a reload in place: the ledger knows a process by PID and start time,
+    // which a reload would keep while the counters start again.
+    const pid = async (): Promise<string> => (await w.node.exec(['cat', '/run/sing-box.pid'], { check: true })).stdout.trim();
+    const pidBefore = await pid();
     writeFileSync(join(w.tf.dir, 'users', 'zoe.yaml'), 'name: zoe\nrev: 1\n');
     const d = await w.tf.cli(['deploy', '--identity', hosts().clientKeyPath]);
     expect(d.code, d.err + d.out).toBe(0);
     expect(d.out).toMatch(/n1.*deployed/);
+    expect(await pid()).not.toBe(pidBefore);
     const c = await collect();
     expect(c.code, c.err).toBe(0);
     expectGrowth(grew(before, await stored(), 'alice'), 'alice', 1);

@@ -24,8 +24,9 @@ umask 022
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 
 # 2: held sessions, no path-taking subcommands; 3: the marker may name the status commit
-# of the quotas (a deployer sends it only to a node that says 3 or more).
-readonly SCRIPT_VERSION=3
+# of the quotas (a deployer sends it only to a node that says 3 or more); 4: a config may
+# be staged (checked while the canary is proven, swapped on the deployer's word).
+readonly SCRIPT_VERSION=4
 readonly ENV_FILE=/etc/boxfleet/node.env
 readonly CONFIG_DIR=/etc/sing-box
 readonly CONFIG=$CONFIG_DIR/config.json

@@ -6,7 +6,9 @@
 #   node     status {JSON}                              (what `status` prints)
 #   deployer bye                                        nothing to do: unlock and end
 #         or [binary BYTES VERSION ARCH SHA256 SIGNATURE + BYTES of the release tarball]
-#            config BYTES SHA256 + BYTES of the config
+#            config BYTES SHA256 [staged] + BYTES of the config
+#   node     with `staged`: `checked` once the checks passed, then waits for the deployer's
+#            `swap` (go on) or `bye` (end, nothing swapped)
 #   node     progress lines, then `started old_pid=… new_pid=… udp=PORT,…` (the new config
 #            runs and has held every port for the settle time; after a reload in place
 #            the two PIDs are the same) or a `result=…` line and exit
@@ -58,6 +60,18 @@ session_undo() {
   say "result=rollback-failed"; exit 12
 }
 
+# A staged config has passed its checks and waits for `swap` (the canary is still being
+# proven); `bye` or silence ends the session with nothing swapped.
+session_wait_swap() {
+  say "checked"
+  local line
+  line=$(read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}")
+  [[ $line == swap ]] && return 0
+  [[ $line == bye || -z $line ]] || die 2 "expected swap or bye"
+  if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
+  exit 0
+}
+
 cmd_session() {
   exec 9>>"$LOCK"
   flock -n 9 || die 13 "another deploy holds the lock on this node"
@@ -78,7 +92,7 @@ cmd_session() {
   esac
   local words
   read -r -a words <<< "$line"
-  [[ ${#words[@]} -eq 3 ]] || die 2 "bad config line"
+  [[ ${#words[@]} -eq 3 || ( ${#words[@]} -eq 4 && ${words[3]} == staged ) ]] || die 2 "bad config line"
   local bytes=${words[1]} want=${words[2]} old
   need bytes "$bytes" "$RE_BYTES"; need sha256 "$want" "$RE_HEX64"
   (( bytes <= MAX_CONFIG_BYTES )) || die 14 "config larger than $MAX_CONFIG_BYTES bytes"
@@ -94,6 +108,7 @@ cmd_session() {
     if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
     exit 10
   }
+  [[ ${words[3]:-} == staged ]] && session_wait_swap
   install -m 0640 "$WORK/config.json" "$NEW"
   local reload=0 inodes=""
   old=$(svc_pid)
