@@ -178,7 +178,7 @@ async function serviceGap(w: World): Promise<string[]> {
     ...rows,
     `  changed node-rollouts: p50 ${percentile(gaps, 50).toFixed(0)} ms, p95 ${percentile(gaps, 95).toFixed(0)} ms, max ${Math.max(...gaps).toFixed(0)} ms — goal p95 ≤ 300 ms: ${verdict(percentile(gaps, 95) <= 300)}`,
     `  unchanged node: longest gap ${unchangedMax.toFixed(0)} ms — goal none: ${verdict(unchangedMax === 0)}`,
-    `  connections cut: ${cutOnChanged} of the ${gaps.length * 3} held to changed nodes; sing-box reloads or restarts on every config change and either drops its connections; deploy.window defers changes that only add users to a daily window per region (test/deploy/window.test.ts), so users are cut at most once a window`,
+    `  connections cut: ${cutOnChanged} of the ${gaps.length * 3} idle TCP connections (nothing sent yet) held to changed nodes; a reload in place keeps those, but every connection that carries traffic is closed with the old instance (sing-box route/conn.go, ConnectionManager.Close), as a restart closes it; deploy.window defers changes that only add users to a daily window per region (test/deploy/window.test.ts), so users are cut at most once a window`,
   ];
 }
 

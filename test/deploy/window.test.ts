@@ -1,5 +1,5 @@
 // #14 deploy.window: a change that only adds users waits for its region's window, because
-// every config change restarts sing-box and cuts every open connection; removals never
+// every config change reloads or restarts sing-box and cuts every open connection; removals never
 // wait. Pure rules first, then the real deployer against a harness host and a Git history.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
