@@ -1,26 +1,30 @@
 // `npm run fleet`: runs the bundle `npm run build` wrote (.build/fleet.mjs) when it is newer
-// than every source file under scripts/, and the TypeScript through tsx otherwise (slower
-// to start, always current). Either way the same main() runs with the same arguments.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// than every file it was made from (.build/inputs.json), and the TypeScript through tsx
+// otherwise (slower to start, always current). Either way the same main() runs with the
+// same arguments.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 const bundle = join(root, '.build', 'fleet.mjs');
 
-function newestSource() {
-  let newest = 0;
-  for (const e of readdirSync(join(root, 'scripts'), { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+/** True when the bundle exists and none of its inputs changed since (an input gone: stale). */
+function bundleIsCurrent() {
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const inputs = JSON.parse(readFileSync(join(root, '.build', 'inputs.json'), 'utf8'));
+    return Array.isArray(inputs) && inputs.every((f) => statSync(join(root, f)).mtimeMs <= built);
+  } catch {
+    return false;
   }
-  return newest;
 }
 
 /** BOXFLEET_LAUNCH_SAY=1: say on stderr which one runs (tests, and anyone who wonders). */
 const say = (text) => { if (process.env.BOXFLEET_LAUNCH_SAY === '1') process.stderr.write(`launch: ${text}\n`); };
 
 async function loadMain() {
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource()) {
+  if (bundleIsCurrent()) {
     say('.build/fleet.mjs');
     return (await import(pathToFileURL(bundle).href)).main;
   }

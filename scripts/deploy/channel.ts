@@ -6,9 +6,8 @@
 import { clipText } from '../text/escape.ts';
 import { parseNodeStatus, type NodeStatus } from './node-status.ts';
 import {
-  knownHostsDir, NODE_SCRIPT, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
+  knownHostsDir, NODE_SCRIPT, removeKnownHostsDir, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
 } from './ssh.ts';
-import { rmSync } from 'node:fs';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 
 /** Longest line the node may send; more is hostile or broken. */
@@ -143,7 +142,7 @@ export class DeployChannel {
   /** Ends the connection (the node rolls back anything not committed) and removes our files. */
   close(): void {
     if (this.#exit === undefined) this.#child.kill('SIGTERM');
-    rmSync(this.#dir, { recursive: true, force: true });
+    removeKnownHostsDir(this.#dir);
   }
 
   /** Resolves when the ssh process has exited (it is killed after timeoutMs). */

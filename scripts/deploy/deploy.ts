@@ -7,7 +7,12 @@ import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { DeployChannel } from './channel.ts';
 import { deferrals } from './deferral.ts';
 import { SshError } from './ssh.ts';
-import { loadInputs, selectTargets, sessionOptions, sshTarget, unreachableReason, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
+import {
+  loadFleetInputs, renderInputs, selectNodes, selectTargets, sessionOptions, sshTarget, unreachableReason,
+  type DeployInputs, type NodeStatus, type RenderAll, type Rendered,
+} from './inputs.ts';
+import type { Node } from '../model/types.ts';
+import type { SessionOptions } from './ssh.ts';
 import { pool } from '../core/pool.ts';
 import type { BinaryChange, NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';
@@ -31,11 +36,23 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   const names = listOption(args, 'nodes');
   const dryRun = args.options['dry-run'] === true;
   const format = String(args.options.format ?? 'text');
-  const inputs = await loadInputs(ctx, render);
-  const { fleet, redact } = inputs;
-  const targets = selectTargets(inputs, names);
+  const base = loadFleetInputs(ctx);
+  const { fleet, redact } = base;
   const parallel = parallelOpt ?? fleet.settings.deploy.parallel;
   const opts = sessionOptions(ctx, args.options.identity as string | undefined, fleet.settings.deploy.ssh_persist);
+  // The first nodes are asked what they run while the configs render.
+  const early = new Map(selectNodes(fleet, names).slice(0, planParallel(parallel)).map((n) => [n.name, openChannel(n, opts)]));
+  let inputs: DeployInputs;
+  try {
+    inputs = await renderInputs(base, ctx, render);
+  } catch (e) {
+    // Nothing is deployed: the nodes already asked unlock, and their connections end.
+    await Promise.all([...early.values()].map(async (p) => (await p).session?.channel.bye()));
+    throw e;
+  }
+  const targets = selectTargets(inputs, names);
+  // A node the renderer gave no config is not deployed: its session ends here.
+  for (const [name, p] of early) if (!inputs.rendered.has(name)) void p.then((o) => o.session?.channel.bye());
   const results = new Map<string, NodeResult>();
   const started = Date.now();
   const finish = (res: NodeResult): void => {
@@ -76,14 +93,12 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
 
   // Plan: what does every node run now? One held session each; the changed ones stay open
   // (and locked) for the rollout, the others end at once.
-  await pool(targets, Math.max(parallel, 16), () => false, async (r) => {
+  await pool(targets, planParallel(parallel), () => false, async (r) => {
     const t0 = Date.now();
     const name = r.node.name;
     try {
-      let session: { channel: DeployChannel; status: NodeStatus };
-      try {
-        session = await DeployChannel.open(sshTarget(r.node), opts);
-      } catch (e) {
+      const { session, error: e } = await (early.get(name) ?? openChannel(r.node, opts));
+      if (!session) {
         // Reached, but the session refused (another deploy's lock, a node script without it).
         const outcome = e instanceof SshError ? 'unreachable' : 'failed';
         const detail = e instanceof SshError ? unreachableReason(e, redact) : `not deployed: ${redact((e as Error).message)}${outdated(e) ? ` — this node's script or sudoers predates held sessions: npm run fleet -- bootstrap ${name} --as-root` : ''}`;
@@ -125,6 +140,18 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   printReport(ctx, ordered, { format, title: dryRun ? 'fleet deploy --dry-run' : 'fleet deploy', ms: Date.now() - started });
   const ok = ordered.every((r) => r.outcome === 'deployed' || r.outcome === 'unchanged' || r.outcome === 'would deploy' || r.outcome === 'deferred');
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** How many nodes are asked at once what they run (more than deploy.parallel: asking is cheap). */
+const planParallel = (parallel: number): number => Math.max(parallel, 16);
+
+/** A held session and the node's status, or why there is none; never rejects. */
+async function openChannel(node: Node, opts: SessionOptions): Promise<{ session?: { channel: DeployChannel; status: NodeStatus }; error?: unknown }> {
+  try {
+    return { session: await DeployChannel.open(sshTarget(node), opts) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /**

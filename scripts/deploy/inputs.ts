@@ -35,31 +35,49 @@ export async function loadRenderer(): Promise<RenderAll> {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promise<DeployInputs> {
+/** The fleet, its secrets and the redactor: what a deploy needs before anything renders. */
+export type FleetInputs = Pick<DeployInputs, 'fleet' | 'store' | 'redact'>;
+
+export function loadFleetInputs(ctx: CommandContext): FleetInputs {
   const fleet = requireFleet(ctx);
   // Deploy and drift touch real nodes: the demo secret and a missing secret are refused.
   const master = loadMasterSecret(ctx.env, { purpose: 'publish' });
   const store = openCredentialStore(master, fleet.settings.epoch);
+  const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, ...(n.addresses ?? []), n.ssh.host]));
+  return { fleet, store, redact };
+}
+
+export async function renderInputs(base: FleetInputs, ctx: CommandContext, render?: RenderAll): Promise<DeployInputs> {
   const renderer = render ?? (await loadRenderer());
-  const configs = renderer(fleet, store, ctx.now);
+  const configs = renderer(base.fleet, base.store, ctx.now);
   const rendered = new Map<string, Rendered>();
-  for (const node of fleet.nodes) {
+  for (const node of base.fleet.nodes) {
     const config = configs.get(node.name);
     if (config !== undefined) rendered.set(node.name, { node, config, sha256: sha256(config) });
   }
-  const redact = withAddresses(redactor(store.allSecretValues()), fleet.nodes.flatMap((n) => [n.address, ...(n.addresses ?? []), n.ssh.host]));
-  return { fleet, store, rendered, redact, render: renderer };
+  return { ...base, rendered, render: renderer };
 }
 
-/** `--nodes a,b` checked against the rendered (enabled) nodes. */
-export function selectTargets(inputs: DeployInputs, names: string[] | undefined): Rendered[] {
-  if (!names) return [...inputs.rendered.values()];
-  const unknown = names.filter((n) => !inputs.rendered.has(n));
+export async function loadInputs(ctx: CommandContext, render?: RenderAll): Promise<DeployInputs> {
+  return renderInputs(loadFleetInputs(ctx), ctx, render);
+}
+
+/** `--nodes a,b` checked against the enabled nodes (the ones that render). */
+export function selectNodes(fleet: Fleet, names: string[] | undefined): Node[] {
+  const enabled = fleet.nodes.filter((n) => n.enabled);
+  if (!names) return enabled;
+  const byName = new Map(enabled.map((n) => [n.name, n]));
+  const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
-    const all = inputs.fleet.nodes.map((n) => n.name);
-    throw new UsageError(`--nodes: ${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not ${unknown.some((n) => all.includes(n)) ? 'an enabled node' : 'a node'} (enabled: ${[...inputs.rendered.keys()].join(', ')})`);
+    const all = fleet.nodes.map((n) => n.name);
+    throw new UsageError(`--nodes: ${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not ${unknown.some((n) => all.includes(n)) ? 'an enabled node' : 'a node'} (enabled: ${[...byName.keys()].join(', ')})`);
   }
-  return [...new Set(names)].map((n) => inputs.rendered.get(n)!);
+  return [...new Set(names)].map((n) => byName.get(n)!);
+}
+
+/** The selected nodes' rendered configs. */
+export function selectTargets(inputs: DeployInputs, names: string[] | undefined): Rendered[] {
+  return selectNodes(inputs.fleet, names).flatMap((n) => inputs.rendered.get(n.name) ?? []);
 }
 
 export function sshTarget(node: Node): SshTarget {

@@ -84,6 +84,17 @@ describe('npm run fleet (scripts/launch.mjs)', () => {
       utimesSync(src, now, now);
       execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
     }
+    // The list of the bundle's inputs is what says it is current: without it, tsx runs.
+    const list = join(REPO, '.build', 'inputs.json');
+    const inputs = readFileSync(list, 'utf8');
+    expect(JSON.parse(inputs)).toEqual(expect.arrayContaining(['scripts/core/paths.ts', 'scripts/fleet.ts', 'node_modules/yaml/dist/index.js']));
+    rmSync(list);
+    try {
+      expect(used()).toBe('launch: tsx (.build/fleet.mjs is missing or older than scripts/)\n');
+    } finally {
+      writeFileSync(list, inputs);
+    }
+    expect(used()).toBe('launch: .build/fleet.mjs\n');
   }, 120_000);
 });
 

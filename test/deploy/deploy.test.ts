@@ -4,6 +4,7 @@
 // that does not exist, a port another process holds, a cut transfer, a dead host. Scenarios
 // run in order on the same hosts; every test checks the final state of every host it
 // could have touched.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { loadFleet } from '../../scripts/model/load.ts';
 import { renderNodeConfigs } from '../../scripts/render/server/index.ts';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { openSession } from '../../scripts/deploy/ssh.ts';
+import { runDeploy } from '../../scripts/deploy/deploy.ts';
 import { useHosts, type TestHost } from '../harness/index.ts';
 import { hostState, leftovers, makeTestFleet, markTestHost, sh, sha256, startCamouflage, TEST_SECRET, VERSION, type HostState, type TestFleet } from './helpers.ts';
 
@@ -84,6 +86,26 @@ describe('fleet deploy on three hosts', () => {
     expect(r.out).toContain('3 unchanged');
     expect(await states()).toEqual(s0);
     expect(await Promise.all(hosts().hosts.map((x) => sh(x, 'stat -c %Y.%Z /etc/sing-box/config.json /var/lib/boxfleet/deployed.json')))).toEqual(mtimes);
+  });
+
+  it('a render that fails while the first nodes are being asked ends their sessions: nothing changed, every lock free', async () => {
+    const s0 = await states();
+    const lockHeld = (x: TestHost): boolean => spawnSync('nsenter', x.nsenterArgs(['flock', '-n', '/run/boxfleet.lock', 'true'])).status !== 0;
+    // Fault injection through runDeploy's renderer seam: it returns only once every node's
+    // session holds the node's lock (so the sessions were open), then fails.
+    const render = (): Map<string, string> => {
+      for (let i = 0; i < 300 && !hosts().hosts.every(lockHeld); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      expect(hosts().hosts.every(lockHeld)).toBe(true);
+      throw new Error('the renderer failed');
+    };
+    const ctx = {
+      root: tf.dir, now: new Date('2026-06-01T00:00:00Z'), io: { out: () => undefined, err: () => undefined },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, FLEET_SECRET: TEST_SECRET, BOXFLEET_SSH_CONNECT_TIMEOUT: '3' },
+    };
+    await expect(runDeploy(ctx, { positionals: [], options: { identity: hosts().clientKeyPath } }, render)).rejects.toThrow('the renderer failed');
+    expect(hosts().hosts.filter(lockHeld).map((x) => x.name)).toEqual([]);
+    expect(leftovers().filter((x) => !before.includes(x))).toEqual([]);
+    expect(await states()).toEqual(s0);
   });
 
   it('a change to one user redeploys only that user\'s node', async () => {

@@ -67,7 +67,11 @@ load_settings() {
 }
 load_settings
 
-sha_of() { local h; if [[ -f $1 ]]; then h=$(sha256sum "$1") && echo "${h%% *}"; else echo none; fi; }
+# The status path of every deploy sets globals instead of printing into $(…): each command
+# substitution is a fork, a few ms of a small VM's CPU per node and per deploy.
+# sha_into FILE: SHA=the file's sha256, or none.
+sha_into() { SHA=none; [[ -f $1 ]] || return 0; SHA=$(sha256sum "$1") || { SHA=none; return 1; }; SHA=${SHA%% *}; }
+sha_of() { sha_into "$1"; echo "$SHA"; }
 
 # Every option value is checked here as well as by sudo: sudo matches the arguments joined
 # by spaces, so one argument holding a space could shift the others.
@@ -109,12 +113,15 @@ machine_arch() { case $(uname -m) in x86_64) echo amd64 ;; aarch64|arm64) echo a
 
 # `sing-box version` is a Go program's start-up on every status: the answer is kept
 # beside the binary's identity (inode, size, mtime) and asked again only when that changes.
-singbox_version() {
-  [[ -x $SINGBOX ]] || { echo none; return; }
-  local id cache=$STATE_DIR/singbox-version v
+# singbox_version_into: SB_VERSION=the version, or none.
+singbox_version_into() {
+  SB_VERSION=none
+  [[ -x $SINGBOX ]] || return 0
+  local id cache=$STATE_DIR/singbox-version cid v
   id=$(stat -c '%i %s %Y' "$SINGBOX")
-  if [[ -f $cache ]] && IFS='|' read -r cid v < "$cache" && [[ $cid == "$id" && $v =~ $RE_VERSION ]]; then echo "$v"; return; fi
+  if [[ -f $cache ]] && IFS='|' read -r cid v < "$cache" && [[ $cid == "$id" && $v =~ $RE_VERSION ]]; then SB_VERSION=$v; return 0; fi
   v=$("$SINGBOX" version 2>/dev/null | sed -n '1s/^sing-box version \([^ ]*\).*/\1/p')
   [[ $v =~ $RE_VERSION ]] && { mkdir -p "$STATE_DIR"; printf '%s|%s\n' "$id" "$v" > "$cache.tmp" && mv -f "$cache.tmp" "$cache"; } 2>/dev/null
-  echo "$v"
+  SB_VERSION=$v
 }
+singbox_version() { singbox_version_into; echo "$SB_VERSION"; }

@@ -22,15 +22,17 @@ pid_alive() {
   [[ -n $state && $state != Z && $state != X ]]
 }
 
-svc_pid() {
+# svc_pid_into: SVC_PID=sing-box's main PID, 0 when it is not running (no fork for a pidfile).
+svc_pid_into() {
   local pid=0
   case $BOXFLEET_SERVICE_MANAGER in
     systemd) pid=$(systemctl show -p MainPID --value sing-box 2>/dev/null || echo 0) ;;
     pidfile) [[ -f $PIDFILE ]] && { IFS= read -r pid < "$PIDFILE" || true; } ;;
     *) die 1 "unknown BOXFLEET_SERVICE_MANAGER=$BOXFLEET_SERVICE_MANAGER" ;;
   esac
-  if pid_alive "${pid:-0}"; then echo "$pid"; else echo 0; fi
+  pid_alive "${pid:-0}" && SVC_PID=$pid || SVC_PID=0
 }
+svc_pid() { svc_pid_into; echo "$SVC_PID"; }
 
 pidfile_stop() {
   local pid i

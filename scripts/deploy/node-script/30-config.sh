@@ -30,26 +30,31 @@ readonly RE_MARKER='^\{"commit": "[0-9A-Za-z._-]{1,64}", "config_sha256": "[0-9a
 
 # The marker as one JSON line: write_marker's own line as it is; anything else (an older
 # script's, a damaged or empty file) through jq, {"invalid": true} when it is not JSON.
-marker_json() {
+# marker_json_into: MARKER_JSON=that line.
+marker_json_into() {
   local text=""
   # read stops at a NUL and says so (status 0): no line of write_marker's holds one.
   IFS= read -r -d '' text < "$MARKER" && text=""
   text=${text%$'\n'}
-  if [[ $text =~ $RE_MARKER ]]; then printf '%s' "$text"; return; fi
-  jq -cn --rawfile m "$MARKER" '(try ($m | fromjson) catch {invalid: true}) // {invalid: true}' 2>/dev/null || printf '{"invalid": true}'
+  if [[ $text =~ $RE_MARKER ]]; then MARKER_JSON=$text; return 0; fi
+  MARKER_JSON=$(jq -cn --rawfile m "$MARKER" '(try ($m | fromjson) catch {invalid: true}) // {invalid: true}' 2>/dev/null) || MARKER_JSON='{"invalid": true}'
+  [[ -n $MARKER_JSON ]] || MARKER_JSON='{"invalid": true}'
 }
 
-# Every deploy asks every node this first, so it is built by bash itself (no jq): every
-# value is checked against its alphabet or replaced by null.
-cmd_status() {
+# Every deploy asks every node this first, so it is built by bash itself (no jq, two
+# programs: sha256sum and stat): every value is checked against its alphabet or replaced
+# by null. status_into: STATUS_JSON=the line.
+status_into() {
   local live version pid marker=null active=false
-  [[ -f $MARKER ]] && marker=$(marker_json)
-  live=$(sha_of "$CONFIG"); version=$(singbox_version); pid=$(svc_pid)
+  [[ -f $MARKER ]] && { marker_json_into; marker=$MARKER_JSON; }
+  sha_into "$CONFIG"; singbox_version_into; svc_pid_into
+  live=$SHA version=$SB_VERSION pid=$SVC_PID
   [[ $live =~ $RE_HEX64 ]] && live="\"$live\"" || live=null
   [[ $version =~ $RE_VERSION && $version != none ]] && version="\"$version\"" || version=null
   [[ $pid =~ ^[0-9]{1,10}$ ]] || pid=0
   [[ $pid != 0 ]] && active=true
   [[ $BOXFLEET_SERVICE_MANAGER =~ ^[a-z]{1,16}$ ]] || die 1 "unknown BOXFLEET_SERVICE_MANAGER"
-  printf '{"active":%s,"config_sha256":%s,"main_pid":%s,"manager":"%s","marker":%s,"script_version":%s,"singbox_version":%s}\n' \
+  printf -v STATUS_JSON '{"active":%s,"config_sha256":%s,"main_pid":%s,"manager":"%s","marker":%s,"script_version":%s,"singbox_version":%s}' \
     "$active" "$live" "$pid" "$BOXFLEET_SERVICE_MANAGER" "$marker" "$SCRIPT_VERSION" "$version"
 }
+cmd_status() { status_into; say "$STATUS_JSON"; }

@@ -32,10 +32,10 @@ read_exactly() {
 }
 
 # A reply line from the deployer within the time allowed; empty when it said nothing.
+# read_reply SECS: REPLY_LINE=that line (a global, not printed: no fork per reply).
 read_reply() {
-  local line=""
-  IFS= read -r -t "${1:-60}" line || true
-  printf '%s' "$line"
+  REPLY_LINE=""
+  IFS= read -r -t "${1:-60}" REPLY_LINE || true
 }
 
 session_binary() {
@@ -65,7 +65,7 @@ session_undo() {
 session_wait_swap() {
   say "checked"
   local line
-  line=$(read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}")
+  read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}"; line=$REPLY_LINE
   [[ $line == swap ]] && return 0
   [[ $line == bye || -z $line ]] || die 2 "expected swap or bye"
   if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
@@ -75,15 +75,16 @@ session_wait_swap() {
 cmd_session() {
   exec 9>>"$LOCK"
   flock -n 9 || die 13 "another deploy holds the lock on this node"
-  say "status $(cmd_status)"
+  status_into
+  say "status $STATUS_JSON"
   local line
-  line=$(read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}")
+  read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}"; line=$REPLY_LINE
   [[ $line == bye || -z $line ]] && return 0
   WORK=$(mktemp -d /run/boxfleet-session.XXXXXXXX)
   trap 'rm -rf "$WORK"' EXIT
   if [[ $line == binary\ * ]]; then
     session_binary "$line"
-    line=$(read_reply 60)
+    read_reply 60; line=$REPLY_LINE
   fi
   case $line in
     bye|"") return 0 ;;
@@ -131,7 +132,7 @@ cmd_session() {
   udp=$(udp_ports "$STARTED_PORTS")
   say "started old_pid=$old new_pid=$pid udp=${udp:-none}"
   local verdict
-  verdict=$(read_reply "${BOXFLEET_VERDICT_SEC:-60}")
+  read_reply "${BOXFLEET_VERDICT_SEC:-60}"; verdict=$REPLY_LINE
   local v
   read -r -a v <<< "$verdict"
   if [[ ${v[0]:-} == commit ]] && commit_words_ok "${v[@]}"; then
