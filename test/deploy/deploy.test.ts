@@ -124,6 +124,36 @@ describe('fleet deploy on three hosts', () => {
     expect(s1[1]!.alive).toBe(true);
   });
 
+  it('the canary is deployed while another node has not yet said what it runs', async () => {
+    bumpUser('alice'); // alice reaches every node
+    const want = rendered();
+    const deployed = async (i: number): Promise<boolean> => {
+      const s = await hostState(h(i));
+      return s.hash === want[h(i).name] && s.marker.includes(`"config_sha256": "${want[h(i).name]}"`);
+    };
+    // h3's sshd is stopped: the kernel takes the connection, nobody answers it until the
+    // sshd goes on. The canary (h1) must not wait for h3's status.
+    process.kill(h(2).sshdPid, 'SIGSTOP');
+    let r: Promise<Awaited<ReturnType<typeof deploy>>> | undefined;
+    try {
+      r = deploy([], { BOXFLEET_SSH_CONNECT_TIMEOUT: '60' });
+      let canary = false;
+      for (let i = 0; i < 100 && !canary; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        canary = await deployed(0);
+      }
+      expect(canary, 'the canary was not deployed while h3 held its status back').toBe(true);
+      expect(await deployed(2)).toBe(false);
+    } finally {
+      process.kill(h(2).sshdPid, 'SIGCONT');
+      await r;
+    }
+    const done = await r!;
+    expect(done.code, done.out + done.err).toBe(0);
+    expect(done.out).toContain('3 deployed');
+    expect(await Promise.all([0, 1, 2].map(deployed))).toEqual([true, true, true]);
+  }, 120_000);
+
   it('a sing-box that does not take the reload (stopped, as a hung one would be) is restarted on the new config', async () => {
     // The reload's wait is the start timeout: short here, the process will not answer.
     await sh(h(1), 'printf "BOXFLEET_START_TIMEOUT_SEC=3\\n" >> /etc/boxfleet/node.env');
