@@ -163,14 +163,18 @@ describe('the held deploy session', () => {
     expect(await first.stage(next, sha256(next.toString()))).toEqual({ kind: 'checked' });
     // Checked, not swapped: the same file, process and sockets.
     expect(await hostState(h)).toEqual(before);
+    // Ready to swap: the checked copy waits beside the live config, and `bye` removes it.
+    expect(await sh(h, 'test -f /etc/sing-box/config.json.new && echo ready')).toBe('ready');
     await first.bye();
     expect(await hostState(h)).toEqual(before);
+    expect(await sh(h, 'test -e /etc/sing-box/config.json.new && echo left || echo gone')).toBe('gone');
     // Anything but swap or bye after `checked` is refused, nothing swapped.
     const r = await session(Buffer.concat([Buffer.from(`config ${next.length} ${sha256(next.toString())} staged\n`), next, Buffer.from('commit abc 2026-06-03T00:00:00Z\n')]));
     expect(r.stdout).toMatch(/^checked$/m);
     expect(rc(r.stderr)).toBe(2);
     expect(r.stderr).toMatch(/expected swap or bye/);
     expect(await hostState(h)).toEqual(before);
+    expect(await sh(h, 'test -e /etc/sing-box/config.json.new && echo left || echo gone')).toBe('gone');
     // A staged config that fails its check ends the session at once.
     const cfg = JSON.parse(live) as { log?: Record<string, unknown> };
     cfg.log = { ...(cfg.log ?? {}), output: '/etc/cron.d/evil' };

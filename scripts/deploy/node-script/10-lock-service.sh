@@ -76,7 +76,8 @@ config_ports() {
 # Sockets a PID listens on, as "tcp 443" / "udp 443" lines, each once (in no set order).
 # SKIP (space-separated socket inodes) leaves those sockets out: after a reload the PID is
 # the same, and only sockets the new instance opened prove that it runs.
-pid_ports() {
+# pid_ports_into sets PORTS to those lines (no fork: it runs every 20 ms while sing-box starts).
+pid_ports_into() {
   local netid state recvq sendq addr peer rest ino
   local -A seen=() skip=()
   for ino in ${2-}; do skip[$ino]=1; done
@@ -85,26 +86,29 @@ pid_ports() {
     [[ $rest =~ \ ino:([0-9]+) && -n ${skip[${BASH_REMATCH[1]}]:-} ]] && continue
     seen["$netid ${addr##*:}"]=1
   done < <(ss -Hlnptue 2>/dev/null)
-  (( ${#seen[@]} == 0 )) || printf '%s\n' "${!seen[@]}"
+  PORTS=""
+  (( ${#seen[@]} == 0 )) || printf -v PORTS '%s\n' "${!seen[@]}"
+  PORTS=${PORTS%$'\n'}
 }
+pid_ports() { pid_ports_into "$@"; [[ -z $PORTS ]] || printf '%s\n' "$PORTS"; }
 
-# The inodes of the sockets a PID listens on, space-separated.
-pid_inodes() {
+# The inodes of the sockets a PID listens on, space-separated, into INODES.
+pid_inodes_into() {
   local netid state recvq sendq addr peer rest
   local -a out=()
   while read -r netid state recvq sendq addr peer rest; do
     [[ $rest == *"pid=$1,"* && $rest =~ \ ino:([0-9]+) ]] && out+=("${BASH_REMATCH[1]}")
   done < <(ss -Hlnptue 2>/dev/null)
-  printf '%s' "${out[*]}"
+  INODES="${out[*]}"
 }
 
-# The lines of $1 that are not lines of $2, space-separated ("tcp 443 udp 443").
-missing_lines() {
+# The lines of $1 that are not lines of $2, space-separated ("tcp 443 udp 443"), into MISSING.
+missing_lines_into() {
   local line out=()
   local -A have=()
   while IFS= read -r line; do [[ -n $line ]] && have[$line]=1; done <<< "$2"
   while IFS= read -r line; do [[ -n $line && -z ${have[$line]:-} ]] && out+=("$line"); done <<< "$1"
-  printf '%s' "${out[*]}"
+  MISSING="${out[*]}"
 }
 
 # The config now in place, into the running service: a reload when the process can take
@@ -128,7 +132,7 @@ svc_apply() {
 # (config_ports is a jq run). Leaves the ports the PID held at the end in STARTED_PORTS.
 verify_started() {
   local old=$1 pid="" want=${2-} i
-  for ((i = 0; i < 100; i++)); do pid=$(svc_pid); [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
+  for ((i = 0; i < 100; i++)); do svc_pid_into; pid=$SVC_PID; [[ $pid != 0 && $pid != "$old" ]] && break; sleep 0.02; done
   [[ $pid != 0 && $pid != "$old" ]] || { err "sing-box did not start (main PID ${pid:-0}, before $old)"; return 1; }
   [[ $# -ge 2 ]] || want=$(config_ports "$CONFIG")
   verify_listening "$pid" "$want" "" "exited during start-up" || return 1
@@ -150,14 +154,15 @@ verify_listening() {
   gone=${want//$'\n'/ }
   for ((i = 0; i < BOXFLEET_START_TIMEOUT_SEC * 50; i++)); do
     pid_alive "$pid" || { err "sing-box (PID $pid) $died"; return 1; }
-    gone=$(missing_lines "$want" "$(pid_ports "$pid" "$skip")")
+    pid_ports_into "$pid" "$skip"; missing_lines_into "$want" "$PORTS"; gone=$MISSING
     [[ -z $gone ]] && break
     sleep 0.02
   done
   [[ -z $gone ]] || { err "sing-box does not listen on: $gone"; return 1; }
   sleep "$BOXFLEET_SETTLE_SEC"
-  pid_alive "$pid" && [[ $(svc_pid) == "$pid" ]] || { err "sing-box (PID $pid) did not stay up"; return 1; }
-  STARTED_PORTS=$(pid_ports "$pid" "$skip")
-  gone=$(missing_lines "$want" "$STARTED_PORTS")
+  svc_pid_into
+  pid_alive "$pid" && [[ $SVC_PID == "$pid" ]] || { err "sing-box (PID $pid) did not stay up"; return 1; }
+  pid_ports_into "$pid" "$skip"; STARTED_PORTS=$PORTS
+  missing_lines_into "$want" "$STARTED_PORTS"; gone=$MISSING
   [[ -z $gone ]] || { err "sing-box (PID $pid) stopped listening on: $gone"; return 1; }
 }

@@ -1,4 +1,5 @@
 # ---- firewall: the boxfleet-owned table, replaced in one nft transaction ---------------
+# firewall_ruleset SPEC…: RULES=the table for these ports.
 firewall_ruleset() {
   local tcp udp extra="" p proto spec extra_tcp=()
   # Ports as indices of sparse arrays: bash lists them in ascending order, each once.
@@ -13,24 +14,17 @@ firewall_ruleset() {
   local IFS=,
   tcp="${!tcp_set[*]}"
   udp="${!udp_set[*]}"
-  # Built outside the here-document: a "}" inside ${var:+...} would end the expansion.
+  # Optional lines, built apart: a "}" inside ${var:+...} would end the expansion.
   [[ -n $udp ]] && extra+=$'\n'"    udp dport { $udp } accept"
   if [[ -n $BOXFLEET_MONITOR_ADDR ]]; then
     if [[ $BOXFLEET_MONITOR_ADDR == *:* ]]; then extra+=$'\n'"    ip6 saddr $BOXFLEET_MONITOR_ADDR accept"
     else extra+=$'\n'"    ip saddr $BOXFLEET_MONITOR_ADDR accept"; fi
   fi
-  cat <<EOF
-table inet boxfleet {
-  chain input {
-    type filter hook input priority 0; policy drop;
-    iif "lo" accept
-    ct state established,related accept
-    ct state invalid drop
-    meta l4proto { icmp, ipv6-icmp } accept
-    tcp dport { $tcp } accept$extra
-  }
-}
-EOF
+  # Into RULES, without a here-document's `cat` (a process on every deploy).
+  printf -v RULES '%s\n' 'table inet boxfleet {' '  chain input {' '    type filter hook input priority 0; policy drop;' \
+    '    iif "lo" accept' '    ct state established,related accept' '    ct state invalid drop' \
+    '    meta l4proto { icmp, ipv6-icmp } accept' "    tcp dport { $tcp } accept$extra" '  }' '}'
+  RULES=${RULES%$'\n'}
 }
 
 # Brings the open ports in line with the live config (or, before the first deploy, with
@@ -39,8 +33,10 @@ firewall_apply() {
   [[ $BOXFLEET_FIREWALL == nftables ]] || { say "firewall skipped (BOXFLEET_FIREWALL=$BOXFLEET_FIREWALL)"; return 0; }
   local specs=() rules
   if [[ $# -gt 0 ]]; then specs=("$@"); else mapfile -t specs < <(config_ports "$CONFIG"); fi
-  rules=$(firewall_ruleset "${specs[@]}")
-  if [[ -f $FW_STATE && $(< "$FW_STATE") == "$rules" ]] && nft list table inet boxfleet > /dev/null 2>&1; then
+  local kept=""
+  firewall_ruleset "${specs[@]}"; rules=$RULES
+  [[ -f $FW_STATE ]] && { IFS= read -r -d '' kept < "$FW_STATE" || true; }
+  if [[ -f $FW_STATE && ${kept%$'\n'} == "$rules" ]] && nft list table inet boxfleet > /dev/null 2>&1; then
     say "firewall unchanged"; return 0
   fi
   printf 'table inet boxfleet\ndelete table inet boxfleet\n%s\n' "$rules" | nft -f - || { err "nft rejected the ruleset"; return 1; }

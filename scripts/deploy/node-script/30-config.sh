@@ -17,11 +17,12 @@ restore_previous() {
 # USAGE (optional) is the status-branch commit the deployer's quotas came from.
 write_marker() {
   local sha=$1 commit=$2 at=$3 usage=${4:-} live
-  live=$(sha_of "$CONFIG")
+  sha_into "$CONFIG"; live=$SHA
+  singbox_version_into
   [[ $sha == "$live" ]] || { err "marker hash does not match the live config ($live)"; return 1; }
   mkdir -p "$STATE_DIR"
   printf '{"commit": "%s", "config_sha256": "%s", "deployed_at": "%s", "singbox_version": "%s"%s}\n' \
-    "$commit" "$live" "$at" "$(singbox_version)" "${usage:+, \"usage_commit\": \"$usage\"}" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
+    "$commit" "$live" "$at" "$SB_VERSION" "${usage:+, \"usage_commit\": \"$usage\"}" > "$MARKER.tmp" && mv -f "$MARKER.tmp" "$MARKER"
 }
 
 # The marker exactly as write_marker writes it: every value in its alphabet, so the line is

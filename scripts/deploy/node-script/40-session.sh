@@ -67,7 +67,8 @@ session_wait_swap() {
   local line
   read_reply "${BOXFLEET_SESSION_IDLE_SEC:-900}"; line=$REPLY_LINE
   [[ $line == swap ]] && return 0
-  [[ $line == bye || -z $line ]] || die 2 "expected swap or bye"
+  [[ $line == bye || -z $line ]] || { rm -f "$NEW"; die 2 "expected swap or bye"; }
+  rm -f "$NEW"
   if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
   exit 0
 }
@@ -99,7 +100,8 @@ cmd_session() {
   (( bytes <= MAX_CONFIG_BYTES )) || die 14 "config larger than $MAX_CONFIG_BYTES bytes"
   mkdir -p "$CONFIG_DIR" "$STATE_DIR"
   read_exactly "$bytes" "$WORK/config.json" config
-  [[ $(sha_of "$WORK/config.json") == "$want" ]] || die 14 "the config does not have sha256 $want"
+  sha_into "$WORK/config.json" || true
+  [[ $SHA == "$want" ]] || die 14 "the config does not have sha256 $want"
   # From here on a dropped SSH connection must not stop us half-way.
   trap '' HUP PIPE
   # The new config's ports (config_policy lists them) serve the firewall and the start check.
@@ -109,14 +111,17 @@ cmd_session() {
     if [[ ${SESSION_BINARY:-0} == 1 ]]; then restore_binary || exit 12; fi
     exit 10
   }
-  [[ ${words[3]:-} == staged ]] && session_wait_swap
+  # Ready to swap: the new config beside the live one, the live one kept for a rollback.
+  # A staged node does this before it waits (the lock keeps both as they are), so that
+  # after `swap` it only renames.
   install -m 0640 "$WORK/config.json" "$NEW"
+  [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
+  [[ ${words[3]:-} == staged ]] && session_wait_swap
   local reload=0 inodes=""
-  old=$(svc_pid)
+  svc_pid_into; old=$SVC_PID
   # A running process takes the new config in place, unless this session replaced its
   # binary; before the swap, the sockets it has now (a reload must open new ones).
-  [[ $old != 0 && ${SESSION_BINARY:-0} != 1 ]] && { reload=1; inodes=$(pid_inodes "$old"); }
-  [[ -f $CONFIG ]] && cp -p "$CONFIG" "$PREV"
+  [[ $old != 0 && ${SESSION_BINARY:-0} != 1 ]] && { reload=1; pid_inodes_into "$old"; inodes=$INODES; }
   mv -f "$NEW" "$CONFIG"
   # The stats build's ledger knows a process by PID and start time, which a reload keeps
   # while its counters start again from zero: with per-user counters, restart.
@@ -128,8 +133,8 @@ cmd_session() {
     session_undo
   fi
   local pid udp
-  pid=$(svc_pid)
-  udp=$(udp_ports "$STARTED_PORTS")
+  svc_pid_into; pid=$SVC_PID
+  udp_ports_into "$STARTED_PORTS"; udp=$UDP_PORTS
   say "started old_pid=$old new_pid=$pid udp=${udp:-none}"
   local verdict
   read_reply "${BOXFLEET_VERDICT_SEC:-60}"; verdict=$REPLY_LINE
@@ -146,12 +151,12 @@ cmd_session() {
 }
 
 # The UDP ports among pid_ports lines, ascending and comma-separated (the deployer checks them).
-udp_ports() {
+udp_ports_into() {
   local line
   local -a set=()
   while IFS= read -r line; do [[ $line =~ ^udp\ ([0-9]{1,5})$ ]] && set[10#${BASH_REMATCH[1]}]=1; done <<< "$1"
   local IFS=,
-  printf '%s' "${!set[*]}"
+  UDP_PORTS="${!set[*]}"
 }
 
 # `commit COMMIT DEPLOYED-AT [USAGE-COMMIT]`, each word in its alphabet (they go into the marker).
