@@ -20,7 +20,7 @@ import { run, runSync, type RunResult } from '../test/harness/proc.ts';
 import { singboxBin } from '../test/tools/index.ts';
 import { leftovers, TEST_SECRET, VERSION } from '../test/deploy/helpers.ts';
 import { stopMuxMasters } from '../test/harness/index.ts';
-import { GapSampler, HeldConnections, percentile } from './deploy/gap.ts';
+import { GapSampler, HeldConnections, percentile, ProxiedConnections } from './deploy/gap.ts';
 import { NOW, World } from './deploy/world.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -149,6 +149,10 @@ async function serviceGap(w: World): Promise<string[]> {
   const gaps: number[] = [];
   let unchangedMax = 0;
   let cutOnChanged = 0;
+  let proxiedCutOnChanged = 0;
+  let proxiedCutOnUnchanged = 0;
+  const echo = await w.startEcho();
+  const trojan = w.trojanTargets();
   sampler.start();
   try {
     await new Promise((r) => setTimeout(r, 500));
@@ -156,6 +160,7 @@ async function serviceGap(w: World): Promise<string[]> {
       w.addUser(changed); // the last node does not get this user: it must see no gap at all
       const configs = w.render();
       const held = new Map(await Promise.all(w.hosts.hosts.map(async (h) => [h.name, await HeldConnections.open(h.ip, 8388, 3)] as const)));
+      const proxied = new Map(await Promise.all(w.hosts.hosts.map(async (h) => [h.name, await ProxiedConnections.open(trojan.get(h.name)!, echo, 3, new Date())] as const)));
       const from = performance.now();
       const s = await runBoxfleet(w);
       await new Promise((r) => setTimeout(r, 300));
@@ -163,11 +168,15 @@ async function serviceGap(w: World): Promise<string[]> {
       await w.verify(`gap rollout ${i}`, configs);
       const per = sampler.gaps(from, to);
       const cut = [...held].map(([n, h]) => `${n} ${h.cut()}/3`).join(', ');
+      const proxiedCut = new Map(await Promise.all([...proxied].map(async ([n, p]) => [n, await p.cut()] as const)));
+      for (const p of proxied.values()) p.close();
+      for (const n of changed) proxiedCutOnChanged += proxiedCut.get(n)!;
+      proxiedCutOnUnchanged += proxiedCut.get(unchanged)!;
       for (const n of changed) cutOnChanged += held.get(n)!.cut();
       for (const h of held.values()) h.close();
       for (const n of changed) gaps.push(per.get(n)!.gapMs);
       unchangedMax = Math.max(unchangedMax, per.get(unchanged)!.gapMs);
-      rows.push(`  rollout ${i} (${secs(s.wallMs)} s): ${names.map((n) => `${n} ${per.get(n)!.gapMs.toFixed(0)} ms${n === unchanged ? ' (unchanged)' : ''}`).join(', ')}; held connections cut: ${cut}`);
+      rows.push(`  rollout ${i} (${secs(s.wallMs)} s): ${names.map((n) => `${n} ${per.get(n)!.gapMs.toFixed(0)} ms${n === unchanged ? ' (unchanged)' : ''}`).join(', ')}; idle connections cut: ${cut}; proxied connections cut: ${[...proxiedCut].map(([n, c]) => `${n} ${c}/3`).join(', ')}`);
     }
   } finally {
     await sampler.stop();
@@ -178,7 +187,7 @@ async function serviceGap(w: World): Promise<string[]> {
     ...rows,
     `  changed node-rollouts: p50 ${percentile(gaps, 50).toFixed(0)} ms, p95 ${percentile(gaps, 95).toFixed(0)} ms, max ${Math.max(...gaps).toFixed(0)} ms — goal p95 ≤ 300 ms: ${verdict(percentile(gaps, 95) <= 300)}`,
     `  unchanged node: longest gap ${unchangedMax.toFixed(0)} ms — goal none: ${verdict(unchangedMax === 0)}`,
-    `  connections cut: ${cutOnChanged} of the ${gaps.length * 3} idle TCP connections (nothing sent yet) held to changed nodes; a reload in place keeps those, but every connection that carries traffic is closed with the old instance (sing-box route/conn.go, ConnectionManager.Close), as a restart closes it; deploy.window defers changes that only add users to a daily window per region (test/deploy/window.test.ts), so users are cut at most once a window`,
+    `  connections cut: ${cutOnChanged} of the ${gaps.length * 3} idle TCP connections (nothing sent yet) held to changed nodes; ${proxiedCutOnChanged} of the ${gaps.length * 3} connections carried through their Trojan inbounds to an echo server (each had echoed once), and ${proxiedCutOnUnchanged} of the 15 through the unchanged node: a reload in place keeps the listeners' idle connections, but sing-box closes what its old instance routed (route/conn.go, ConnectionManager.Close); deploy.window defers changes that only add users to a daily window per region (test/deploy/window.test.ts), so users are cut at most once a window`,
   ];
 }
 

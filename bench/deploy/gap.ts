@@ -3,10 +3,17 @@
 // relays), and each UDP inbound a QUIC Initial that must be answered. A node's gap in one
 // rollout is its longest stretch without an answer on any inbound: from the last answer
 // before the failures to the first one after. Connections cut: idle TCP connections held
-// open to each node across the rollout, counted when they end.
+// open to each node across the rollout, counted when they end, and connections carried
+// through each node's Trojan inbound to an echo server, counted when they no longer echo.
 import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { quicAnswers } from './quic.ts';
+import { tcpConnect as probeConnect } from '../../scripts/probe/net.ts';
+import { codecDuplex } from '../../scripts/probe/stream.ts';
+import { tlsHandshake } from '../../scripts/probe/tls.ts';
+import type { ProbeTarget } from '../../scripts/probe/types.ts';
+import { trojanCodec } from '../../scripts/protocols/trojan/client.ts';
 
 export interface GapTarget {
   node: string;
@@ -102,6 +109,52 @@ export class HeldConnections {
   close(): void {
     for (const s of this.#socks) s.sock.destroy();
   }
+}
+
+/**
+ * Connections a user has open through a node: TCP to the Trojan inbound, its TLS, the
+ * Trojan header to the echo server, and one echo already heard. `cut()` sends on each
+ * again and counts those that do not echo within a second (closed, reset or silent).
+ */
+export class ProxiedConnections {
+  readonly #streams: Duplex[] = [];
+
+  static async open(t: ProbeTarget, echo: { host: string; port: number }, count: number, now: Date): Promise<ProxiedConnections> {
+    const held = new ProxiedConnections();
+    for (let i = 0; i < count; i++) {
+      const sock = await probeConnect(t.server, t.port, 3_000);
+      const tls = await tlsHandshake(sock, t.tls!, 3_000, { now, alpn: t.tls!.alpn, judge: false });
+      const stream = codecDuplex(tls.socket, trojanCodec(t.password!, echo.host, echo.port));
+      stream.on('error', () => undefined);
+      held.#streams.push(stream);
+      if (!(await echoes(stream, `open ${i}\n`))) throw new Error(`${t.node}: no echo through the Trojan inbound (is ${echo.host} routed from the node?)`);
+    }
+    return held;
+  }
+
+  async cut(): Promise<number> {
+    const answers = await Promise.all(this.#streams.map((s, i) => echoes(s, `again ${i}\n`)));
+    return answers.filter((ok) => !ok).length;
+  }
+
+  close(): void {
+    for (const s of this.#streams) s.destroy();
+  }
+}
+
+/** Writes `text` and resolves whether exactly it comes back within a second. */
+function echoes(stream: Duplex, text: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve(false);
+    let got = '';
+    const done = (ok: boolean): void => { clearTimeout(timer); stream.off('data', onData); stream.off('close', onClose); resolve(ok); };
+    const onData = (b: Buffer): void => { got += b.toString('utf8'); if (got === text) done(true); else if (!text.startsWith(got)) done(false); };
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), 1_000);
+    stream.on('data', onData);
+    stream.once('close', onClose);
+    stream.write(text);
+  });
 }
 
 export function percentile(xs: number[], p: number): number {

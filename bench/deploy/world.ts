@@ -12,6 +12,9 @@ import { CAMOUFLAGE, makeTestFleet, markTestHost, nodeYaml, startCamouflage, TES
 import { loadFleet } from '../../scripts/model/load.ts';
 import { renderNodeConfigs } from '../../scripts/render/server/index.ts';
 import { openCredentialStore, loadMasterSecret } from '../../scripts/secrets/index.ts';
+import { targetOf } from '../../scripts/probe/targets.ts';
+import { endpointsOf, userIdentity } from '../../scripts/render/endpoint.ts';
+import type { ProbeTarget } from '../../scripts/probe/types.ts';
 import type { GapTarget } from './gap.ts';
 
 export const NOW = '2026-06-01T00:00:00Z';
@@ -94,6 +97,38 @@ export class World {
       'interpreter_python = /usr/bin/python3', 'retry_files_enabled = False', 'nocolor = True', `local_tmp = ${join(this.work, 'ansible-local')}`,
       'remote_tmp = /tmp/.ansible-remote', '', '[ssh_connection]', 'pipelining = True', `ssh_args = ${sshArgs}`, `control_path = ${this.cmDir}/ans-%%h-%%p-%%r`, '',
     ].join('\n'));
+  }
+
+  /**
+   * The internet as a user's connection reaches it: an echo server at a public-range
+   * address (198.19.X.10, as test/real's web) on the last host, routed from every other
+   * host and reached by no one else.
+   */
+  async startEcho(): Promise<{ host: string; port: number }> {
+    const x = this.hosts.subnet.base.split('.')[2];
+    const ip = `198.19.${x}.10`;
+    const last = this.hosts.hosts.at(-1)!;
+    await last.addAddress(`${ip}/24`);
+    // sing-box's direct outbound wants a default route (auto_detect_interface); on-link, so
+    // only the run's own hosts answer, as in test/real.
+    for (const h of this.hosts.hosts.slice(0, -1)) await h.addRoute(`198.19.${x}.0/24`);
+    for (const h of this.hosts.hosts) await h.addRoute('default');
+    await last.spawnServer([process.execPath, '-e', `require('node:net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(7, '${ip}')`]);
+    await last.exec(['sh', '-c', `for i in $(seq 200); do ss -Hltn | grep -q "${ip}:7 " && exit 0; sleep 0.05; done; exit 1`], { check: true });
+    // That host is a node too: its firewall (boxfleet's table) lets the echo port in. It
+    // is the unchanged node of the gap part, so no deploy puts the table back meanwhile.
+    await last.exec(['nft', 'insert', 'rule', 'inet', 'boxfleet', 'input', 'ip', 'daddr', ip, 'tcp', 'dport', '7', 'accept'], { check: true });
+    return { host: ip, port: 7 };
+  }
+
+  /** Each node's Trojan endpoint as alice (on every node) reaches it: the probe user may only fetch its probe URL. */
+  trojanTargets(): Map<string, ProbeTarget> {
+    const fleet = loadFleet(this.tf.dir, new Date(NOW)).fleet!;
+    const store = openCredentialStore(loadMasterSecret({ FLEET_SECRET: TEST_SECRET }, { purpose: 'publish' }), fleet.settings.epoch);
+    const alice = fleet.users.find((u) => u.name === 'alice')!;
+    const who = userIdentity(store, alice.name, alice.rev);
+    const targets = fleet.nodes.flatMap((n) => endpointsOf(n, store, who).map(targetOf));
+    return new Map(targets.filter((t) => t.type === 'trojan').map((t) => [t.node, t]));
   }
 
   /** Every inbound of every node, as the gap sampler probes it. */
