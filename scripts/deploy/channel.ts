@@ -9,6 +9,7 @@ import {
   knownHostsDir, NODE_SCRIPT, removeKnownHostsDir, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
 } from './ssh.ts';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Longest line the node may send; more is hostile or broken. */
 const MAX_LINE = 64 * 1024;
@@ -184,13 +185,21 @@ export class DeployChannel {
   /** The next line matching `re` (earlier lines are progress and skipped). */
   async #next(re: RegExp, timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
+    let lastLook = false;
     for (;;) {
       if (this.#tooLong) throw new Error('the node sent a line longer than 64 KiB');
       const i = this.#lines.findIndex((l) => re.test(l));
       if (i >= 0) return this.#lines.splice(0, i + 1).pop()!;
       if (this.#exit === 255) throw sshFailure(this.#stderr);
       if (this.#exit !== undefined) throw new Error(this.lastError() || `boxfleet-node session ended (exit ${this.#exit})`);
-      if (Date.now() >= deadline) throw new SshError('unreachable', `no answer from the node within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() >= deadline) {
+        // Timers run before pending reads: after a long stretch of work on this thread (a
+        // render), the answer may be waiting in the pipe. One turn of the loop reads it.
+        if (lastLook) throw new SshError('unreachable', `no answer from the node within ${Math.round(timeoutMs / 1000)} s`);
+        lastLook = true;
+        await nextTurn();
+        continue;
+      }
       await this.#sleep(deadline - Date.now());
     }
   }

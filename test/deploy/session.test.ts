@@ -5,7 +5,7 @@
 // config either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
-import { hostState, makeTestFleet, markTestHost, sh, sha256, startCamouflage, type TestFleet } from './helpers.ts';
+import { hostState, makeTestFleet, markTestHost, sh, sha256, startCamouflage, VERSION, type TestFleet } from './helpers.ts';
 import { DeployChannel } from '../../scripts/deploy/channel.ts';
 
 const NODE = '/usr/local/sbin/boxfleet-node';
@@ -191,6 +191,54 @@ describe('the held deploy session', () => {
     const after = await hostState(h);
     expect(after.hash).toBe(sha256(next.toString()));
     expect(after.marker).toContain('abc126');
+  });
+
+  it('a staged config that went live and is then rolled back gives back the config that ran before the swap', async () => {
+    // The rollback copy is made when the config is staged, before the wait for `swap`.
+    const before = await hostState(h);
+    const next = variant('error');
+    const { channel: c } = await channel();
+    expect(await c.stage(next, sha256(next.toString()))).toEqual({ kind: 'checked' });
+    expect((await c.swap()).kind).toBe('started');
+    expect((await hostState(h)).hash).toBe(sha256(next.toString()));
+    expect(await c.rollback()).toMatchObject({ ok: true });
+    const after = await hostState(h);
+    expect(after.hash).toBe(before.hash);
+    expect(after.marker).toBe(before.marker);
+    expect(await sh(h, 'test -e /etc/sing-box/config.json.new && echo left || echo gone')).toBe('gone');
+    // The service runs the restored config: the next status says so.
+    expect(JSON.parse(await sh(h, `${NODE} status`))).toMatchObject({ config_sha256: before.hash, active: true });
+  });
+
+  it('a status that came while the deployer was busy past its deadline is read, not taken for silence', async () => {
+    // The deployer's thread renders (a large fleet) while the first nodes answer: when it
+    // looks again, the deadline has passed but the answer is in the pipe. Bounded: 8 s.
+    const opening = DeployChannel.open({ host: h.ip, port: 22, user: 'boxfleet', hostKeys: [h.hostKey] }, { identityFile: hosts().clientKeyPath, connectTimeoutSec: 5 }, 1_000);
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) { /* this thread is busy; the node answers meanwhile */ }
+    const { channel: c, status } = await opening;
+    expect(status.config_sha256).toMatch(/^[0-9a-f]{64}$/);
+    await c.bye();
+  });
+
+  it('a sing-box that cannot say its version still gets a whole status (no version), so a deploy reinstalls it', async () => {
+    // A binary for another CPU, or a truncated one: executable, but `version` fails. The
+    // status must still come, with no version: the deployer then installs the pinned release.
+    const sb = '/usr/local/bin/sing-box';
+    await sh(h, `mv ${sb} ${sb}.real && printf '#!/bin/sh\\nexit 126\\n' > ${sb} && chmod 755 ${sb}`);
+    try {
+      const line = await sh(h, `${NODE} status`);
+      const status = JSON.parse(line) as { singbox_version: unknown; config_sha256: string; active: boolean };
+      expect(status.singbox_version).toBeNull();
+      expect(status.config_sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(status.active).toBe(true);
+      const r = await session('bye\n');
+      expect(rc(r.stderr), r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout.replace(/^status /, '')) as { singbox_version: unknown }).singbox_version).toBeNull();
+    } finally {
+      await sh(h, `mv -f ${sb}.real ${sb}`);
+    }
+    expect(JSON.parse(await sh(h, `${NODE} status`)).singbox_version).toBe(VERSION);
   });
 
   it('status is one JSON line whatever the marker holds: its own line as written, any other JSON via jq, anything else invalid', async () => {

@@ -69,7 +69,7 @@ load_settings
 
 # The status path of every deploy sets globals instead of printing into $(…): each command
 # substitution is a fork, a few ms of a small VM's CPU per node and per deploy.
-# sha_into FILE: SHA=the file's sha256, or none.
+# sha_into FILE: SHA=the file's sha256, or none (and status 1 when the file cannot be read).
 sha_into() { SHA=none; [[ -f $1 ]] || return 0; SHA=$(sha256sum "$1") || { SHA=none; return 1; }; SHA=${SHA%% *}; }
 sha_of() { sha_into "$1"; echo "$SHA"; }
 
@@ -113,14 +113,17 @@ machine_arch() { case $(uname -m) in x86_64) echo amd64 ;; aarch64|arm64) echo a
 
 # `sing-box version` is a Go program's start-up on every status: the answer is kept
 # beside the binary's identity (inode, size, mtime) and asked again only when that changes.
-# singbox_version_into: SB_VERSION=the version, or none.
+# singbox_version_into: SB_VERSION=the version, or none. Never fails: it runs in the
+# script's own shell under `set -e`, and a binary that cannot say its version (another
+# CPU's, truncated) must give a status with no version, so that the deploy reinstalls it,
+# not a session that ends before its status.
 singbox_version_into() {
   SB_VERSION=none
   [[ -x $SINGBOX ]] || return 0
   local id cache=$STATE_DIR/singbox-version cid v
-  id=$(stat -c '%i %s %Y' "$SINGBOX")
+  id=$(stat -c '%i %s %Y' "$SINGBOX") || return 0
   if [[ -f $cache ]] && IFS='|' read -r cid v < "$cache" && [[ $cid == "$id" && $v =~ $RE_VERSION ]]; then SB_VERSION=$v; return 0; fi
-  v=$("$SINGBOX" version 2>/dev/null | sed -n '1s/^sing-box version \([^ ]*\).*/\1/p')
+  v=$("$SINGBOX" version 2>/dev/null | sed -n '1s/^sing-box version \([^ ]*\).*/\1/p') || v=""
   [[ $v =~ $RE_VERSION ]] && { mkdir -p "$STATE_DIR"; printf '%s|%s\n' "$id" "$v" > "$cache.tmp" && mv -f "$cache.tmp" "$cache"; } 2>/dev/null
   SB_VERSION=$v
 }

@@ -17,7 +17,8 @@ restore_previous() {
 # USAGE (optional) is the status-branch commit the deployer's quotas came from.
 write_marker() {
   local sha=$1 commit=$2 at=$3 usage=${4:-} live
-  sha_into "$CONFIG"; live=$SHA
+  sha_into "$CONFIG" || true
+  live=$SHA
   singbox_version_into
   [[ $sha == "$live" ]] || { err "marker hash does not match the live config ($live)"; return 1; }
   mkdir -p "$STATE_DIR"
@@ -48,7 +49,9 @@ marker_json_into() {
 status_into() {
   local live version pid marker=null active=false
   [[ -f $MARKER ]] && { marker_json_into; marker=$MARKER_JSON; }
-  sha_into "$CONFIG"; singbox_version_into; svc_pid_into
+  # An unreadable config is a status without its hash (null), never a session that ends.
+  sha_into "$CONFIG" || true
+  singbox_version_into; svc_pid_into
   live=$SHA version=$SB_VERSION pid=$SVC_PID
   [[ $live =~ $RE_HEX64 ]] && live="\"$live\"" || live=null
   [[ $version =~ $RE_VERSION && $version != none ]] && version="\"$version\"" || version=null
