@@ -90,4 +90,17 @@ describe('a sing-box upgrade through fleet deploy', () => {
       expect(s.hash).toBe(before[i]!.hash);
     }
   }, 180_000);
+
+  it('a node whose binary cannot say its version (another CPU\'s, truncated) gets the pinned release back', async () => {
+    pin(NEWER, makeRelease(NEWER).sha256);
+    // Executable, but `version` fails as a binary for another CPU does (exit 126); the
+    // running process keeps the old file.
+    await sh(h(1), "printf '#!/bin/sh\\nexit 126\\n' > /usr/local/bin/sing-box.broken && chmod 755 /usr/local/bin/sing-box.broken && mv -f /usr/local/bin/sing-box.broken /usr/local/bin/sing-box");
+    const r = await deploy();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(line(r.out, 'h1')).toMatch(/unchanged/);
+    expect(line(r.out, 'h2')).toContain(`sing-box none → ${NEWER}`);
+    expect(await versionOn(h(1))).toBe(NEWER);
+    expect((await hostState(h(1))).alive).toBe(true);
+  }, 180_000);
 });
