@@ -132,6 +132,8 @@ export class DeployChannel {
     this.#send('rollback\n');
     this.#child.stdin.end();
     const code = await this.#waitExit(timeoutMs);
+    // The session is over, as after `bye`: its private folder goes now.
+    this.close();
     return { ok: code === 11, why: this.lastError() };
   }
 

@@ -5,7 +5,7 @@
 // config either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
-import { hostState, makeTestFleet, markTestHost, sh, sha256, startCamouflage, VERSION, type TestFleet } from './helpers.ts';
+import { hostState, leftovers, makeTestFleet, markTestHost, sh, sha256, startCamouflage, VERSION, type TestFleet } from './helpers.ts';
 import { DeployChannel } from '../../scripts/deploy/channel.ts';
 
 const NODE = '/usr/local/sbin/boxfleet-node';
@@ -202,6 +202,7 @@ describe('the held deploy session', () => {
     expect((await c.swap()).kind).toBe('started');
     expect((await hostState(h)).hash).toBe(sha256(next.toString()));
     expect(await c.rollback()).toMatchObject({ ok: true });
+    expect(leftovers()).toEqual([]);
     const after = await hostState(h);
     expect(after.hash).toBe(before.hash);
     expect(after.marker).toBe(before.marker);
