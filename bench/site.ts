@@ -19,6 +19,8 @@ import { publishSite } from '../scripts/publish/publish.ts';
 import { s3Store } from '../scripts/publish/store.ts';
 import { loadMasterSecret } from '../scripts/secrets/index.ts';
 import { buildSite, type SiteResult } from '../scripts/site/build.ts';
+import { PROFILE_FILES } from '../scripts/site/deeplinks.ts';
+import { qrSymbol } from '../scripts/site/qr.ts';
 import type { StatusView } from '../scripts/site/status-adapter.ts';
 import { startHosts } from '../test/harness/index.ts';
 import { startS3 } from '../test/harness/s3.ts';
@@ -147,7 +149,21 @@ async function benchSize(work: string, users: number): Promise<{ root: string; o
   console.log(`  build from scratch:  median ${s(median(builds))} of ${builds.map(s).join(', ')} (tmpfs)   CPU user ${s(cpu.user / 1000)}, system ${s(cpu.system / 1000)}`);
   console.log(`  cp -r of its output: median ${s(median(copies))} of ${copies.map(s).join(', ')}`);
   console.log(`  build ÷ cp -r:       ${ratio.toFixed(1)}×   goal ≤ 3×: ${verdict(ratio <= 3)}`);
+  const qr = qrShare(r.links.map((l) => l.url.slice(0, l.url.lastIndexOf('/') + 1)));
+  console.log(`  QR codes alone:      ${qr.count.toLocaleString('en-US')} (3 per active user), ${(qr.ms * 1000 / qr.count).toFixed(0)} µs each, ${s(qr.ms)} of CPU: at least ${s(qr.ms / 2)} on two cores, ${Math.round(qr.ms / 2 / (3 * median(copies)) * 100)}% of the 3 × cp -r budget`);
   return { root, out, fleet };
+}
+
+/**
+ * The QR codes every page carries (one per profile file), drawn again on one thread: what
+ * they cost a build whatever else gets faster (bench only; the build draws them in its
+ * worker threads).
+ */
+function qrShare(folders: string[]): { count: number; ms: number } {
+  const t0 = performance.now();
+  let count = 0;
+  for (const folder of folders) for (const file of PROFILE_FILES) { qrSymbol('q', `${folder}${file}`); count++; }
+  return { count, ms: performance.now() - t0 };
 }
 
 /** Every node up, with latency; then `down` down: health ordering moves it last for everyone. */
