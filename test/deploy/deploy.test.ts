@@ -90,7 +90,10 @@ describe('fleet deploy on three hosts', () => {
 
   it('a render that fails while the first nodes are being asked ends their sessions: nothing changed, every lock free', async () => {
     const s0 = await states();
-    const lockHeld = (x: TestHost): boolean => spawnSync('nsenter', x.nsenterArgs(['flock', '-n', '/run/boxfleet.lock', 'true'])).status !== 0;
+    // Read from /proc/locks, never by taking the lock: a probe that held it for an instant
+    // would make a session that asks for it then refuse (`flock -n`), as another deploy.
+    const lockHeld = (x: TestHost): boolean => spawnSync('nsenter', x.nsenterArgs(['sh', '-c',
+      'ino=$(stat -c %i /run/boxfleet.lock 2>/dev/null) && grep -Eq "FLOCK .*:$ino " /proc/locks'])).status === 0;
     // Fault injection through runDeploy's renderer seam: it returns only once every node's
     // session holds the node's lock (so the sessions were open), then fails.
     const render = (): Map<string, string> => {
