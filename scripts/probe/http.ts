@@ -37,8 +37,8 @@ function readResponse(stream: Duplex, url: URL, timeoutMs: number): Promise<Http
       stream.destroy();
       if (e) reject(e); else resolve(r!);
     };
-    const silent = (why: string): ProbeFailure => buf.length === 0
-      ? new ProbeFailure('auth-rejected-or-silent', why)
+    const silent = (why: string, closed = false): ProbeFailure => buf.length === 0
+      ? new ProbeFailure('auth-rejected-or-silent', why, closed)
       : new ProbeFailure('bad-response', `incomplete HTTP response (${buf.length} bytes)`);
     const timer = setTimeout(() => finish(silent(`no answer through the proxy within ${timeoutMs} ms`)), timeoutMs);
     const onData = (d: Buffer): void => {
@@ -53,7 +53,7 @@ function readResponse(stream: Duplex, url: URL, timeoutMs: number): Promise<Http
     stream.once('end', () => {
       try {
         const r = buf.length ? parse(buf, true) : undefined;
-        finish(r ? undefined : silent('the proxy closed the connection without an answer'), r);
+        finish(r ? undefined : silent('the proxy closed the connection without an answer', true), r);
       } catch (e) { finish(e as Error); }
     });
     stream.once('error', (e) => finish(e instanceof ProbeFailure ? e : silent(`stream error (${(e as Error).message})`)));

@@ -47,8 +47,18 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
   child.once('exit', () => { exited = true; });
   child.once('error', () => { exited = true; });
   try {
-    const sock = await waitConnect(port, timeoutMs, () => exited);
-    return await connectThrough(sock, url, timeoutMs, extraCa);
+    const tunnel = async (): Promise<HttpResult> => connectThrough(await waitConnect(port, timeoutMs, () => exited), url, timeoutMs, extraCa);
+    try {
+      return await tunnel();
+    } catch (e) {
+      if (!(e instanceof ProbeFailure && e.closed) || exited) throw e;
+      // Closed without an answer: once more through the same client, as an app would. The
+      // sing-box client can close a good tunnel itself: its Shadowsocks 2022 client
+      // (sing-shadowsocks2 v0.2.1, shadowaead_2022/method.go) records the request's salt
+      // only after the write returns, so an answer that is faster than that is refused as
+      // "bad request salt". A node that refuses the probe closes the second one too.
+      return await tunnel();
+    }
   } finally {
     if (child.pid && !exited) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -100,7 +110,7 @@ function connectThrough(sock: Socket, url: URL, timeoutMs: number, extraCa?: str
       fetchOver(sock, url, timeoutMs, extraCa).then(resolve, reject);
     };
     sock.on('data', onData);
-    sock.once('close', () => { clearTimeout(timer); reject(new ProbeFailure('auth-rejected-or-silent', 'sing-box closed the tunnel')); });
+    sock.once('close', () => { clearTimeout(timer); reject(new ProbeFailure('auth-rejected-or-silent', 'sing-box closed the tunnel', true)); });
     sock.write(`CONNECT ${url.hostname}:${port} HTTP/1.1\r\nHost: ${url.hostname}:${port}\r\n\r\n`);
   });
 }

@@ -71,7 +71,11 @@ export interface ProbeRun {
 
 /** Thrown inside a layer to classify a failure. */
 export class ProbeFailure extends Error {
-  constructor(readonly cls: ErrorClass, readonly detail?: string) {
+  /**
+   * `closed`: the far side closed the stream without a byte of answer (not a timeout, not a
+   * wrong answer), which a client's own race can cause as well as a refusal.
+   */
+  constructor(readonly cls: ErrorClass, readonly detail?: string, readonly closed = false) {
     super(detail ? `${cls}: ${detail}` : cls);
     this.name = 'ProbeFailure';
   }

@@ -93,7 +93,7 @@ export async function runSingbox(h: TestHost, profile: string, tag: string): Pro
 /**
  * Starts the client and waits for its mixed port. Started once more, and only then, when it
  * died of "bad request salt" while fetching its rule sets through a Shadowsocks 2022 proxy:
- * a race in the sing-box client itself (sing-shadowsocks v0.2.8, shadowaead_2022: the client
+ * a race in the sing-box client itself (sing-shadowsocks2 v0.2.1, shadowaead_2022/method.go: the client
  * sets `requestSalt` only after its request is flushed, so a reply read before that — a
  * fast server on a loaded machine — compares against nil and is refused). The server it met
  * is ours and did nothing wrong; any other failure, and this one twice, still fails the cell.

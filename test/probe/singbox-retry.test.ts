@@ -1,0 +1,108 @@
+// The probe's sing-box path against the real sing-box on both ends: a Shadowsocks 2022
+// server (multi-user, as the node renders it) in a harness host, the probe's throw-away
+// sing-box client on this side, and between them a TCP relay in this process that can
+// close a tunnel after its request arrived, without a byte of answer. That is what the
+// probe sees when sing-box's own 2022 client refuses a good answer as "bad request salt"
+// (its request salt is stored after the write returns; seen on fast links under load),
+// and what it sees when a node refuses the probe user. The first must not make a healthy
+// node look refused; the second must still be a refusal, and a silent node costs one try.
+import { randomBytes } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { createServer, Socket, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndpoint } from '../../scripts/probe/check.ts';
+import type { ProbeTarget } from '../../scripts/probe/types.ts';
+import { useHosts, waitForPort } from '../harness/index.ts';
+import { singboxBin } from '../tools/index.ts';
+import { BODY, startHttp } from './fixture.ts';
+
+type Mode = { drop: number } | 'silent';
+
+/**
+ * 127.0.0.1:port → to. A connection that sends nothing (the probe's TCP layer) is only
+ * counted as opened; of those that send a request, the first `drop` are closed at once
+ * ('silent': all are held open and never answered). `requests` counts the latter.
+ */
+async function startRelay(to: { host: string; port: number }): Promise<{ server: Server; port: number; requests: () => number; mode: (m: Mode) => void }> {
+  let requests = 0;
+  let mode: Mode = { drop: 0 };
+  const server = createServer((client) => {
+    client.on('error', () => {});
+    client.once('data', (first) => {
+      const n = ++requests;
+      if (mode === 'silent') return;
+      if (n <= mode.drop) { client.destroy(); return; }
+      const up = new Socket();
+      up.on('error', () => client.destroy());
+      client.on('close', () => up.destroy());
+      up.on('close', () => client.destroy());
+      up.connect(to.port, to.host, () => { up.write(first); client.pipe(up); up.pipe(client); });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port, requests: () => requests, mode: (m) => { mode = m; requests = 0; } };
+}
+
+describe('probe through the sing-box client: a tunnel closed without an answer', () => {
+  const hosts = useHosts(1, { names: ['node'] });
+  const method = '2022-blake3-aes-128-gcm';
+  const serverKey = randomBytes(16).toString('base64');
+  const userKey = randomBytes(16).toString('base64');
+  let http: { server: HttpServer; url: string; hits: () => number };
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let target: ProbeTarget;
+
+  beforeAll(async () => {
+    const f = hosts();
+    const node = f.hosts[0]!;
+    http = await startHttp(f.bridgeIp);
+    const config = {
+      log: { level: 'warn' },
+      inbounds: [{ type: 'shadowsocks', tag: 'shadowsocks-8388', listen: '0.0.0.0', listen_port: 8388, method, password: serverKey, users: [{ name: 'probe', password: userKey }], multiplex: { enabled: true } }],
+      outbounds: [{ type: 'direct', tag: 'direct' }],
+    };
+    await node.put('/etc/boxfleet-test/ss.json', JSON.stringify(config), '0644');
+    await node.put('/usr/local/bin/sing-box', await import('node:fs').then((fs) => fs.readFileSync(singboxBin())), '0755');
+    await node.spawnServer(['/usr/local/bin/sing-box', 'run', '-c', '/etc/boxfleet-test/ss.json']);
+    expect(await waitForPort(node.ip, 8388, 10_000)).toBe(true);
+    relay = await startRelay({ host: node.ip, port: 8388 });
+    target = { node: 'n', region: 'test', maintenance: false, tag: 'shadowsocks-8388', type: 'shadowsocks', server: '127.0.0.1', port: relay.port, shadowsocks: { method, password: `${serverKey}:${userKey}` } } as unknown as ProbeTarget;
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((r) => relay?.server.close(r));
+    await new Promise((r) => http?.server.close(r));
+  });
+
+  const probe = (timeoutMs = 5000) => checkEndpoint(target, { url: new URL(http.url), timeoutMs, now: new Date(), singbox: { path: singboxBin() }, expectBody: Buffer.from(BODY) });
+
+  it('control: through the relay, the real client and server fetch the probe URL in one tunnel', async () => {
+    relay.mode({ drop: 0 });
+    const r = await probe();
+    expect(r, r.detail).toMatchObject({ deepest: 'proxy', ok: true, http_status: 200 });
+    expect(relay.requests()).toBe(1);
+  }, 30_000);
+
+  it('a tunnel closed once is tried again through the same client, and the node is healthy', async () => {
+    relay.mode({ drop: 1 });
+    const r = await probe();
+    expect(r, r.detail).toMatchObject({ deepest: 'proxy', ok: true, http_status: 200 });
+    expect(relay.requests()).toBe(2);
+  }, 30_000);
+
+  it('a node that closes every tunnel is auth-rejected-or-silent after exactly one more try', async () => {
+    relay.mode({ drop: 1000 });
+    const r = await probe();
+    expect(r).toMatchObject({ ok: false, error: 'auth-rejected-or-silent' });
+    expect(r.detail).toMatch(/closed/);
+    expect(relay.requests()).toBe(2);
+  }, 30_000);
+
+  it('a node that never answers costs one try, not two (a timeout is not retried)', async () => {
+    relay.mode('silent');
+    const r = await probe(1500);
+    expect(r).toMatchObject({ ok: false, error: 'auth-rejected-or-silent' });
+    expect(r.detail).toMatch(/within 1500 ms|in time/);
+    expect(relay.requests()).toBe(1);
+  }, 30_000);
+});
