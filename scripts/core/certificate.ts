@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { ipVersion } from './ip.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,8 +32,8 @@ export interface CertificateRequest {
 
 /** Names the certificate must cover, as an openssl subjectAltName value. */
 export function subjectAltNames(serverName: string, address: string): string {
-  const names = [isIP(serverName) ? `IP:${serverName}` : `DNS:${serverName}`];
-  if (isIP(address) && address !== serverName) names.push(`IP:${address}`);
+  const names = [ipVersion(serverName) ? `IP:${serverName}` : `DNS:${serverName}`];
+  if (ipVersion(address) && address !== serverName) names.push(`IP:${address}`);
   return names.join(',');
 }
 
@@ -73,7 +73,7 @@ export function makeSelfSignedCertificate(req: CertificateRequest): string {
 export function certificateCoversName(certPem: string, serverName: string): boolean {
   try {
     const cert = new X509Certificate(certPem);
-    return isIP(serverName) ? cert.checkIP(serverName) !== undefined : cert.checkHost(serverName) !== undefined;
+    return ipVersion(serverName) ? cert.checkIP(serverName) !== undefined : cert.checkHost(serverName) !== undefined;
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
 // sshd drop-in, time sync) are written everywhere but applied only on real nodes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
+import { ipVersion } from '../core/ip.ts';
 import type { Fleet, Node } from '../model/types.ts';
 import { transportsOf } from '../model/inbound-facts.ts';
 import type { CredentialStore } from '../secrets/index.ts';
@@ -48,7 +48,7 @@ function nodeEnv(fleet: Fleet, node: Node, flags: HostFlags): string {
     `BOXFLEET_TEST_HOST=${flags.testHost ? 1 : 0}`,
     `BOXFLEET_SSH_PORT=${node.ssh.port}`,
     // nftables needs an address; a host name is left out (and reported by bootstrap).
-    `BOXFLEET_MONITOR_ADDR=${mon && isIP(mon) ? mon : ''}`,
+    `BOXFLEET_MONITOR_ADDR=${mon && ipVersion(mon) ? mon : ''}`,
     `BOXFLEET_EXTRA_TCP_PORTS=${http01 ? '80' : ''}`,
     'BOXFLEET_FIREWALL=nftables',
     `BOXFLEET_SETTLE_SEC=${flags.settleSec ?? '2'}`,

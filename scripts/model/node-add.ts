@@ -1,6 +1,6 @@
 // `fleet node add`: writes nodes/<name>.yaml from flags, with comments that teach the
 // format, and refuses to write anything the loader would reject.
-import { isIP } from 'node:net';
+import { ipVersion } from '../core/ip.ts';
 import type { CommandContext, ParsedArgs } from '../core/command.ts';
 import { EXIT, UsageError } from '../core/command.ts';
 import { expectPositionals, intOption } from '../core/args.ts';
@@ -46,7 +46,7 @@ function readFlags(args: ParsedArgs) {
   const needsTls = inbounds.find((i) => needsNodeTls(i.type));
   if (needsTls && !tls) throw new UsageError(`--inbound ${needsTls.type} needs TLS: add --tls acme (with --acme-email), --tls self-signed or --tls files`);
   if (tls === 'acme' && !o['acme-email']) throw new UsageError('--tls acme needs --acme-email, the address Let\'s Encrypt writes to about expiring certificates');
-  if (tls === 'acme' && isIP((o['server-name'] as string | undefined) ?? address)) throw new UsageError('--tls acme cannot get a certificate for an IP address: give --server-name with a domain that points at the node, or use --tls self-signed');
+  if (tls === 'acme' && ipVersion((o['server-name'] as string | undefined) ?? address)) throw new UsageError('--tls acme cannot get a certificate for an IP address: give --server-name with a domain that points at the node, or use --tls self-signed');
   if (!tls && (o['server-name'] || o['acme-email'])) throw new UsageError('--server-name and --acme-email need --tls');
   return {
     name, address, region, country, hostKeys, inbounds, tls, handshake,

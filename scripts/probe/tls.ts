@@ -2,8 +2,9 @@
 // Verification is done here by hand (not by rejectUnauthorized) so a failure carries its
 // reason: expired, wrong name, pin mismatch, untrusted issuer.
 import { X509Certificate } from 'node:crypto';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect, rootCertificates, type TLSSocket } from 'node:tls';
+import { ipVersion } from '../core/ip.ts';
 import type { EndpointTls } from '../render/endpoint.ts';
 import { ProbeFailure } from './types.ts';
 
@@ -33,7 +34,7 @@ export function tlsHandshake(sock: Socket, tls: EndpointTls, timeoutMs: number, 
   // the public roots plus the optional extra CA.
   const ca = pinned ? [tls.certificate!] : opts.extraCa ? [...rootCertificates, opts.extraCa] : undefined;
   return new Promise((resolve, reject) => {
-    const s = connect({ socket: sock, servername: isIP(tls.server_name) ? undefined : tls.server_name, ca, rejectUnauthorized: false, ALPNProtocols: opts.alpn });
+    const s = connect({ socket: sock, servername: ipVersion(tls.server_name) ? undefined : tls.server_name, ca, rejectUnauthorized: false, ALPNProtocols: opts.alpn });
     const timer = setTimeout(() => fail(new ProbeFailure('timeout', `TLS handshake took longer than ${timeoutMs} ms`)), timeoutMs);
     const fail = (e: ProbeFailure): void => {
       clearTimeout(timer);

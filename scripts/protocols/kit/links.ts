@@ -1,13 +1,13 @@
 // Pieces every share link shares: percent-encoding each component on its own (never
 // URLSearchParams, which writes spaces as '+' that several apps decode literally),
 // bracketed IPv6 hosts, and the label in the fragment.
-import { isIP } from 'node:net';
+import { ipVersion } from '../../core/ip.ts';
 import type { EndpointBase } from './endpoint.ts';
 
 export const enc = encodeURIComponent;
 
 export function hostPort(ep: EndpointBase): string {
-  return `${isIP(ep.server) === 6 ? `[${ep.server}]` : ep.server}:${ep.port}`;
+  return `${ipVersion(ep.server) === 6 ? `[${ep.server}]` : ep.server}:${ep.port}`;
 }
 
 export function query(params: [string, string | undefined][]): string {

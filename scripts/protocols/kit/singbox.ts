@@ -1,6 +1,6 @@
 // Pieces of sing-box 1.12/1.13 client outbounds every protocol shares: the dial fields,
 // the TLS block (pinned or Reality), the WebSocket transport.
-import { isIP } from 'node:net';
+import { ipVersion } from '../../core/ip.ts';
 import type { EndpointBase, EndpointTls, WsFacts } from './endpoint.ts';
 
 export type SingBoxOutbound = Record<string, unknown> & { type: string; tag: string };
@@ -11,7 +11,7 @@ export const LOCAL_DNS = 'local';
 export function dial(ep: EndpointBase, type: string): SingBoxOutbound {
   const out: SingBoxOutbound = { type, tag: ep.label, server: ep.server, server_port: ep.port };
   // 1.13 stops with MISSING_DOMAIN_RESOLVER when a host name has no resolver; an IP needs none.
-  if (isIP(ep.server) === 0) out.domain_resolver = LOCAL_DNS;
+  if (ipVersion(ep.server) === 0) out.domain_resolver = LOCAL_DNS;
   return out;
 }
 

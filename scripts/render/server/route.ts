@@ -13,7 +13,7 @@
 //                     excludes private, loopback, link-local, multicast, unspecified):
 //                     0.0.0.0/8 (reaches the local host on Linux) and 100.64.0.0/10
 //                     (carrier-grade NAT; Alibaba Cloud's metadata is 100.100.100.200)
-import { isIP } from 'node:net';
+import { ipVersion } from '../../core/ip.ts';
 import type { FleetSettings } from '../../model/types.ts';
 import { PROBE_USER } from '../../secrets/index.ts';
 import type { JsonObject, RouteRule, SingBoxConfig } from './types.ts';
@@ -36,7 +36,7 @@ export function routeRules(settings: FleetSettings): RouteRule[] {
     { action: 'sniff' },
     {
       // A probe URL may name an address: a domain rule would never match a connection to it.
-      auth_user: [PROBE_USER], ...(isIP(probe.host) ? { ip_cidr: [probe.host] } : { domain: [probe.host] }), port: [probe.port],
+      auth_user: [PROBE_USER], ...(ipVersion(probe.host) ? { ip_cidr: [probe.host] } : { domain: [probe.host] }), port: [probe.port],
       action: 'route', outbound: DIRECT, override_address: probe.host,
     },
     { auth_user: [PROBE_USER], action: 'reject' },

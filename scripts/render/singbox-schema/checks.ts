@@ -1,7 +1,7 @@
 // Rules a JSON Schema cannot express (or expresses badly), from the reference's pitfall
 // list (§0, §10): key formats sing-box only checks when it starts, cross-references
 // between tags, and the 1.13 "missing domain resolver" rule.
-import { isIP } from 'node:net';
+import { ipVersion } from '../../core/ip.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -133,7 +133,7 @@ function checkTags(config: Obj, inbounds: Obj[], outbounds: Obj[], errors: strin
   servers.forEach((s, i) => resolverRef(s.domain_resolver, `/dns/servers/${i}/domain_resolver`));
 }
 
-const isHostname = (v: unknown): boolean => typeof v === 'string' && v !== '' && isIP(v.replace(/^\[|\]$/g, '')) === 0;
+const isHostname = (v: unknown): boolean => typeof v === 'string' && v !== '' && ipVersion(v.replace(/^\[|\]$/g, '')) === 0;
 
 function checkResolvers(config: Obj, outbounds: Obj[], errors: string[]): void {
   const dns = isObj(config.dns) ? config.dns : {};
@@ -164,7 +164,7 @@ function checkDomainItems(config: Obj, errors: string[]): void {
   const dns = isObj(config.dns) ? config.dns : {};
   for (const [rules, where] of [[objects(route.rules), 'route/rules'], [objects(dns.rules), 'dns/rules']] as const) {
     rules.forEach((r, i) => list(r.domain).forEach((d, j) => {
-      if (typeof d === 'string' && isIP(d.replace(/^\[|\]$/g, '')) !== 0) errors.push(`/${where}/${i}/domain/${j}: "${d}" is an address, which a domain item never matches; use ip_cidr`);
+      if (typeof d === 'string' && ipVersion(d.replace(/^\[|\]$/g, '')) !== 0) errors.push(`/${where}/${i}/domain/${j}: "${d}" is an address, which a domain item never matches; use ip_cidr`);
     }));
   }
 }
