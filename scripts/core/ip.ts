@@ -5,6 +5,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 export function ipVersion(s: string): 0 | 4 | 6 {
+  // isIP answers 0 for a non-string (a hand-made probe manifest may hold one): so does this.
+  if (typeof s !== 'string') return 0;
   if (isIPv4(s)) return 4;
   return s.includes(':') && isIPv6(s) ? 6 : 0;
 }

@@ -20,7 +20,12 @@ export async function fetchOver(stream: Duplex, url: URL, timeoutMs: number, ext
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new ProbeFailure('auth-rejected-or-silent', `no TLS answer from ${url.hostname} through the proxy within ${timeoutMs} ms`)), timeoutMs);
     inner.once('secureConnect', () => { clearTimeout(timer); resolve(); });
-    inner.once('error', (e) => { clearTimeout(timer); reject(e instanceof ProbeFailure ? e : new ProbeFailure('auth-rejected-or-silent', `TLS to ${url.hostname} through the proxy failed (${(e as Error).message})`)); });
+    inner.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      // The tunnel ended before the handshake did: closed, as far as the probe can tell,
+      // without an answer (a ServerHello that came back was not handed on).
+      reject(e instanceof ProbeFailure ? e : new ProbeFailure('auth-rejected-or-silent', `TLS to ${url.hostname} through the proxy failed (${e.message})`, endedEarly(e)));
+    });
   });
   return readResponse(inner, url, timeoutMs);
 }
@@ -56,10 +61,13 @@ function readResponse(stream: Duplex, url: URL, timeoutMs: number): Promise<Http
         finish(r ? undefined : silent('the proxy closed the connection without an answer', true), r);
       } catch (e) { finish(e as Error); }
     });
-    stream.once('error', (e) => finish(e instanceof ProbeFailure ? e : silent(`stream error (${(e as Error).message})`)));
+    stream.once('error', (e: NodeJS.ErrnoException) => finish(e instanceof ProbeFailure ? e : silent(`stream error (${e.message})`, endedEarly(e))));
     stream.write(probeRequest(url));
   });
 }
+
+/** A stream that was closed or reset under us (not a timeout, not a bad certificate). */
+const endedEarly = (e: NodeJS.ErrnoException): boolean => e.code === 'ECONNRESET' || e.code === 'EPIPE' || /socket disconnected/i.test(e.message);
 
 /** A complete response, undefined when more bytes are needed; throws on non-HTTP. */
 export function parse(buf: Buffer, atEof: boolean): HttpResult | undefined {

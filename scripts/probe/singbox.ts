@@ -47,17 +47,22 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
   child.once('exit', () => { exited = true; });
   child.once('error', () => { exited = true; });
   try {
-    const tunnel = async (): Promise<HttpResult> => connectThrough(await waitConnect(port, timeoutMs, () => exited), url, timeoutMs, extraCa);
+    const sock = await waitConnect(port, timeoutMs, () => exited);
+    const t0 = performance.now();
     try {
-      return await tunnel();
+      return await connectThrough(sock, url, timeoutMs, extraCa);
     } catch (e) {
-      if (!(e instanceof ProbeFailure && e.closed) || exited) throw e;
-      // Closed without an answer: once more through the same client, as an app would. The
-      // sing-box client can close a good tunnel itself: its Shadowsocks 2022 client
+      // Closed without an answer, soon: once more through the same client, as an app would.
+      // The sing-box client can close a good tunnel itself: its Shadowsocks 2022 client
       // (sing-shadowsocks2 v0.2.1, shadowaead_2022/method.go) records the request's salt
-      // only after the write returns, so an answer that is faster than that is refused as
-      // "bad request salt". A node that refuses the probe closes the second one too.
-      return await tunnel();
+      // only after the write returns, so an answer faster than that is refused as "bad
+      // request salt". A node that refuses the probe closes the second tunnel too. A tunnel
+      // held longer than one timeout is not that race, and a timeout is never tried again:
+      // an endpoint costs at most one timeout more than it did.
+      if (!(e instanceof ProbeFailure && e.closed) || exited || performance.now() - t0 >= timeoutMs) throw e;
+      let again: Socket;
+      try { again = await waitConnect(port, timeoutMs, () => exited); } catch { throw e; } // the client died: the first failure says why
+      return await connectThrough(again, url, timeoutMs, extraCa);
     }
   } finally {
     if (child.pid && !exited) child.kill('SIGKILL');

@@ -14,4 +14,8 @@ describe('ipVersion', () => {
   it.each(CASES)('%j is what isIP says it is', (s) => {
     expect(ipVersion(s)).toBe(isIP(s));
   });
+
+  it('a value that is not a string (a hand-made manifest) is 0, as isIP says, not an exception', () => {
+    for (const v of [undefined, null, 42, {}]) expect(ipVersion(v as unknown as string)).toBe(isIP(v as unknown as string));
+  });
 });

