@@ -238,8 +238,11 @@ describe('per-user counters of the stats build on a real node', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       await exited;
-      // What a killed collector leaves: its sessions' folders and their ControlMasters.
-      for (const d of readdirSync(tmpdir()).filter((n) => n.startsWith(SESSION_DIR_PREFIX) && !sessionsBefore.has(n))) await stopMuxMasters(join(tmpdir(), d));
+      // What a killed collector leaves: its sessions' folders and their ControlMasters, and
+      // its clone of the status branch (status/git.ts removes it in a finally that SIGKILL skips).
+      const left = readdirSync(tmpdir()).filter((n) => !sessionsBefore.has(n));
+      for (const d of left.filter((n) => n.startsWith(SESSION_DIR_PREFIX))) await stopMuxMasters(join(tmpdir(), d));
+      for (const d of left.filter((n) => n.startsWith('boxfleet-status-'))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
       const l = await ledger();
       hit = l.acked < l.seq;
       const afterKill = await stored();
