@@ -31,6 +31,8 @@ const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 type Tool = 'boxfleet' | 'boxfleetFresh' | 'ansible' | 'bare' | 'bareSeq';
 interface Sample { wallMs: number; outcomes?: string[] }
+/** Where a run's CPU went: the whole machine, and the tool's own process tree. */
+interface CpuSplit { machine: number; tool: number }
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,6 +47,18 @@ function machineCpuSeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f as number[];
   return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100;
+}
+
+/**
+ * CPU seconds of this process's children that have ended (cutime + cstime of /proc/self/stat):
+ * a tool run as a child, with every child it waited for (boxfleet's ssh clients), and
+ * nothing else — the test hosts' sshd, sudo and node script, and SSH masters that persist,
+ * are not its children.
+ */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100; // fields 16 and 17 of proc(5), counted from 1
 }
 
 // ---- the tools ----------------------------------------------------------------------------
@@ -98,20 +112,22 @@ const LABELS: Record<Tool, string> = {
 };
 
 /** One tool: a fresh change (every node), verified, then a no-change run, verified (no restart). */
-async function changeAndNoChange(w: World, tool: Tool): Promise<{ change: Sample; nochange: Sample; cpu: number }> {
+async function changeAndNoChange(w: World, tool: Tool): Promise<{ change: Sample; nochange: Sample; cpu: number; nochangeCpu: CpuSplit }> {
   w.addUser();
   const configs = w.render();
   const cpu0 = machineCpuSeconds();
   const change = await RUNNERS[tool](w);
   const cpu = machineCpuSeconds() - cpu0;
   const pids = await w.verify(`${tool} change`, configs);
+  const [m0, t0] = [machineCpuSeconds(), childCpuSeconds()];
   const nochange = await RUNNERS[tool](w);
+  const nochangeCpu = { machine: machineCpuSeconds() - m0, tool: childCpuSeconds() - t0 };
   await w.verify(`${tool} no change`, configs, pids);
   if (tool === 'boxfleet' || tool === 'boxfleetFresh') {
     if (!change.outcomes!.every((o) => o === 'deployed')) throw new Error(`boxfleet change outcomes: ${change.outcomes!.join(',')}`);
     if (!nochange.outcomes!.every((o) => o === 'unchanged')) throw new Error(`boxfleet no-change outcomes: ${nochange.outcomes!.join(',')}`);
   }
-  return { change, nochange, cpu };
+  return { change, nochange, cpu, nochangeCpu };
 }
 
 // ---- the parts ----------------------------------------------------------------------------
@@ -119,12 +135,12 @@ async function changeAndNoChange(w: World, tool: Tool): Promise<{ change: Sample
 const TOOLS: Tool[] = ['boxfleet', 'boxfleetFresh', 'ansible', 'bare', 'bareSeq'];
 
 async function fourHosts(w: World): Promise<{ lines: string[]; boxfleetChange: number }> {
-  const res = Object.fromEntries(TOOLS.map((t) => [t, { change: [] as number[], nochange: [] as number[] }])) as Record<Tool, { change: number[]; nochange: number[] }>;
+  const res = Object.fromEntries(TOOLS.map((t) => [t, { change: [] as number[], nochange: [] as number[], cpu: [] as CpuSplit[] }])) as Record<Tool, { change: number[]; nochange: number[]; cpu: CpuSplit[] }>;
   for (let round = 0; round <= REPS; round++) {
     for (const tool of TOOLS) {
-      const { change, nochange } = await changeAndNoChange(w, tool);
+      const { change, nochange, nochangeCpu } = await changeAndNoChange(w, tool);
       console.error(`  ${round === 0 ? 'warm-up' : `round ${round}`}  ${tool.padEnd(9)} change ${secs(change.wallMs)} s, no change ${secs(nochange.wallMs)} s`);
-      if (round > 0) { res[tool].change.push(change.wallMs); res[tool].nochange.push(nochange.wallMs); }
+      if (round > 0) { res[tool].change.push(change.wallMs); res[tool].nochange.push(nochange.wallMs); res[tool].cpu.push(nochangeCpu); }
     }
   }
   const m = (t: Tool, k: 'change' | 'nochange'): number => median(res[t][k]);
@@ -137,7 +153,19 @@ async function fourHosts(w: World): Promise<{ lines: string[]; boxfleetChange: n
   lines.push(`goal: change ≤ 1.3 × the bare script with the same sequencing and settle: ${vsBare.toFixed(2)}× — ${verdict(vsBare <= 1.3)}`);
   lines.push(`goal: change ≥ 4 × faster than tuned Ansible: ${vsAnsible.toFixed(1)}× — ${verdict(vsAnsible >= 4)}`);
   lines.push(`goal: no change ≤ 0.50 s whole process: ${secs(m('boxfleet', 'nochange'))} s — ${verdict(m('boxfleet', 'nochange') <= 500)} (every connection new: ${secs(m('boxfleetFresh', 'nochange'))} s)`);
+  lines.push(noChangeCpu(res.boxfleet.cpu));
   return { lines, boxfleetChange: m('boxfleet', 'change') };
+}
+
+/**
+ * Where a no-change run's CPU goes (medians of the rounds). The test hosts share the
+ * machine's two cores with the deployer, so their side of each session (sshd, sudo, the node
+ * script) is on the critical path here; on a real fleet it runs on the nodes.
+ */
+function noChangeCpu(runs: CpuSplit[]): string {
+  const machine = median(runs.map((r) => r.machine));
+  const tool = median(runs.map((r) => r.tool));
+  return `  no change, CPU (medians): whole machine ${machine.toFixed(2)} s on 2 cores (floor ${(machine / 2).toFixed(2)} s): the deployer with its 4 ssh clients ${tool.toFixed(2)} s, the rest ${Math.max(0, machine - tool).toFixed(2)} s (the test hosts' sshd, sudo and node script, the SSH masters; on a real fleet the nodes' part runs on the nodes)`;
 }
 
 async function serviceGap(w: World): Promise<string[]> {
