@@ -18,8 +18,11 @@ export async function deferrals(root: string, now: Date, inputs: DeployInputs, r
   const out = new Map<string, string>();
   const previous = new Map<string, Promise<Map<string, string> | undefined>>();
   for (const n of nodes) {
-    const text = windows[n.r.node.region];
-    if (!text || n.binary) continue;
+    // Own keys only: a region may be called `constructor`.
+    const text = Object.hasOwn(windows, n.r.node.region) ? windows[n.r.node.region] : undefined;
+    // A node that runs no sing-box, or already runs this config (its marker or process is
+    // what needs the deploy), has nothing to wait for: it is down or unproven now.
+    if (!text || n.binary || !n.status.active || n.status.config_sha256 === n.r.sha256) continue;
     const window = parseWindow(text);
     if (isOpen(window, now)) continue;
     const marker = n.status.marker;

@@ -1,8 +1,10 @@
-// deploy.window: a change that only adds users (new people, rotated credentials beside the
-// old ones) waits on nodes of a region with a window until that window opens, because
-// every config change restarts sing-box and cuts every open connection of that node. A
-// change that takes anything away (a revocation, an expiry, the end of a grace period) or
-// changes anything else never waits, and `--no-window` deploys everything now.
+// deploy.window: a change that only adds users (new people) waits on nodes of a region with
+// a window until that window opens, because every config change restarts sing-box and cuts
+// every open connection of that node. A change that takes anything away (a revocation, an
+// expiry, the end of a grace period) or changes anything else never waits, and `--no-window`
+// deploys everything now. A rotation never waits either: the old credential is renamed
+// (`name~prev`) and the user's refreshed profile already carries the new one, which a
+// deferred node would refuse.
 //
 // What the node runs is known only by its hash; the previous config is rebuilt by
 // rendering the fleet as it was at the marker's commit, at the marker's time. Only when
@@ -16,7 +18,11 @@ const WINDOW = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 export function parseWindow(text: string): Window {
   const m = WINDOW.exec(text);
   if (!m) throw new Error(`deploy window "${text}" is not HH:MM-HH:MM`);
-  return { text, start: Number(m[1]) * 60 + Number(m[2]), end: Number(m[3]) * 60 + Number(m[4]) };
+  const start = Number(m[1]) * 60 + Number(m[2]);
+  const end = Number(m[3]) * 60 + Number(m[4]);
+  // The schema refuses it too: an empty window would never open, and additions would wait forever.
+  if (start === end) throw new Error(`deploy window "${text}" never opens: its end is its start`);
+  return { text, start, end };
 }
 
 const minuteOfDay = (t: Date): number => t.getUTCHours() * 60 + t.getUTCMinutes();
@@ -35,29 +41,45 @@ export function nextOpening(w: Window, now: Date): Date {
 }
 
 interface InboundJson { users?: unknown[]; [k: string]: unknown }
+interface ConfigJson { inbounds?: InboundJson[]; experimental?: { v2ray_api?: { stats?: { users?: unknown[] } } }; [k: string]: unknown }
+
+/** Every list of users in a config: each inbound's, and the stats build's counter names. */
+function userLists(c: ConfigJson): unknown[][] {
+  return [...(c.inbounds ?? []).map((i) => i.users ?? []), c.experimental?.v2ray_api?.stats?.users ?? []];
+}
+
+/** The config with every user list emptied: what must not change for a change to wait. */
+function withoutUsers(c: ConfigJson): string {
+  const stats = c.experimental?.v2ray_api?.stats;
+  const experimental = stats ? { ...c.experimental, v2ray_api: { ...c.experimental!.v2ray_api, stats: { ...stats, users: [] } } } : c.experimental;
+  return JSON.stringify({ ...c, inbounds: (c.inbounds ?? []).map(({ users: _users, ...rest }) => rest), experimental });
+}
 
 /**
- * 'users-added' when the new config equals the old one except for users added to inbounds
- * (every old user entry is still there, byte for byte); 'other' for anything else.
+ * 'users-added' when the new config equals the old one except for users added (to inbounds,
+ * and to the stats build's counters), every old entry still there byte for byte and at least
+ * one new; 'other' for anything else, the same config included (nothing to wait for).
  */
 export function changeKind(oldConfig: string, newConfig: string): 'users-added' | 'other' {
-  let before: { inbounds?: InboundJson[] };
-  let after: { inbounds?: InboundJson[] };
+  let before: ConfigJson;
+  let after: ConfigJson;
   try {
-    before = JSON.parse(oldConfig) as typeof before;
-    after = JSON.parse(newConfig) as typeof after;
+    before = JSON.parse(oldConfig) as ConfigJson;
+    after = JSON.parse(newConfig) as ConfigJson;
   } catch {
     return 'other';
   }
-  const withoutUsers = (c: typeof before): string => JSON.stringify({ ...c, inbounds: (c.inbounds ?? []).map(({ users: _users, ...rest }) => rest) });
+  if (typeof before !== 'object' || typeof after !== 'object' || !before || !after) return 'other';
   if (withoutUsers(before) !== withoutUsers(after)) return 'other';
-  const olds = before.inbounds ?? [];
-  const news = after.inbounds ?? [];
-  for (const [i, inbound] of olds.entries()) {
-    const kept = new Set((news[i]!.users ?? []).map((u) => JSON.stringify(u)));
-    if ((inbound.users ?? []).some((u) => !kept.has(JSON.stringify(u)))) return 'other';
+  const olds = userLists(before);
+  const news = userLists(after);
+  let added = 0;
+  for (const [i, list] of olds.entries()) {
+    const kept = new Set(news[i]!.map((u) => JSON.stringify(u)));
+    if (list.some((u) => !kept.has(JSON.stringify(u)))) return 'other';
+    added += kept.size - new Set(list.map((u) => JSON.stringify(u))).size;
   }
-  return 'users-added';
+  return added > 0 ? 'users-added' : 'other';
 }
 
 export function describeWait(w: Window, now: Date): string {

@@ -7,8 +7,13 @@ import { cleanCopies, demoCopy, fleet } from '../model/helpers.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
-import { hostState, makeTestFleet, markTestHost, startCamouflage, type TestFleet } from './helpers.ts';
+import { hostState, makeTestFleet, markTestHost, sh, startCamouflage, type TestFleet } from './helpers.ts';
 import { changeKind, isOpen, nextOpening, parseWindow } from '../../scripts/deploy/window.ts';
+import { deferrals, type DeferralInput } from '../../scripts/deploy/deferral.ts';
+import type { DeployInputs } from '../../scripts/deploy/inputs.ts';
+import { renderNodeConfigs } from '../../scripts/render/server/index.ts';
+import { openCredentialStore } from '../../scripts/secrets/index.ts';
+import { load, makeFleet, NOW, removeAll, secretOf, tempDir, type TestUser } from '../site/helpers.ts';
 
 describe('deploy windows', () => {
   it('open and next opening, including windows that wrap past midnight', () => {
@@ -19,6 +24,8 @@ describe('deploy windows', () => {
     expect(nextOpening(w, new Date('2026-06-01T12:00:00Z')).toISOString()).toBe('2026-06-01T22:30:00.000Z');
     expect(nextOpening(parseWindow('02:00-04:00'), new Date('2026-06-01T12:00:00Z')).toISOString()).toBe('2026-06-02T02:00:00.000Z');
     expect(() => parseWindow('2:00-4:00')).toThrow(/HH:MM-HH:MM/);
+    // An empty window would never open: additions would wait forever.
+    expect(() => parseWindow('03:00-03:00')).toThrow(/never opens/);
   });
 
   it('only a config whose every old user is still there, and nothing else changed, is "users-added"', () => {
@@ -30,6 +37,47 @@ describe('deploy windows', () => {
     expect(changeKind(cfg([a]), cfg([{ ...a, password: '9' }]))).toBe('other'); // rotation without grace
     expect(changeKind(cfg([a]), cfg([a, b], 8443))).toBe('other'); // anything besides users
     expect(changeKind('not json', cfg([a]))).toBe('other');
+    expect(changeKind('null', cfg([a]))).toBe('other');
+    // The same config adds nothing: a node that needs a deploy for another reason (its
+    // sing-box stopped, no marker) has nothing to wait for.
+    expect(changeKind(cfg([a]), cfg([a]))).toBe('other');
+  });
+
+  describe('on configs the real renderer makes', () => {
+    const dirs: string[] = [];
+    afterAll(() => removeAll(...dirs));
+    const render = (users: TestUser[], build?: 'stats'): Map<string, string> => {
+      const dir = makeFleet(tempDir('window'), { users, settings: build ? { singbox: { version: '1.12.25', build } } : {} });
+      dirs.push(dir);
+      const f = load(dir);
+      return renderNodeConfigs(f, openCredentialStore(secretOf(), f.settings.epoch), NOW);
+    };
+    const owl = { name: 'quartz-owl', rev: 1 };
+
+    it('the stats build counts each user too: an addition there is still only an addition', () => {
+      const before = render([owl], 'stats');
+      const after = render([owl, { name: 'new-heron', rev: 1 }], 'stats');
+      for (const [node, config] of after) {
+        expect(JSON.parse(config).experimental.v2ray_api.stats.users).toContain('new-heron');
+        expect(changeKind(before.get(node)!, config)).toBe('users-added');
+        expect(changeKind(config, before.get(node)!)).toBe('other');
+      }
+    });
+
+    it('a rotation with a grace period does not wait (the refreshed profile carries the new credential)', () => {
+      const before = render([owl]);
+      const after = render([{ ...owl, rev: 2, rotated_at: '2026-11-26T11:00:00Z' }]);
+      for (const [node, config] of after) {
+        expect(config).toContain('quartz-owl~prev');
+        expect(changeKind(before.get(node)!, config)).toBe('other');
+      }
+    });
+  });
+
+  it('a window belongs to a region by its own name: a region called `constructor` has none', async () => {
+    const inputs = { fleet: { settings: { deploy: { window: {} } } } } as unknown as DeployInputs;
+    const node = { r: { node: { name: 'n1', region: 'constructor' }, sha256: 'b'.repeat(64), config: '{}' }, status: { active: true, config_sha256: 'a'.repeat(64) }, binary: false } as unknown as DeferralInput;
+    await expect(deferrals('/nonexistent', NOW, inputs, () => new Map(), [node])).resolves.toEqual(new Map());
   });
 });
 
@@ -43,6 +91,15 @@ describe('deploy.window in fleet.yaml', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^fleet\.yaml:\d+:\d+: .*window/m);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('an empty window (its end is its start) is refused: it would never open', async () => {
+    const dir = demoCopy();
+    const text = readFileSync(join(dir, 'fleet.yaml'), 'utf8').replace(/^deploy:\n/m, 'deploy:\n  window: { asia-east: "03:00-03:00" }\n');
+    writeFileSync(join(dir, 'fleet.yaml'), text);
+    const r = await fleet(dir, ['validate']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^fleet\.yaml:\d+:\d+: `deploy\.window\.asia-east` .*"03:00-03:00" — .*an end other than its start/m);
   });
 });
 
@@ -93,6 +150,18 @@ describe('fleet deploy with deploy.window on a real node', () => {
     commit('add dave');
     const r = await deploy(['--no-window'], '2026-06-02T12:00:00Z');
     expect(line(r.out)).toMatch(/deployed/);
+  }, 120_000);
+
+  it('a node whose sing-box stopped is started at once, outside the window, with nothing else changed', async () => {
+    const before = await hostState(h);
+    expect(before.alive).toBe(true);
+    await sh(h, `kill ${before.pid}; for i in $(seq 100); do kill -0 ${before.pid} 2>/dev/null || exit 0; sleep 0.05; done; exit 1`);
+    const r = await deploy([], '2026-06-02T12:30:00Z');
+    expect(r.code, r.err).toBe(0);
+    expect(line(r.out)).toMatch(/deployed/);
+    const after = await hostState(h);
+    expect(after.alive).toBe(true);
+    expect(after.hash).toBe(before.hash);
   }, 120_000);
 
   it('a removal never waits: bob is gone from the node at once, outside the window', async () => {
