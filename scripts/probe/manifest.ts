@@ -2,8 +2,8 @@
 // user, plus the probe URL. A probe on a machine without FLEET_SECRET (a self-hosted runner
 // in the users' country) reads this instead; the nodes let the probe user reach only the
 // probe URL, so the file opens nothing else.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { OperationError } from '../core/command.ts';
 import type { Fleet } from '../model/types.ts';
 import { maskFields, type MasterSecret } from '../secrets/index.ts';
@@ -29,10 +29,22 @@ export function buildManifest(fleet: Fleet, master: MasterSecret): ProbeManifest
   };
 }
 
+/** True for the text of a manifest this command wrote before (it may be replaced). */
+export function isManifestText(text: string): boolean {
+  try { return (JSON.parse(text) as { kind?: unknown })?.kind === 'boxfleet-probe-manifest'; } catch { return false; }
+}
+
 export function writeManifest(path: string, m: ProbeManifest): void {
-  // 0600: the file holds the probe user's credentials and node-level keys.
+  // 0600: the file holds the probe user's credentials and node-level keys. Written beside
+  // and renamed over, so an older manifest (perhaps 0644) is replaced, never rewritten in place.
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(m, null, 2) + '\n', { mode: 0o600 });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, JSON.stringify(m, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /** Where a manifest keeps credentials: the probe user's, and node keys clients hold. */
@@ -48,7 +60,7 @@ export function readManifest(path: string, opts: { mask: boolean } = { mask: fal
     throw new OperationError(`cannot read probe manifest ${path}: ${(e as Error).message}`);
   }
   if (m?.kind !== 'boxfleet-probe-manifest' || m.manifest_version !== 1 || !Array.isArray(m.targets) || typeof m.probe?.url !== 'string') {
-    throw new OperationError(`${path} is not a boxfleet probe manifest (version 1); make one with \`fleet probe manifest --out FILE\``);
+    throw new OperationError(`${path} is not a boxfleet probe manifest (version 1); make one with \`npm run fleet -- probe manifest --out FILE\``);
   }
   if (opts.mask) maskFields(m.targets, CREDENTIAL_FIELDS);
   for (const [i, t] of m.targets.entries()) {

@@ -12,7 +12,8 @@ import { DEMO_WARNING, inActions, loadMasterSecret, maskValue, openCredentialSto
 import { signRun } from './signature.ts';
 import { formatRun } from './format.ts';
 import { terminalText } from '../text/escape.ts';
-import { buildManifest, readManifest, writeManifest } from './manifest.ts';
+import { buildManifest, isManifestText, readManifest, writeManifest } from './manifest.ts';
+import { checkOutputFile } from '../files/output-dir.ts';
 import { groupByNode, probeAll } from './scheduler.ts';
 import { findSingBox } from './singbox.ts';
 import { targetsFromFleet } from './targets.ts';
@@ -113,7 +114,7 @@ export async function runProbe(ctx: CommandContext, args: ParsedArgs): Promise<n
 
 export async function runManifest(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.options.out === undefined) throw new UsageError('--out FILE is required');
-  const out = rootPath(ctx, args.options.out as string);
+  const out = checkOutputFile(rootPath(ctx, args.options.out as string), ctx.root, isManifestText);
   const fleet = requireFleet(ctx);
   if (!ctx.env[SECRET_ENV]?.trim()) throw new OperationError(`${SECRET_ENV} is not set; the manifest holds credentials derived from it (set it, or the demo secret for tests)`);
   const master = loadMasterSecret(ctx.env, { purpose: 'preview' });

@@ -3,10 +3,11 @@
 // symlink, or holds files boxfleet did not write is refused with exit 1, and the fleet is
 // left exactly as it was. A folder boxfleet wrote before may be written again.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_MARKER } from '../../scripts/files/output-dir.ts';
+import { DEMO_SECRET } from '../../scripts/secrets/master.ts';
 import { cleanTemps, fleet, REPO, tempDir } from '../workflows/helpers.ts';
 
 let root: string;
@@ -29,6 +30,9 @@ describe('output folders', () => {
     ['site --out a symlink to the fleet', () => { const l = join(tempDir(), 'link'); symlinkSync(root, l); return ['site', '--out', l]; }],
     ['render --out a Git work tree', () => { const d = tempDir(); execFileSync('git', ['init', '-q'], { cwd: d }); return ['render', '--out', d]; }],
     ['status pull --out the fleet', () => ['status', 'pull', '--out', root]],
+    ['render --out nodes (once left nodes/nodes/ and nodes/users/ there, exit 0)', () => ['render', '--out', join(root, 'nodes')]],
+    ['render --out users/new (a new folder inside the fleet\'s users/)', () => ['render', '--out', join(root, 'users', 'new')]],
+    ['site --out .git/site', () => ['site', '--out', join(root, '.git', 'site')]],
   ];
   for (const [name, argv] of attacks) {
     it(`refuses ${name}`, async () => {
@@ -36,7 +40,7 @@ describe('output folders', () => {
       const args = argv();
       const r = await fleet(args, {}, root);
       expect(r.code, r.out + r.err).toBe(1);
-      expect(r.err).toMatch(/refusing to write into .*: (it is the fleet's own folder|it holds the fleet|it holds files boxfleet did not write|it is a Git work tree)/);
+      expect(r.err).toMatch(/refusing to write into .*: (it is the fleet's own folder|it holds the fleet|it holds files boxfleet did not write|it is a Git work tree|it is inside the fleet's (nodes|users|\.git)\/)/);
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(snapshot()).toBe(before);
     });
@@ -74,5 +78,38 @@ describe('output folders', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/holds files boxfleet did not write/);
     expect(readFileSync(join(other, 'nodes', 'notes.txt'), 'utf8')).toBe('not boxfleet\'s');
+  });
+});
+
+describe('the probe manifest file (it holds credentials)', () => {
+  const manifest = (out: string) => fleet(['probe', 'manifest', '--out', out], { FLEET_SECRET: DEMO_SECRET }, root);
+  const refusals: [string, () => string][] = [
+    ['fleet.yaml (once replaced by JSON credentials, exit 0)', () => join(root, 'fleet.yaml')],
+    ['a file inside nodes/', () => join(root, 'nodes', 'probe.json')],
+    ['a folder (once a raw EISDIR)', () => tempDir()],
+    ['a file boxfleet did not write', () => { const f = join(tempDir(), 'notes.json'); writeFileSync(f, '{"mine": true}\n'); return f; }],
+  ];
+  for (const [name, target] of refusals) {
+    it(`refuses ${name}`, async () => {
+      const before = snapshot();
+      const out = target();
+      const foreign = existsSync(out) && statSync(out).isFile() ? readFileSync(out, 'utf8') : undefined;
+      const r = await manifest(out);
+      expect(r.code, r.out + r.err).toBe(1);
+      expect(r.err).toMatch(/refusing to write .*: (it is the fleet's fleet\.yaml|it is inside the fleet's nodes\/|it is a folder|it exists and boxfleet did not write it) — /);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(snapshot()).toBe(before);
+      if (foreign !== undefined) expect(readFileSync(out, 'utf8')).toBe(foreign);
+    });
+  }
+
+  it('replaces its own earlier manifest, private (0600) even where the old one was readable by all', async () => {
+    const out = join(tempDir(), 'probe-manifest.json');
+    expect((await manifest(out)).code).toBe(0);
+    chmodSync(out, 0o644);
+    const again = await manifest(out);
+    expect(again.code, again.err).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(out, 'utf8')).kind).toBe('boxfleet-probe-manifest');
   });
 });
