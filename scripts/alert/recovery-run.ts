@@ -19,7 +19,7 @@ const WINDOW_MS = 48 * 3600_000;
 export async function runRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`fleet status pull --out ${dir}\`)`);
+  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
   const fleet = requireFleet(ctx, { quiet: true });
   const mode = fleet.settings.recovery.mode;
   const view = readStatus(dir);

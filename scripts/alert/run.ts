@@ -29,7 +29,7 @@ const stateOf = (a: Action): string | undefined => (a.kind === 'open' || a.kind 
 
 export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`fleet status pull --out ${dir}\`)`);
+  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
   const dryRun = args.options['dry-run'] === true;
   const format = args.options.format as 'text' | 'json' | 'github';
   const fleet = requireFleet(ctx);

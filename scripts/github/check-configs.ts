@@ -97,7 +97,7 @@ async function checkAll(files: string[], check: (file: string, i: number) => Pro
 export async function runCheckConfigs(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const singbox = args.options.singbox as string | undefined;
   const mihomo = args.options.mihomo as string | undefined;
-  if (!singbox && !mihomo) throw new UsageError('--singbox BIN or --mihomo BIN is required (install sing-box with `fleet singbox install`)');
+  if (!singbox && !mihomo) throw new UsageError('--singbox BIN or --mihomo BIN is required (install sing-box with `npm run fleet -- singbox install`)');
   const build = resolve(ctx.root, (args.options.build as string | undefined) ?? 'build');
   const format = args.options.format as string;
   const reports: Report[] = [];
@@ -135,7 +135,7 @@ export async function runCheckConfigs(ctx: CommandContext, args: ParsedArgs): Pr
 }
 
 function nothingRendered(ctx: CommandContext, build: string): number {
-  ctx.io.err(`check-configs: nothing rendered under ${build}: run \`fleet render\` first`);
+  ctx.io.err(`check-configs: nothing rendered under ${build}: run \`npm run fleet -- render\` first`);
   return EXIT.failed;
 }
 

@@ -21,7 +21,7 @@ function firstSymlink(dir: string): string | undefined {
 }
 
 export function siteProblems(dir: string, host: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [`${dir} is not a built site (run \`fleet site\` first)`];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [`${dir} is not a built site (run \`npm run fleet -- site\` first)`];
   const problems: string[] = [];
   if (isDemoBuild(dir)) problems.push(`${dir} is a demo build (made without a real FLEET_SECRET): its links are public knowledge`);
   if (!existsSync(join(dir, 'robots.txt'))) problems.push(`${dir} has no robots.txt: user pages could end up in search engines`);

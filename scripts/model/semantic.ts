@@ -141,7 +141,7 @@ function checkSharedAddresses(nodes: Node[], src: Sources, emit: Emit): void {
 function checkUser(user: User, settings: FleetSettings, nodes: Node[], nodeNames: Set<string>, parsed: ParsedFile, now: Date, emit: Emit): void {
   if (user.name === PROBE_USER) emit(parsed, ['name'], `\`${PROBE_USER}\` is reserved for the probe`, 'choose another user name');
   if (user.expires !== undefined && !parseInstant(user.expires, true)) emit(parsed, ['expires'], `\`expires\` is "${user.expires}", which is not a date`, 'write a date such as 2027-01-31 (or an ISO time with a zone)');
-  if (user.rotated_at !== undefined && !parseInstant(user.rotated_at)) emit(parsed, ['rotated_at'], `\`rotated_at\` is "${user.rotated_at}", which is not a time`, 'write an ISO time such as 2026-11-20T10:00:00Z (set by `fleet user rotate`)');
+  if (user.rotated_at !== undefined && !parseInstant(user.rotated_at)) emit(parsed, ['rotated_at'], `\`rotated_at\` is "${user.rotated_at}", which is not a time`, 'write an ISO time such as 2026-11-20T10:00:00Z (set by `npm run fleet -- user rotate NAME`)');
   let unknown = false;
   user.nodes.forEach((sel, i) => {
     const [kind, value] = sel.split(':');

@@ -54,7 +54,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export async function deployMonitoring(fleet: Fleet, env: NodeJS.ProcessEnv, open: OpenSession, opts: { identityFile?: string; dir?: string } = {}): Promise<number> {
   const mon = fleet.settings.monitoring;
-  if (!mon) throw new OperationError('fleet.yaml has no `monitoring:` section (address and ssh of the monitoring host); add it, or run `fleet monitoring` and copy build/monitoring yourself');
+  if (!mon) throw new OperationError('fleet.yaml has no `monitoring:` section (address and ssh of the monitoring host); add it, or run `npm run fleet -- monitoring` and copy build/monitoring yourself');
   const dir = opts.dir ?? DEFAULT_REMOTE_DIR;
   const files = deployFiles(fleet, env);
   const target = { host: mon.ssh.host || mon.address, port: mon.ssh.port, user: mon.ssh.user, hostKeys: mon.ssh.host_keys };
@@ -90,7 +90,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs): Promise<
   expectPositionals(args, 0, 'no arguments');
   const fleet = requireFleet(ctx);
   if (!fleet.settings.monitoring) {
-    throw new OperationError('fleet.yaml has no `monitoring:` section (address and ssh of the monitoring host); add it, or run `fleet monitoring` and copy build/monitoring yourself');
+    throw new OperationError('fleet.yaml has no `monitoring:` section (address and ssh of the monitoring host); add it, or run `npm run fleet -- monitoring` and copy build/monitoring yourself');
   }
   // Loaded by path at run time: the deploy stage owns SSH (host key pinning, identities).
   const sshModule = '../deploy/ssh.ts';

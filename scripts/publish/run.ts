@@ -7,7 +7,7 @@ import { requireFleet } from '../model/require.ts';
 import { loadMasterSecret } from '../secrets/index.ts';
 import { siteObjects } from './objects.ts';
 import { planPublish, publishSite, PublishStopped } from './publish.ts';
-import { s3Store, storeErrorText, type Store } from './store.ts';
+import { hideTokens, s3Store, storeErrorText, type Store } from './store.ts';
 
 export async function runPublish(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -18,10 +18,14 @@ export async function runPublish(ctx: CommandContext, args: ParsedArgs): Promise
   }
   const dirArg = (args.options.site as string | undefined) ?? 'build/site';
   const dir = resolve(ctx.root, dirArg);
+  // Paths under the site name token folders: every message about them puts s/<token> in
+  // their place (a publish log is read by more people than the users' links are sent to).
   const problems = siteProblems(dir, site.host);
-  if (problems.length) throw new OperationError(`not published: ${problems.join('; ')}`);
+  if (problems.length) throw new OperationError(`not published: ${hideTokens(problems.join('; '))}`);
   const secret = loadMasterSecret(ctx.env, { purpose: 'publish' });
-  const objects = siteObjects(dir, site.title ?? fleet.settings.name);
+  let objects: ReturnType<typeof siteObjects>;
+  try { objects = siteObjects(dir, site.title ?? fleet.settings.name); }
+  catch (e) { throw new OperationError(`not published: cannot read the built site: ${storeErrorText(e)} — build it again with \`npm run fleet -- site\``); }
   let store: Store;
   try { store = s3Store(site.s3, ctx.env); }
   catch (e) { throw new OperationError((e as Error).message); }

@@ -41,7 +41,12 @@ export function storeErrorText(e: unknown): string {
   const text = e instanceof S3ServiceException
     ? `${e.name}: ${e.message} (HTTP ${e.$metadata.httpStatusCode ?? '?'})`
     : `${err.code ?? 'error'}: ${err.message ?? String(e)}`;
-  return clipText(terminalText(text.replace(TOKEN_PATH, 's/<token>')), 300);
+  return clipText(hideTokens(text), 300);
+}
+
+/** `text` for a terminal, with every token folder in it replaced by s/<token>. */
+export function hideTokens(text: string): string {
+  return terminalText(text.replace(TOKEN_PATH, 's/<token>'));
 }
 
 /** A token folder in a key or URL (tokens are 32 URL-safe characters). */

@@ -56,5 +56,15 @@ export function headersFile(settings: FleetSettings, folders: TokenFolder[], war
 /** RFC 6266 with an ASCII fallback, since clients take the profile name from it. */
 export function disposition(title: string, ext: string): string {
   const ascii = title.replace(/[^A-Za-z0-9 ._-]/g, '').trim() || 'profile';
-  return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${encodeURIComponent(`${title}.${ext}`)}`;
+  return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${extValue(`${title}.${ext}`)}`;
+}
+
+/**
+ * RFC 8187 value-chars: encodeURIComponent leaves ' ( ) * ! as they are, which the header
+ * grammar does not allow there (`Bob's VPN`), and throws on a lone surrogate, which becomes
+ * U+FFFD first.
+ */
+function extValue(text: string): string {
+  const wellFormed = text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return encodeURIComponent(wellFormed).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -30,6 +30,14 @@ describe('source files', () => {
     expect(files).toContain('scripts/monitoring/node/boxfleet-metrics');
   });
 
+  it('print hints as commands that work as printed: `npm run fleet -- …`, never a bare `fleet …` (there is no such program)', () => {
+    // A hint is an instruction: "run `fleet site` first", "fill it with `fleet status pull`".
+    const hint = /\b(run|Run|with|Check|check|use|Use|then)\s+\\?`fleet [a-z]/g;
+    const found = files.filter((f) => f.startsWith('scripts/')).flatMap((f) =>
+      readFileSync(join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (line.match(hint) ? [`${f}:${i + 1}: ${line.trim().slice(0, 120)}`] : [])));
+    expect(found).toEqual([]);
+  });
+
   it('are at most 400 lines each', () => {
     const long = files.map((f) => [f, readFileSync(join(ROOT, f), 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 400);
     expect(long).toEqual([]);

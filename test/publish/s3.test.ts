@@ -2,7 +2,7 @@
 // identities an operator would give it (test/harness/s3.ts). Anonymous readers fetch the
 // site exactly as `fleet links` prints it; a failure is injected half-way through a
 // publish by resetting every connection to the store (nft on the store's host).
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -217,10 +217,23 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
       expect(demo.err).toMatch(/demo build/);
     } finally { removeAll(demoOut); }
 
+    // A symlink inside a user's folder is refused, and the message names no token.
+    const linked = tempDir('s3-link');
+    try {
+      cpSync(site(), linked, { recursive: true });
+      const token = readdirSync(join(linked, 's'))[0]!;
+      symlinkSync('/etc/hostname', join(linked, 's', token, 'extra.txt'));
+      const link = await fleet(['publish', '--site', linked], env());
+      expect(link.code).toBe(1);
+      expect(link.err).toMatch(/s\/<token>\/extra\.txt is a symbolic link/);
+      expect(link.err + link.out).not.toContain(token);
+    } finally { removeAll(linked); }
+
     const wrong = await fleet(['publish', '--site', 'build/site'], { ...env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret-0123456789' });
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/failed before anything changed: \w+/);
     expect(wrong.err).not.toMatch(/\n\s+at /);
+    expect(wrong.err + wrong.out).not.toContain('not-the-secret');
 
     const none = await fleet(['publish', '--site', 'build/site'], { FLEET_SECRET: SECRET_A });
     expect(none.code).toBe(1);

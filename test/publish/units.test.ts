@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../scripts/model/load.ts';
 import { isPublishable, siteObjects } from '../../scripts/publish/objects.ts';
+import { disposition } from '../../scripts/site/headers.ts';
 import { openState, sealState } from '../../scripts/publish/state.ts';
 import { storeErrorText } from '../../scripts/publish/store.ts';
 import { makeFleet, removeAll, SECRET_A, SECRET_B, secretOf, tempDir } from '../site/helpers.ts';
@@ -52,6 +53,14 @@ describe('what is uploaded', () => {
     expect(profile).toMatchObject({ contentType: 'text/yaml; charset=utf-8', cacheControl: 'no-store', md5: createHash('md5').update('a: 1\n').digest('hex') });
     expect(profile.contentDisposition).toBe(`attachment; filename="Fleet.yaml"; filename*=UTF-8''Fleet%20%E7%94%B2.yaml`);
     expect(objects[0]).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=300' });
+  });
+
+  it('a download name with a quote, brackets or a lone surrogate is still a valid RFC 8187 value', () => {
+    // attr-char (RFC 8187 §3.2.1): ALPHA / DIGIT / "!#$&+-.^_`|~"; everything else percent-encoded.
+    const value = (title: string) => disposition(title, 'json').split("filename*=UTF-8''")[1]!;
+    expect(value("Bob's VPN (home)*")).toBe('Bob%27s%20VPN%20%28home%29%2A.json');
+    expect(value('a\ud800b')).toBe('a%EF%BF%BDb.json');
+    for (const title of ["Bob's VPN (home)*!", 'a\ud800b', 'Fleet 甲']) expect(value(title)).toMatch(/^[A-Za-z0-9#$&+\-.^_`|~%]+$/);
   });
 });
 

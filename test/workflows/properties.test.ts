@@ -256,6 +256,8 @@ describe('workflows: secrets', () => {
           // The object store's key: only to `fleet publish`, only in its own environment.
           if (names.some((n) => n.startsWith('AWS_'))) {
             expect(j.environment, `${w.file} ${name}`).toEqual({ name: 'object-store' });
+            // Only the default branch publishes: another branch's run would make the store match it.
+            expect(String(j.if), `${w.file} ${name}`).toContain("github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
             expect(linesOf(s.run ?? '', w.file).map((l) => findCommand(commands, l.argv).command?.name)).toEqual(['publish']);
           }
         }

@@ -170,7 +170,7 @@ export interface User {
   enabled: boolean;
   /** Last day of access (YYYY-MM-DD, UTC) or an ISO time; access ends at the end of that day. */
   expires?: string;
-  /** Bump (with `fleet user rotate`) to rotate every credential and the subscription link. */
+  /** Bump (with `npm run fleet -- user rotate NAME`) to rotate every credential and the subscription link. */
   rev: number;
   /** When rev was last bumped (ISO time, written by `fleet user rotate`). */
   rotated_at?: string;
