@@ -184,7 +184,7 @@ async function benchS3(work: string, size: { root: string; out: string; fleet: F
     const publish = async (what: string) => {
       const store = s3Store(target, { ...s3.publisher });
       try {
-        const r = await publishSite(store, siteObjects(size.out, 'bench'), SECRET.secret);
+        const r = await publishSite(store, siteObjects(size.out, 'bench'), SECRET.secret, { now: NOW });
         console.log(`  ${what.padEnd(30)} ${String(r.requests).padStart(6)} requests, ${s(r.ms).padStart(8)}  (${r.put.length} uploaded, ${r.remove.length} deleted)`);
         return r;
       } finally { store.close(); }

@@ -16,6 +16,17 @@ export interface SiteObject {
   contentType: string;
   cacheControl: string;
   contentDisposition?: string;
+  /**
+   * `md5:headers`: the content and what the store sends with it, so that a new title (the
+   * download name) or a new caching rule uploads the object again even where its bytes stay.
+   */
+  fingerprint: string;
+}
+
+/** The fingerprint of an object: its MD5 and 16 hex digits of its headers' SHA-256. */
+export function fingerprintOf(o: Pick<SiteObject, 'md5' | 'contentType' | 'cacheControl' | 'contentDisposition'>): string {
+  const headers = createHash('sha256').update([o.contentType, o.cacheControl, o.contentDisposition ?? ''].join('\n')).digest('hex').slice(0, 16);
+  return `${o.md5}:${headers}`;
 }
 
 const TYPES: Record<string, string> = {
@@ -60,14 +71,15 @@ export function siteObjects(dir: string, title: string): SiteObject[] {
       if (!isPublishable(key)) continue;
       const body = readFileSync(file);
       const base = key.slice(key.lastIndexOf('/') + 1);
-      out.push({
+      const o = {
         key, file, size: st.size,
         md5: createHash('md5').update(body).digest('hex'),
         contentType: TYPES[extname(name)] ?? 'application/octet-stream',
         cacheControl: cacheControlOf(key),
         // Apps name the imported profile after the download's file name.
         contentDisposition: key.startsWith('s/') && PROFILE_EXT[base] ? disposition(title, PROFILE_EXT[base]) : undefined,
-      });
+      };
+      out.push({ ...o, fingerprint: fingerprintOf(o) });
     }
   };
   walk('');

@@ -1,6 +1,8 @@
 // Publishing a built site to an object store, make-before-break and resumable:
 //   1. learn what the store holds: the sealed state (one GET), or a listing when there is
-//      no state this secret opens;
+//      no state this secret opens, when the last listing is a day old (another publish at
+//      the same time, or a hand in the bucket, may have made the state wrong: a revoked
+//      user's folder it does not know of would stay), or with `--full`;
 //   2. upload what differs, what pages link to before the pages (objects.ts uploadRank);
 //   3. only when every upload landed, delete what the site no longer has (revoked and
 //      removed users' folders, grace-period copies past their time);
@@ -21,38 +23,58 @@ export interface PublishPlan {
   /** Where the store's contents were learnt from. */
   source: 'state' | 'listing';
   known: Record<string, string>;
+  /** When the bucket was last listed (now, when this plan listed it). */
+  listedAt: string;
 }
+
+export interface PublishOptions {
+  now: Date;
+  /** List the bucket even though the state is fresh. */
+  full?: boolean;
+  progress?: (line: string) => void;
+}
+
+/** How long a state is trusted without listing the bucket: a stray object lives at most this long. */
+export const RELIST_MS = 24 * 3600 * 1000;
 
 export interface PublishReport extends Omit<PublishPlan, 'known'> { bytes: number; requests: number; ms: number }
 
 /** Uploads at once: enough to fill a link to a CDN's edge, few enough for a small runner. */
 const PARALLEL = 8;
 
-export async function planPublish(store: Store, objects: SiteObject[], secret: Buffer): Promise<PublishPlan> {
+export async function planPublish(store: Store, objects: SiteObject[], secret: Buffer, opts: PublishOptions): Promise<PublishPlan> {
   const sealed = await store.get(STATE_KEY);
   const state = sealed ? openState(sealed, secret) : undefined;
+  const fresh = state && !opts.full && opts.now.getTime() - Date.parse(state.listed_at) < RELIST_MS;
   let known: Record<string, string>;
-  if (state) known = state.objects;
+  if (fresh) known = state.objects;
   else {
+    // The bucket as it is; where the state knew an object with these bytes, its headers too.
     known = {};
-    for (const [k, md5] of await store.list()) if (k !== STATE_KEY) known[k] = md5;
+    for (const [k, md5] of await store.list()) {
+      if (k === STATE_KEY) continue;
+      const was = state?.objects[k];
+      known[k] = md5 && was?.startsWith(`${md5}:`) ? was : md5;
+    }
   }
   const local = new Set(objects.map((o) => o.key));
-  const put = objects.filter((o) => known[o.key] !== o.md5)
+  // Where only the MD5 is known (a listing without a state), equal bytes count as the same.
+  const same = (o: SiteObject): boolean => known[o.key] === o.fingerprint || (known[o.key] === o.md5 && o.md5 !== '');
+  const put = objects.filter((o) => !same(o))
     .sort((a, b) => uploadRank(a.key) - uploadRank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const remove = Object.keys(known).filter((k) => !local.has(k)).sort();
-  return { put, unchanged: objects.length - put.length, remove, source: state ? 'state' : 'listing', known };
+  const listedAt = fresh ? state.listed_at : opts.now.toISOString();
+  return { put, unchanged: objects.length - put.length, remove, source: fresh ? 'state' : 'listing', known, listedAt };
 }
 
-export async function publishSite(
-  store: Store, objects: SiteObject[], secret: Buffer, progress: (line: string) => void = () => {},
-): Promise<PublishReport> {
+export async function publishSite(store: Store, objects: SiteObject[], secret: Buffer, opts: PublishOptions): Promise<PublishReport> {
   const t0 = performance.now();
-  const plan = await planPublish(store, objects, secret);
-  const final: PublishState = { version: 1, objects: Object.fromEntries(objects.map((o) => [o.key, o.md5])) };
+  const progress = opts.progress ?? (() => {});
+  const plan = await planPublish(store, objects, secret, opts);
+  const final: PublishState = { version: 2, listed_at: plan.listedAt, objects: Object.fromEntries(objects.map((o) => [o.key, o.fingerprint])) };
   const changes = plan.put.length + plan.remove.length;
   if (plan.put.length > 0) {
-    const pending: PublishState = { version: 1, objects: { ...plan.known, ...Object.fromEntries(plan.put.map((o) => [o.key, ''])) } };
+    const pending: PublishState = { version: 2, listed_at: plan.listedAt, objects: { ...plan.known, ...Object.fromEntries(plan.put.map((o) => [o.key, ''])) } };
     await store.put(stateObject(pending, secret));
   }
   let bytes = 0;

@@ -31,12 +31,13 @@ export async function runPublish(ctx: CommandContext, args: ParsedArgs): Promise
   catch (e) { throw new OperationError((e as Error).message); }
   const where = `s3 bucket ${site.s3.bucket}${site.s3.prefix ? `/${site.s3.prefix}` : ''} at ${site.s3.endpoint}`;
   try {
+    const opts = { now: ctx.now, full: args.options.full === true, progress: (line: string) => ctx.io.err(`publish: ${line}`) };
     if (args.options['dry-run']) {
-      const plan = await planPublish(store, objects, secret.secret);
+      const plan = await planPublish(store, objects, secret.secret, opts);
       ctx.io.out(`publish (dry run) to ${where}: ${plan.put.length} to upload, ${plan.unchanged} unchanged, ${plan.remove.length} to delete (known from the ${plan.source})`);
       return EXIT.ok;
     }
-    const r = await publishSite(store, objects, secret.secret, (line) => ctx.io.err(`publish: ${line}`));
+    const r = await publishSite(store, objects, secret.secret, opts);
     ctx.io.out(`published to ${where}: ${r.put.length} uploaded (${(r.bytes / 1e6).toFixed(2)} MB), ${r.unchanged} unchanged, ` +
       `${r.remove.length} deleted — ${r.requests} requests in ${(r.ms / 1000).toFixed(1)} s`);
     return EXIT.ok;

@@ -12,10 +12,12 @@ import { derive } from '../secrets/index.ts';
 export const STATE_KEY = '.boxfleet/publish-state';
 
 /**
- * `objects`: what is in the store as far as boxfleet knows. An empty MD5 marks a key an
- * unfinished publish may have written: it is put again if still wanted, deleted if not.
+ * `objects`: what is in the store as far as boxfleet knows, key → fingerprint (objects.ts),
+ * or only the MD5 where a listing told it. An empty value marks a key an unfinished publish
+ * may have written: it is put again if still wanted, deleted if not. `listed_at`: when the
+ * bucket itself was last listed; the state is trusted for a day after that (publish.ts).
  */
-export interface PublishState { version: 1; objects: Record<string, string> }
+export interface PublishState { version: 2; listed_at: string; objects: Record<string, string> }
 
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 const MAGIC = Buffer.from('bxps1');
@@ -52,6 +54,7 @@ export function openState(sealed: Buffer, secret: Buffer): PublishState | undefi
 function wellFormed(v: unknown): v is PublishState {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
-  if (s.version !== 1 || typeof s.objects !== 'object' || s.objects === null || Array.isArray(s.objects)) return false;
-  return Object.values(s.objects).every((m) => typeof m === 'string' && /^(?:[0-9a-f]{32})?$/.test(m));
+  if (s.version !== 2 || typeof s.listed_at !== 'string' || Number.isNaN(Date.parse(s.listed_at))) return false;
+  if (typeof s.objects !== 'object' || s.objects === null || Array.isArray(s.objects)) return false;
+  return Object.values(s.objects).every((m) => typeof m === 'string' && /^(?:[0-9a-f]{32}(?::[0-9a-f]{16})?)?$/.test(m));
 }

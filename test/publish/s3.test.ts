@@ -2,6 +2,7 @@
 // identities an operator would give it (test/harness/s3.ts). Anonymous readers fetch the
 // site exactly as `fleet links` prints it; a failure is injected half-way through a
 // publish by resetting every connection to the store (nft on the store's host).
+import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,7 +183,7 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
       },
     };
     try {
-      await expect(publishSite(cutting, objects, secretOf(SECRET_A).secret)).rejects.toThrow(/stopped after \d+ of \d+ uploads; nothing was deleted/);
+      await expect(publishSite(cutting, objects, secretOf(SECRET_A).secret, { now: new Date(NOW) })).rejects.toThrow(/stopped after \d+ of \d+ uploads; nothing was deleted/);
     } finally {
       await host.unrefuse();
       real.close();
@@ -203,6 +204,48 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
     await expectBucketIsSite();
     expect((await fetch(quartz)).status).toBe(404);
     expect([...(await s3.keys()).keys()].some((k) => k.includes(stoatFolder))).toBe(false);
+  });
+
+  it('a new title reaches every profile in the store (its download name), though the profiles\' bytes stay', async () => {
+    const links = JSON.parse((await fleet(['links', '--format', 'json'], { FLEET_SECRET: SECRET_A })).out) as { user: string; url: string }[];
+    const profile = links[0]!.url.replace('index.html', 'sing-box.json');
+    const bytes = await (await fetch(profile)).text();
+    setFleet((f) => { f.site.title = 'Renamed Fleet'; });
+    await buildAndPublish();
+    const r = await fetch(profile);
+    expect(await r.text()).toBe(bytes);
+    expect(r.headers.get('content-disposition')).toBe(`attachment; filename="Renamed Fleet.json"; filename*=UTF-8''Renamed%20Fleet.json`);
+    await expectBucketIsSite();
+  });
+
+  it('what the state does not know (a second publish at the same time, a hand in the bucket) is put right within a day, or at once with --full', async () => {
+    const store = s3Store({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'auto', prefix: '', path_style: true }, { ...s3.publisher });
+    const stray = 's/strayfolderthestateneverknew00/sing-box.json';
+    const [victim] = siteObjects(site(), 'x').filter((o) => o.key.endsWith('/links.txt'));
+    const publishAt = async (now: string, extra: string[] = []) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['publish', '--site', 'build/site', ...extra, '--root', root, '--now', now], { out: (t) => out.push(t), err: (t) => err.push(t) }, env());
+      expect(code, err.join('\n')).toBe(0);
+      return out.join('\n');
+    };
+    const meddle = async () => {
+      await store.put({ key: stray, body: Buffer.from('{}'), md5: createHash('md5').update('{}').digest('hex'), contentType: 'application/json', cacheControl: 'no-store' });
+      await store.remove([victim!.key]);
+    };
+    try {
+      await meddle();
+      // Within the day the state is trusted: one request, nothing changes.
+      expect(await publishAt(NOW)).toMatch(/ 0 uploaded .* 0 deleted — 1 requests/);
+      expect((await s3.keys()).has(stray)).toBe(true);
+      // --full lists the bucket: the stray object goes, the missing one comes back.
+      expect(await publishAt(NOW, ['--full'])).toMatch(/ 1 uploaded .* 1 deleted/);
+      await expectBucketIsSite();
+      // A day after the last listing, the next publish lists by itself.
+      await meddle();
+      expect(await publishAt('2026-11-27T12:00:01Z')).toMatch(/ 1 uploaded .* 1 deleted/);
+      await expectBucketIsSite();
+    } finally { store.close(); }
   });
 
   it('refuses a demo build, bad credentials and another host with one clear line each, changing nothing', async () => {

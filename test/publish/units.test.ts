@@ -15,7 +15,7 @@ const dirs: string[] = [];
 afterAll(() => removeAll(...dirs));
 
 describe('the publish state', () => {
-  const state = { version: 1 as const, objects: { 's/abc/index.html': '0123456789abcdef0123456789abcdef', 'pending.txt': '' } };
+  const state = { version: 2 as const, listed_at: '2026-11-26T12:00:00.000Z', objects: { 's/abc/index.html': '0123456789abcdef0123456789abcdef:0123456789abcdef', 'listed.txt': '0123456789abcdef0123456789abcdef', 'pending.txt': '' } };
 
   it('opens only with the secret that sealed it, and not once a byte changed', () => {
     const sealed = sealState(state, secretOf(SECRET_A).secret);
@@ -27,6 +27,8 @@ describe('the publish state', () => {
       expect(openState(bent, secretOf(SECRET_A).secret), `byte ${at}`).toBeUndefined();
     }
     expect(openState(Buffer.from('not a state'), secretOf(SECRET_A).secret)).toBeUndefined();
+    // A state of the first format (no listed_at, bare MD5s) sends the publisher to the listing.
+    expect(openState(sealState({ version: 1, objects: {} } as unknown as typeof state, secretOf(SECRET_A).secret), secretOf(SECRET_A).secret)).toBeUndefined();
     expect(sealed.toString('latin1')).not.toContain('abc');
   });
 

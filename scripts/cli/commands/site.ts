@@ -34,11 +34,13 @@ export const commands: Command[] = [
     options: [
       { name: 'site', value: 'DIR', help: 'the built site (default: build/site)' },
       { name: 'dry-run', help: 'say what would be uploaded and deleted, change nothing' },
+      { name: 'full', help: 'list the bucket instead of trusting the state object (done by itself once a day)' },
     ],
     examples: ['FLEET_SECRET=... AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... npm run fleet -- publish --site build/site'],
     details: 'Refuses a demo build and one without robots.txt. Uploads what differs from what the store holds (assets and ' +
       'token folders before the pages that link to them), deletes the folders of revoked users only after every upload ' +
-      'landed, and keeps what it wrote in an encrypted state object, so a publish that stopped half-way continues when run again. ' +
+      'landed, and keeps what it wrote in an encrypted state object, so a publish that stopped half-way continues when run again; ' +
+      'it lists the bucket again when that state is a day old (or with --full), so an object the state does not know of goes within a day. ' +
       'Never uploads _headers. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
     run: async (ctx, args) => (await import('../../publish/run.ts')).runPublish(ctx, args),
   },
