@@ -8,7 +8,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'help', help: 'show help for the command' },
 ];
 
-export function parseArgs(argv: string[], command: Pick<Command, 'options' | 'formats'>): ParsedArgs {
+export function parseArgs(argv: string[], command: Pick<Command, 'name' | 'options' | 'formats' | 'args'>): ParsedArgs {
   const specs = new Map<string, OptionSpec>();
   for (const s of [...GLOBAL_OPTIONS, ...command.options]) specs.set(s.name, s);
   if (command.formats && !specs.has('format')) specs.set('format', { name: 'format', value: command.formats.join('|'), help: 'output format' });
@@ -16,6 +16,8 @@ export function parseArgs(argv: string[], command: Pick<Command, 'options' | 'fo
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') { parsed.positionals.push(...argv.slice(i + 1)); break; }
+    // `-format json` would otherwise be two arguments that the command quietly ignores.
+    if (/^-[^-]/.test(arg)) throw new UsageError(`unknown option ${arg}: options start with two dashes (${arg === '-h' ? '--help' : `-${arg}`})`);
     if (!arg.startsWith('--') || arg === '--') { parsed.positionals.push(arg); continue; }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -31,6 +33,7 @@ export function parseArgs(argv: string[], command: Pick<Command, 'options' | 'fo
     if (spec.repeat) parsed.options[name] = [...((parsed.options[name] as string[]) ?? []), value];
     else parsed.options[name] = value;
   }
+  if (!command.args && parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}": \`${command.name}\` takes options only`);
   if (command.formats) {
     const f = (parsed.options.format as string | undefined) ?? command.formats[0];
     if (!command.formats.includes(f as never)) throw new UsageError(`--format must be one of ${command.formats.join(', ')}, not "${f}"`);

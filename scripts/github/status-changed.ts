@@ -3,7 +3,7 @@
 // follow health) only then, instead of every 15 minutes.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { EXIT, OperationError, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { parseStatusJson, validateStatus } from '../status/validate.ts';
 import { addSummary, setOutput } from './summary.ts';
 
@@ -28,7 +28,11 @@ export async function runStatusChanged(ctx: CommandContext, args: ParsedArgs): P
   const before = args.options.before as string | undefined;
   const after = args.options.after as string | undefined;
   if (!before || !after) throw new UsageError('--before and --after are required (latest.json files or status directories)');
-  const changes = healthChanges(readStates(before), readStates(after));
+  // Only the store before may be missing (the first run); a missing --after is a wrong path,
+  // not "nothing changed". Both are found from --root, as every other path option.
+  const afterPath = rootPath(ctx, after);
+  if (!existsSync(afterPath)) throw new OperationError(`--after ${after} does not exist — give the latest.json (or status directory) this run pulled`);
+  const changes = healthChanges(readStates(rootPath(ctx, before)), readStates(afterPath));
   setOutput(ctx, 'changed', changes.length ? 'true' : 'false');
   const lines = changes.map((c) => `${c.node}: ${c.before} → ${c.after}`);
   if (args.options.format === 'json') ctx.io.out(JSON.stringify({ changed: changes.length > 0, changes }, null, 2));

@@ -45,6 +45,13 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
       .filter((d) => !seen.has(`${d.line}:${d.col}`) && seen.add(`${d.line}:${d.col}`) !== undefined);
     return fail(...list.slice(0, 5));
   }
+  // A list or mapping as a key (`? [a, b]`) cannot be an object key: yaml would turn it into
+  // text and warn on the terminal. Refuse it where it stands.
+  const complex = complexKey(doc);
+  if (complex !== undefined) {
+    const pos = lines.linePos(complex);
+    return fail(at(file, pos.line, pos.col, 'a key is a list or mapping', 'write a plain key (a name) before the colon'));
+  }
   // A tag the YAML 1.2 core schema does not know (`!!js/function`, `!custom`) would be read
   // silently as a plain string: refuse it where it stands.
   const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
@@ -92,6 +99,21 @@ function duplicateKeys(doc: Document): number[] {
   return found.sort((a, b) => a - b);
 }
 
+/** Offset of the first key that is a list or mapping, or undefined. */
+function complexKey(doc: Document): number | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isMap(pair.key) || isSeq(pair.key)) return (pair.key as YamlNode).range?.[0] ?? 0;
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
+  return undefined;
+}
+
 function fail(...diagnostics: Diagnostic[]): ParseResult {
   return { ok: false, diagnostics };
 }
@@ -111,7 +133,9 @@ function yamlError(file: string, e: { message: string; code: string; pos: [numbe
     MISSING_CHAR: 'check quotes and brackets on this line',
     BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the lines around it; quote a value that contains ": "',
     MULTILINE_IMPLICIT_KEY: 'a line below is indented more than this key, so YAML reads it as part of this value: align it, or quote the value',
+    MULTIPLE_DOCS: 'a fleet file holds one YAML document: remove this `---` line (and put what follows it in a file of its own)',
   };
+  if (e.code === 'MULTIPLE_DOCS') return at(file, pos.line, pos.col, 'YAML syntax: a second document starts here', hints.MULTIPLE_DOCS);
   const hint = opener === '[' || opener === '{' ? `close it with ${opener === '[' ? ']' : '}'} (a list or mapping in brackets may span lines only when indented)`
     : opener ? `close the quote with ${opener} on this line` : hints[e.code] ?? 'fix the YAML syntax here';
   return at(file, pos.line, pos.col, `YAML syntax: ${first}`, hint);

@@ -2,6 +2,7 @@
 // a reader must never act on a half-written or hand-edited file without saying so.
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { OperationError } from '../core/command.ts';
 import { readProjectJson } from '../core/paths.ts';
 import type { HistoryFile, IncidentsFile, LatestFile, ProbeRun, RecoveryFile, UsageFile } from './types.ts';
 
@@ -12,7 +13,8 @@ export type StatusKind = 'run' | 'latest' | 'history' | 'incidents' | 'recovery'
 
 export const STATUS_SCHEMA_VERSION = 1;
 
-export class StatusFileError extends Error {
+/** A status file that is not what boxfleet writes: the operator's problem to see, not a crash. */
+export class StatusFileError extends OperationError {
   constructor(readonly file: string, readonly problems: string[]) {
     super(`${file}: not a valid status file: ${problems.join('; ')}`);
     this.name = 'StatusFileError';

@@ -102,6 +102,20 @@ describe('--format json', () => {
   });
 });
 
+describe('arguments a command would otherwise ignore', () => {
+  it.each([
+    [['validate', 'EXTRA'], 'unexpected argument "EXTRA": `validate` takes options only'],
+    [['validate', '-format', 'json'], 'unknown option -format: options start with two dashes (--format)'],
+    [['validate', '-h'], 'unknown option -h: options start with two dashes (--help)'],
+    [['github', 'shards', '-shards', '5'], 'unknown option -shards'],
+    [['github', 'vantages', 'EXTRA'], 'unexpected argument "EXTRA"'],
+  ])('%j exits 2 and says so', async (argv, message) => {
+    const r = await fleet(REPO, argv);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.err).toContain(message);
+  });
+});
+
 describe('usage with the official build (#18)', () => {
   it('validate says a quota is unknown usage on the official build, at the first quota, and nothing once the build is stats', async () => {
     const dir = demoCopy();

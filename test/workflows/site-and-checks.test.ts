@@ -136,6 +136,11 @@ describe('fleet status changed', () => {
     const bad = await fleet(['status', 'changed', '--before', join(d, 'a.json'), '--after', join(d, 'bad.json')], {});
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/bad\.json: not a valid status file/);
+    expect(bad.err).not.toContain('failed:');
+    // A wrong --after is an error, not "no node changed health".
+    const wrong = await fleet(['status', 'changed', '--before', join(d, 'a.json'), '--after', join(d, 'nowhere', 'latest.json')], {});
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/--after .*nowhere\/latest\.json does not exist — /);
   });
 });
 

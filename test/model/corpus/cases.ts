@@ -140,6 +140,8 @@ export const CASES: Case[] = [
   { name: 'a user named like a node', files: { 'users/tokyo-1.yaml': lines(USER_SCHEMA, 'name: tokyo-1') }, expect: at('users/tokyo-1.yaml', 2, 7, 'user `tokyo-1` has the name of a node') },
   { name: 'a custom YAML tag (!!js/function)', files: { [ZED]: userYaml('note: !!js/function "function () {}"') }, expect: at(ZED, 3, 7, 'unknown YAML tag !!js/function') },
   { name: 'a local YAML tag', files: { [ZED]: userYaml('note: !custom x') }, expect: at(ZED, 3, 7, 'unknown YAML tag !custom') },
+  { name: 'a second YAML document in one file', files: { [ZED]: userYaml('---', 'name: other') }, expect: at(ZED, 3, 1, 'a second document starts here — a fleet file holds one YAML document') },
+  { name: 'a list as a key', files: { [ZED]: userYaml('? [a, b]', ': 1') }, expect: at(ZED, 3, 3, 'a key is a list or mapping — write a plain key') },
   // --- semantic checks a new user needed (#12 item 11) --------------------------------------
   { name: 'an inbound on the SSH port', files: { [OSAKA]: nodeYaml('inbounds:', '  - type: vless-reality', '    port: 22', '    handshake_server: www.example.com') }, expect: at(OSAKA, 11, 11, "TCP port 22 is the node's SSH port") },
   { name: 'an inbound on TCP 80 with http-01', files: { [OSAKA]: nodeYaml('tls:', '  mode: acme', '  server_name: osaka-1.example.com', '  acme:', '    email: ops@example.com', '    challenge: http-01', 'inbounds:', '  - type: trojan', '    port: 80') }, expect: at(OSAKA, 17, 11, 'TCP port 80 is needed by the ACME `http-01` challenge') },
