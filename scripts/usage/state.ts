@@ -2,9 +2,10 @@
 // data the model turns into who is over quota (model/quota.ts), with the status-branch
 // commit they came from. A deploy writes that commit into each node's marker, so drift
 // (and deploy.window) can later rebuild the quota state a node was deployed with from Git.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationError } from '../core/command.ts';
+import { OUTPUT_MARKER } from '../files/output-dir.ts';
 import type { UsageMonths } from '../model/quota.ts';
 import { COMMIT_ID } from '../status/at-commit.ts';
 import { readUsageMonths, STATUS_COMMIT_FILE } from '../status/store.ts';
@@ -13,7 +14,13 @@ export interface UsageInput { months: UsageMonths; commit?: string }
 
 /** Reads DIR/usage/ and DIR/commit; a missing DIR is an error (it would silently enforce nothing). */
 export function readUsageDir(dir: string): UsageInput {
-  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir}: fill it with \`npm run fleet -- status pull --out ${dir}\` first`);
+  const fill = `fill it with \`npm run fleet -- status pull --out ${dir}\` first`;
+  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir}: ${fill}`);
+  // Any other folder (or a file) would be read as "nobody used anything": quotas unenforced.
+  if (!statSync(dir).isDirectory()) throw new OperationError(`${dir} is a file, not a status directory: ${fill}`);
+  if (![OUTPUT_MARKER, 'latest.json', 'usage'].some((f) => existsSync(join(dir, f)))) {
+    throw new OperationError(`${dir} is not a pulled status store (it has no usage/, latest.json or ${OUTPUT_MARKER}): ${fill}`);
+  }
   try {
     return { months: readUsageMonths(dir) ?? new Map(), ...statusCommitOf(dir) };
   } catch (e) {

@@ -11,7 +11,7 @@ import { userInfo } from '../../scripts/site/headers.ts';
 import { userPages } from '../../scripts/site/user-page.ts';
 import { rankNodes } from '../../scripts/site/health-order.ts';
 import { loadTemplates } from '../../scripts/site/templates.ts';
-import { load, makeFleet, NOW, removeAll, tempDir } from '../site/helpers.ts';
+import { load, makeFleet, NOW, removeAll, SECRET_A, tempDir } from '../site/helpers.ts';
 
 const GiB = BYTES_PER_GB;
 
@@ -77,6 +77,22 @@ describe('quotas', () => {
       expect(json.users.find((u: { user: string }) => u.user === user.name)).toMatchObject({ up: GiB, down: 10 * GiB, total: 11 * GiB, quota_gb: 50 });
       // A bad month is a usage error (exit 2).
       expect(await main(['usage', '--root', root, '--status', dir, '--month', '2026-13'], io, {})).toBe(2);
+    } finally {
+      removeAll(dir);
+    }
+  });
+
+  it('--usage refuses what is not a pulled status store (a file, a stranger\'s folder): quotas would silently go unenforced', async () => {
+    const dir = tempDir('quota-not-a-store');
+    try {
+      writeFileSync(join(dir, 'bad.json'), '{}');
+      for (const [what, path] of [['a file', join(dir, 'bad.json')], ['a folder', dir]] as const) {
+        const err: string[] = [];
+        const io = { out: () => {}, err: (t: string) => err.push(t) };
+        const code = await main(['render', '--root', root, '--usage', path, '--out', join(dir, 'out'), '--now', NOW.toISOString()], io, { FLEET_SECRET: SECRET_A });
+        expect(code, what).toBe(1);
+        expect(err.join('\n'), what).toMatch(/(is a file, not a status directory|is not a pulled status store .*): fill it with `npm run fleet -- status pull --out /);
+      }
     } finally {
       removeAll(dir);
     }
