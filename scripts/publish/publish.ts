@@ -96,7 +96,11 @@ export async function publishSite(store: Store, objects: SiteObject[], secret: B
     catch (e) { throw new PublishStopped(`every upload landed, but deleting ${plan.remove.length} old objects stopped`, e); }
     progress(`deleted ${plan.remove.length} objects`);
   }
-  if (changes > 0 || plan.source === 'listing') await store.put(stateObject(final, secret));
+  if (changes > 0 || plan.source === 'listing') {
+    // Everything landed; a state that could not be written only costs the next run a listing.
+    try { await store.put(stateObject(final, secret)); }
+    catch (e) { throw new PublishStopped(`every upload and delete landed, but recording the state stopped (the next publish uploads this run's objects again)`, e); }
+  }
   const { known: _, ...rest } = plan;
   return { ...rest, bytes, requests: store.requests, ms: performance.now() - t0 };
 }

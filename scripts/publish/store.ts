@@ -106,6 +106,9 @@ export function s3Store(target: S3Target, env: NodeJS.ProcessEnv): Store {
           const etag = (o.ETag ?? '').replace(/"/g, '').toLowerCase();
           out.set(o.Key.slice(prefix.length), /^[0-9a-f]{32}$/.test(etag) ? etag : '');
         }
+        // A store that says "more" without saying where from would leave the rest unknown
+        // (never deleted): that is an error, not the end of the list.
+        if (r.IsTruncated && !r.NextContinuationToken) throw new Error(`the store's listing stopped after ${out.size} objects without a continuation token`);
         ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;

@@ -248,6 +248,34 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
     } finally { store.close(); }
   });
 
+  it('a state that cannot be recorded after everything landed says so; the next run puts it right', async () => {
+    setUser('lark-wren', { enabled: true, rev: 1 });
+    expect((await fleet(['site'], { FLEET_SECRET: SECRET_A })).code).toBe(0);
+    const real = s3Store({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'auto', prefix: '', path_style: true }, { ...s3.publisher });
+    let statePuts = 0;
+    let objectPuts = 0;
+    const failing: Store = {
+      ...real,
+      get requests() { return real.requests; },
+      async put(req) {
+        // The first state put is the pending one; the second, the final, fails.
+        if (req.key === STATE_KEY && ++statePuts === 2) throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        if (req.key !== STATE_KEY) objectPuts++;
+        return real.put(req);
+      },
+    };
+    try {
+      await expect(publishSite(failing, siteObjects(site(), 'x'), secretOf(SECRET_A).secret, { now: new Date(NOW) }))
+        .rejects.toThrow(/every upload and delete landed, but recording the state stopped/);
+    } finally { real.close(); }
+    expect(objectPuts).toBeGreaterThanOrEqual(4); // the new user's folder, and the pages that count users
+    // The pending state marked this run's objects unsure: the next run puts them again, once.
+    const next = await buildAndPublish();
+    expect(next.uploaded).toBe(objectPuts);
+    await expectBucketIsSite();
+    expect((await buildAndPublish()).uploaded).toBe(0);
+  });
+
   it('refuses a demo build, bad credentials and another host with one clear line each, changing nothing', async () => {
     const before = await s3.keys();
     const demoOut = tempDir('s3-demo');

@@ -92,4 +92,14 @@ describe('validate with site.host: s3', () => {
     const ignored = diagnostics({ host: 'cloudflare', s3 });
     expect(ignored.some((d) => /warning: `site\.s3` is ignored: the site is published to cloudflare/.test(d))).toBe(true);
   });
+
+  it('a prefix with a `.` or `..` segment is refused (keys must say where they land)', () => {
+    const s3 = { endpoint: 'https://acc.r2.cloudflarestorage.com', bucket: 'sub' };
+    for (const prefix of ['../', 'site/../', './', 'a/./b/']) {
+      expect(diagnostics({ host: 's3', s3: { ...s3, prefix } }).filter((d) => d.includes(': error:')).join('\n'), prefix).toMatch(/`site\.s3\.prefix` has the wrong form/);
+    }
+    for (const prefix of ['', 'site/', 'a.b/c_d-1/', '..x/']) {
+      expect(diagnostics({ host: 's3', s3: { ...s3, prefix } }).filter((d) => d.includes(': error:')), prefix).toEqual([]);
+    }
+  });
 });

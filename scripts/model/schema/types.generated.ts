@@ -208,7 +208,7 @@ export interface S3Target {
   bucket: string;
   /** The signing region: `auto` for Cloudflare R2, the bucket's region for AWS S3. */
   region: string;
-  /** A key prefix the site lives under, ending in `/` (empty: the bucket's root). */
+  /** A key prefix the site lives under, ending in `/`, without `.` or `..` segments (empty: the bucket's root). Everything under it that the site does not have is deleted: give the site a bucket or prefix of its own. */
   prefix: string;
   /** Address the bucket in the path (https://endpoint/bucket/key), which every S3-compatible store accepts; false for virtual-hosted style. */
   path_style: boolean;
