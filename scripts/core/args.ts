@@ -5,7 +5,8 @@ import { UsageError, type ParsedArgs } from './command.ts';
 export function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
   const raw = args.options[name];
   if (raw === undefined) return undefined;
-  const n = Number(raw);
+  // Decimal digits only: Number() would also take 0x10, 1e1 and " 5 ".
+  const n = /^-?[0-9]{1,15}$/.test(String(raw)) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${String(raw)}"`);
   return n;
 }

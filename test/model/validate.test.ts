@@ -109,6 +109,8 @@ describe('arguments a command would otherwise ignore', () => {
     [['validate', '-h'], 'unknown option -h: options start with two dashes (--help)'],
     [['github', 'shards', '-shards', '5'], 'unknown option -shards'],
     [['github', 'vantages', 'EXTRA'], 'unexpected argument "EXTRA"'],
+    [['github', 'shards', '--shards', '0x10'], '--shards must be a whole number from 1 to'],
+    [['github', 'shards', '--shards', '1e1'], '--shards must be a whole number from 1 to'],
   ])('%j exits 2 and says so', async (argv, message) => {
     const r = await fleet(REPO, argv);
     expect(r.code, r.out + r.err).toBe(2);
