@@ -27,7 +27,8 @@ export const DEMO_WARNING =
   `warning: ${SECRET_ENV} is not set (or is the demo secret); using the public DEMO secret. ` +
   `Every credential derived ` +
   `from it is public knowledge: fine for a local preview, never for a real fleet ` +
-  `(deploy and publish refuse it). Generate a real one with: ${GENERATE_HINT}`;
+  `(deploy and publish refuse it). Set ${SECRET_ENV} to your fleet's secret (the one its nodes were deployed with: ` +
+  `a new one gives every user new links); a new fleet makes one with: ${GENERATE_HINT}`;
 
 export type SecretPurpose = 'preview' | 'publish';
 
@@ -76,7 +77,8 @@ export function loadMasterSecret(
     if (purpose === 'publish') {
       throw new SecretError(
         `${SECRET_ENV} is not set; deploy and publish need the fleet's real master secret. ` +
-          `Set it as a GitHub Actions secret (or in your shell); generate one with: ${GENERATE_HINT}`,
+          `Set it as a GitHub Actions secret (or in your shell) to the one the fleet was deployed with (a new one ` +
+          `gives every user new links); a new fleet makes one with: ${GENERATE_HINT}`,
       );
     }
     return { secret: Buffer.from(DEMO_SECRET, 'utf8'), demo: true, mask: inActions(env) };

@@ -42,6 +42,10 @@ async function resolveRef(git: SimpleGit, ref: string, option: string): Promise<
   try {
     commit = (await git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim();
   } catch {
+    // Not a ref this repository lacks, but no repository at all: say that.
+    if (!(await git.checkIsRepo().catch(() => false))) {
+      throw new OperationError(`${option} ${ref}: the fleet's folder is not in a Git repository — run it in a clone of the fleet's repository (or \`git init\` and commit the fleet first)`);
+    }
     throw unknown;
   }
   // --quiet makes an unknown ref an empty answer, not an error.

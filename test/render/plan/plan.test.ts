@@ -143,6 +143,13 @@ describe('fleet plan', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^users\/greg\.yaml:2:\d+: /m);
     expect(bad.err).not.toMatch(/\n\s+at /);
+    // A fleet folder outside any repository is told so, not sent to look at fetch-depth.
+    rmSync(join(dir, '.git'), { recursive: true });
+    writeFileSync(join(dir, 'users/greg.yaml'), 'name: greg\nenabled: true\nrev: 1\n');
+    const noRepo = await run('plan', '--base', 'HEAD');
+    expect(noRepo.code).toBe(1);
+    expect(noRepo.err).toContain("--base HEAD: the fleet's folder is not in a Git repository — ");
+    expect(noRepo.err).not.toContain('fetch-depth');
   });
 
   it('a base whose file is not UTF-8 is reported as the base not validating, with its place (not read as U+FFFD)', async () => {
