@@ -2,7 +2,6 @@
 // fleet.yaml `recovery.mode` allows → recorded on the status branch (`--record`), where the
 // next `fleet site` applies them. Beside the incidents because it acts on the same
 // evidence; the decisions themselves are made in scripts/recovery/ (pure).
-import { existsSync } from 'node:fs';
 import { EXIT, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { addSummary, cell, setOutput } from '../github/summary.ts';
 import { requireFleet } from '../model/require.ts';
@@ -10,6 +9,7 @@ import { decide } from '../recovery/decide.ts';
 import { findBlocks } from '../recovery/detect.ts';
 import { recordRecovery } from '../status/ops.ts';
 import { readStatus } from '../status/reader.ts';
+import { requireStatusDir } from '../status/store.ts';
 import { branchRef } from '../status/ref.ts';
 import { describeRecovery } from './text.ts';
 
@@ -19,7 +19,7 @@ const WINDOW_MS = 48 * 3600_000;
 export async function runRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
+  requireStatusDir(dir);
   const fleet = requireFleet(ctx, { quiet: true });
   const mode = fleet.settings.recovery.mode;
   const view = readStatus(dir);

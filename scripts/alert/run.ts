@@ -1,12 +1,12 @@
 // `fleet incidents`: status store → decisions → GitHub issues → one Telegram summary.
 // The channels are independent: a GitHub failure still lets Telegram report, a Telegram
 // failure never undoes GitHub's work; either makes the exit code 1, after everything else ran.
-import { existsSync } from 'node:fs';
 import { requireFleet } from '../model/require.ts';
-import { rootPath, EXIT, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { rootPath, EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { githubClient } from '../github/client.ts';
 import { addSummary, cell } from '../github/summary.ts';
 import { readStatus } from '../status/reader.ts';
+import { requireStatusDir } from '../status/store.ts';
 import { decide, type Action, type Plan } from './decide.ts';
 import { applyActions, listIncidents, type Outcome } from './github.ts';
 import type { OpenIncident } from './state.ts';
@@ -29,7 +29,7 @@ const stateOf = (a: Action): string | undefined => (a.kind === 'open' || a.kind 
 
 export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
+  requireStatusDir(dir);
   const dryRun = args.options['dry-run'] === true;
   const format = args.options.format as 'text' | 'json' | 'github';
   const fleet = requireFleet(ctx);

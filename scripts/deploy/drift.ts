@@ -1,10 +1,13 @@
 // `fleet drift`: compares, per node, the live config file's hash, the marker written by
 // the last healthy deploy, the config rendered from HEAD and the sing-box version. Reads
 // only; exit 3 when a node drifted or could not be checked. A node deployed with quotas is
-// compared with HEAD rendered under the quota state its marker names (as-deployed.ts).
+// compared with HEAD rendered under the quota state its marker names (as-deployed.ts). A
+// node whose only difference is an addition waiting for its deploy window (deploy.window)
+// is "deferred", not drifted: the next deploy in that window sends it.
 import { listOption } from '../core/args.ts';
 import { EXIT, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { quotaSources, type QuotaSource } from './as-deployed.ts';
+import { deferrals } from './deferral.ts';
 import { loadInputs, probeNode, selectTargets, sessionOptions, sha256, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { printReport, progressLine, type Row } from './report.ts';
 
@@ -37,6 +40,10 @@ export async function runDrift(ctx: CommandContext, args: ParsedArgs, render?: R
       if (!p.status) return report({ node: r.node.name, outcome: 'unreachable', detail: p.error ?? 'unreachable', ms: Date.now() - t0 });
       const { rendered, notes } = await asDeployed(r, p.status);
       const reasons = [...driftReasons(rendered, p.status, version), ...notes.problems];
+      // deferrals() vouches for the rest: running, live = marker, only users added since.
+      const waits = reasons.length > 0 && notes.problems.length === 0 && p.status.singbox_version === version ? await deferrals(ctx.root, ctx.now, inputs, inputs.render, [{ r: rendered, status: p.status, binary: false }]) : undefined;
+      const wait = waits?.get(r.node.name);
+      if (wait) return report({ node: r.node.name, outcome: 'deferred', detail: inputs.redact(`not deployed yet: ${wait}`), ms: Date.now() - t0 });
       const detail = reasons.join('; ') || ['live = marker = rendered', ...notes.context].join(', ');
       return report({ node: r.node.name, outcome: reasons.length ? 'drifted' : 'in sync', detail: inputs.redact(detail), ms: Date.now() - t0 });
     }),
@@ -46,7 +53,7 @@ export async function runDrift(ctx: CommandContext, args: ParsedArgs, render?: R
     return row;
   }
   printReport(ctx, rows, { format: String(args.options.format ?? 'text'), title: 'fleet drift', ms: Date.now() - started });
-  return rows.every((r) => r.outcome === 'in sync') ? EXIT.ok : EXIT.found;
+  return rows.every((r) => r.outcome === 'in sync' || r.outcome === 'deferred') ? EXIT.ok : EXIT.found;
 }
 
 interface AsDeployed { rendered: Rendered; notes: { problems: string[]; context: string[] } }

@@ -15,6 +15,7 @@ import { requireFleet } from '../model/require.ts';
 import { proposalFor, type Proposal } from '../recovery/proposal.ts';
 import { foldRecovery } from '../recovery/state.ts';
 import { readStatus } from '../status/reader.ts';
+import { requireStatusDir } from '../status/store.ts';
 import type { RecoveryEvent } from '../status/types.ts';
 import { clipText } from '../text/escape.ts';
 import { apiFailure, githubClient, type GitHubClient } from './client.ts';
@@ -25,7 +26,7 @@ const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@
 export async function runProposeRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
+  requireStatusDir(dir);
   const fleet = requireFleet(ctx, { quiet: true });
   if (fleet.settings.recovery.mode !== 'propose') {
     ctx.io.out(`recovery.mode is ${fleet.settings.recovery.mode}: nothing is proposed`);

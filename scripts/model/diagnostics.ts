@@ -13,11 +13,16 @@ export interface Diagnostic {
   message: string;
   /** What would be right; joined with an em dash. */
   hint?: string;
+  /**
+   * Set when `file` is one a command (`node add`, `user add`) checked but did not write: the
+   * text of the line the position points at, since the operator cannot open the file.
+   */
+  unwritten?: string;
 }
 
 /** One line for a terminal or log: whatever the message quotes from input cannot break out of it. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = `${d.file}:${d.line}:${d.col}`;
+  const where = `${d.file}:${d.line}:${d.col}${d.unwritten === undefined ? '' : ` (not written; that line would read \`${d.unwritten}\`)`}`;
   const tag = d.severity === 'warning' ? 'warning: ' : '';
   return terminalText(`${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}`);
 }

@@ -9,6 +9,7 @@ import { parseDocument, stringify, type Document } from 'yaml';
 import type { CommandContext } from '../core/command.ts';
 import { OperationError, UsageError } from '../core/command.ts';
 import { errorsOf, FleetInputError } from './diagnostics.ts';
+import { clipText } from '../text/escape.ts';
 import { dirSource, loadFleet, type FileSource } from './load.ts';
 import type { FileKind } from './schema.ts';
 import type { Fleet } from './types.ts';
@@ -90,7 +91,14 @@ export function replaceFile(ctx: CommandContext, rel: string, text: string): voi
  */
 export function addNewFile(ctx: CommandContext, rel: string, text: string): void {
   refuseExisting(ctx, rel);
-  checkEdit(ctx, { [rel]: text });
+  try {
+    checkEdit(ctx, { [rel]: text });
+  } catch (e) {
+    if (!(e instanceof FleetInputError)) throw e;
+    // A position in a file that does not exist helps nobody: quote the line it points at.
+    const lines = text.split('\n');
+    throw new FleetInputError(e.diagnostics.map((d) => (d.file === rel ? { ...d, unwritten: clipText(lines[d.line - 1]?.trim() ?? '', 120) } : d)));
+  }
   writeNewFile(ctx, rel, text);
   checkEdit(ctx, {});
 }

@@ -41,7 +41,9 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
     const seen = new Set<string>();
     // When two errors share a place, the multi-line one explains it (over-indented next line).
     const ordered = [...doc.errors].sort((a, b) => Number(b.code === 'MULTILINE_IMPLICIT_KEY') - Number(a.code === 'MULTILINE_IMPLICIT_KEY'));
-    const list = ordered.map((e) => yamlError(file, e, lines, text))
+    // Deduplicated by where yaml saw them: a diagnostic may point elsewhere (the stray line).
+    const list = ordered.filter((e) => !seen.has(String(e.pos[0])) && seen.add(String(e.pos[0])) !== undefined)
+      .map((e) => yamlError(file, e, lines, text))
       .filter((d) => !seen.has(`${d.line}:${d.col}`) && seen.add(`${d.line}:${d.col}`) !== undefined);
     return fail(...list.slice(0, 5));
   }
@@ -136,9 +138,38 @@ function yamlError(file: string, e: { message: string; code: string; pos: [numbe
     MULTIPLE_DOCS: 'a fleet file holds one YAML document: remove this `---` line (and put what follows it in a file of its own)',
   };
   if (e.code === 'MULTIPLE_DOCS') return at(file, pos.line, pos.col, 'YAML syntax: a second document starts here', hints.MULTIPLE_DOCS);
+  if (e.code === 'BAD_INDENT') {
+    // yaml may point at a comment or blank line before the misaligned key.
+    const next = contentLineFrom(text, pos.line);
+    if (next && next.line !== pos.line) return at(file, next.line, next.col, `YAML syntax: ${first}`, hints.BAD_INDENT);
+  }
+  if (e.code === 'MULTILINE_IMPLICIT_KEY') {
+    // yaml points at the value the stray line joined; the operator needs the stray line.
+    const stray = strayLine(text, pos.line);
+    if (stray) return at(file, stray.line, stray.col, `YAML syntax: this line is indented more than the key on line ${pos.line}, so YAML reads it as part of that key's value`, 'align it with the keys around it (or quote a value that goes on over several lines)');
+  }
   const hint = opener === '[' || opener === '{' ? `close it with ${opener === '[' ? ']' : '}'} (a list or mapping in brackets may span lines only when indented)`
     : opener ? `close the quote with ${opener} on this line` : hints[e.code] ?? 'fix the YAML syntax here';
   return at(file, pos.line, pos.col, `YAML syntax: ${first}`, hint);
+}
+
+const indentOf = (l: string): number => l.length - l.trimStart().length;
+
+/** The first line from `line` on (1-based) that holds more than a comment, and its first column. */
+function contentLineFrom(text: string, line: number): { line: number; col: number; indent: number } | undefined {
+  const lines = text.split('\n');
+  for (let i = line - 1; i < lines.length; i++) {
+    const t = lines[i]!.trim();
+    if (t !== '' && !t.startsWith('#')) return { line: i + 1, col: indentOf(lines[i]!) + 1, indent: indentOf(lines[i]!) };
+  }
+  return undefined;
+}
+
+/** The first line with content after `keyLine` (1-based), when it is indented deeper than that line. */
+function strayLine(text: string, keyLine: number): { line: number; col: number } | undefined {
+  const keyIndent = indentOf(text.split('\n')[keyLine - 1] ?? '');
+  const next = contentLineFrom(text, keyLine + 1);
+  return next && next.indent > keyIndent ? next : undefined;
 }
 
 function findBinary(bytes: Buffer): { line: number; col: number; message: string } | undefined {

@@ -2,6 +2,7 @@
 // writing, so a bug cannot put a file on the branch that readers would reject).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { OperationError } from '../core/command.ts';
 import { parseStatusJson, validateStatus } from './validate.ts';
 import { clipText } from '../text/escape.ts';
 import type { UsageMonths } from '../model/quota.ts';
@@ -10,6 +11,14 @@ import type { HistoryFile, LatestFile, ProbeRun, StatusTree, UsageFile } from '.
 const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
 const HISTORY_NAME = /^[a-z0-9][a-z0-9-]{0,39}\.json$/;
 const MONTH_NAME = /^[0-9]{4}-[0-9]{2}\.json$/;
+
+/** How to fill a status directory: the command, as it runs. */
+export const fillStatusDir = (dir: string): string => `fill it with \`npm run fleet -- status pull --out ${dir}\` first`;
+
+/** A missing status directory is a failed operation (exit 1), like any missing input file. */
+export function requireStatusDir(dir: string): void {
+  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir} — ${fillStatusDir(dir)}`);
+}
 
 function readJson(dir: string, rel: string): unknown {
   return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);

@@ -16,7 +16,7 @@ export const STATUS_SCHEMA_VERSION = 1;
 /** A status file that is not what boxfleet writes: the operator's problem to see, not a crash. */
 export class StatusFileError extends OperationError {
   constructor(readonly file: string, readonly problems: string[]) {
-    super(`${file}: not a valid status file: ${problems.join('; ')}`);
+    super(`${file}: not a valid status file: ${problems.join('; ')} — status files are written by boxfleet's probe, incident and usage runs, never by hand: restore this one from the status branch's history, or remove it and let the next run write it again`);
     this.name = 'StatusFileError';
   }
 }

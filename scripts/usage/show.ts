@@ -1,10 +1,9 @@
 // `fleet usage`: one month's per-user table from a pulled status store (usage/<YYYY-MM>.json),
 // beside each user's quota. Users without a row moved nothing this month, or their nodes
 // count nothing (the official build); the table says which.
-import { existsSync } from 'node:fs';
 import { EXIT, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { requireFleet } from '../model/require.ts';
-import { readUsageFiles } from '../status/store.ts';
+import { readUsageFiles, requireStatusDir } from '../status/store.ts';
 import type { Bytes } from '../status/types.ts';
 import { BYTES_PER_GB as GB, usagePeriod } from '../model/quota.ts';
 
@@ -16,7 +15,7 @@ export async function runUsage(ctx: CommandContext, args: ParsedArgs): Promise<n
   const given = args.options.month as string | undefined;
   if (given !== undefined && !/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(given)) throw new UsageError(`--month "${given}" is not YYYY-MM`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  if (!existsSync(dir)) throw new UsageError(`no status directory ${dir} (fill it with \`npm run fleet -- status pull --out ${dir}\`)`);
+  requireStatusDir(dir);
   const fleet = requireFleet(ctx, { quiet: true });
   // A period is named by the month it starts in (usage.reset_day): the current one by default.
   const month = given ?? usagePeriod(ctx.now, fleet.settings.usage.reset_day).label;

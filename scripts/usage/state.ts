@@ -8,18 +8,18 @@ import { OperationError } from '../core/command.ts';
 import { OUTPUT_MARKER } from '../files/output-dir.ts';
 import type { UsageMonths } from '../model/quota.ts';
 import { COMMIT_ID } from '../status/at-commit.ts';
-import { readUsageMonths, STATUS_COMMIT_FILE } from '../status/store.ts';
+import { fillStatusDir, readUsageMonths, requireStatusDir, STATUS_COMMIT_FILE } from '../status/store.ts';
 
 export interface UsageInput { months: UsageMonths; commit?: string }
 
 /** Reads DIR/usage/ and DIR/commit; a missing DIR is an error (it would silently enforce nothing). */
 export function readUsageDir(dir: string): UsageInput {
-  const fill = `fill it with \`npm run fleet -- status pull --out ${dir}\` first`;
-  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir}: ${fill}`);
+  const fill = fillStatusDir(dir);
+  requireStatusDir(dir);
   // Any other folder (or a file) would be read as "nobody used anything": quotas unenforced.
-  if (!statSync(dir).isDirectory()) throw new OperationError(`${dir} is a file, not a status directory: ${fill}`);
+  if (!statSync(dir).isDirectory()) throw new OperationError(`${dir} is a file, not a status directory — ${fill}`);
   if (![OUTPUT_MARKER, 'latest.json', 'usage'].some((f) => existsSync(join(dir, f)))) {
-    throw new OperationError(`${dir} is not a pulled status store (it has no usage/, latest.json or ${OUTPUT_MARKER}): ${fill}`);
+    throw new OperationError(`${dir} is not a pulled status store (it has no usage/, latest.json or ${OUTPUT_MARKER}) — ${fill}`);
   }
   try {
     return { months: readUsageMonths(dir) ?? new Map(), ...statusCommitOf(dir) };

@@ -139,6 +139,16 @@ describe('fleet deploy with deploy.window on a real node', () => {
     expect(r.code, r.err).toBe(0);
     expect(line(r.out)).toMatch(/deferred .*only users were added; waits for the deploy window 02:00-04:00 UTC \(opens in 14h00m; --no-window deploys it now\)/);
     expect(await hostState(h)).toEqual(before);
+    // Drift says it waits, not that the node drifted: no drift issue for a pending addition.
+    const drift = await tf.cli(['drift', '--identity', hosts().clientKeyPath, '--now', '2026-06-01T12:00:00Z', '--format', 'json']);
+    expect(drift.code, drift.err).toBe(0);
+    const [row] = (JSON.parse(drift.out) as { nodes: { outcome: string; detail: string }[] }).nodes;
+    expect(row).toMatchObject({ outcome: 'deferred', detail: expect.stringMatching(/^not deployed yet: only users were added; waits for the deploy window 02:00-04:00 UTC/) });
+    // A hand edit on top is drift again, window or not.
+    await sh(h, `echo ' ' >> /etc/sing-box/config.json`);
+    const edited = await tf.cli(['drift', '--identity', hosts().clientKeyPath, '--now', '2026-06-01T12:00:00Z']);
+    expect(edited.code).toBe(3);
+    expect(line(edited.out)).toMatch(/drifted .*edited on the node/);
     // Inside the window it goes out.
     const inWindow = await deploy([], '2026-06-02T02:30:00Z');
     expect(line(inWindow.out)).toMatch(/deployed/);

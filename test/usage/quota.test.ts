@@ -77,6 +77,15 @@ describe('quotas', () => {
       expect(json.users.find((u: { user: string }) => u.user === user.name)).toMatchObject({ up: GiB, down: 10 * GiB, total: 11 * GiB, quota_gb: 50 });
       // A bad month is a usage error (exit 2).
       expect(await main(['usage', '--root', root, '--status', dir, '--month', '2026-13'], io, {})).toBe(2);
+      // A missing status folder is a failed operation (exit 1) with the command that fills it,
+      // for every command that reads one.
+      const missing = join(dir, 'not-pulled');
+      for (const cmd of [['usage', '--status'], ['incidents', '--dry-run', '--status'], ['recovery', '--status'], ['render', '--out', join(dir, 'out'), '--usage']]) {
+        const err: string[] = [];
+        const code = await main([...cmd, missing, '--root', root], { out: () => {}, err: (t: string) => err.push(t) }, { FLEET_SECRET: SECRET_A });
+        expect(code, cmd[0]).toBe(1);
+        expect(err.join('\n'), cmd[0]).toContain(`no status directory ${missing} — fill it with \`npm run fleet -- status pull --out ${missing}\` first`);
+      }
     } finally {
       removeAll(dir);
     }
@@ -91,7 +100,7 @@ describe('quotas', () => {
         const io = { out: () => {}, err: (t: string) => err.push(t) };
         const code = await main(['render', '--root', root, '--usage', path, '--out', join(dir, 'out'), '--now', NOW.toISOString()], io, { FLEET_SECRET: SECRET_A });
         expect(code, what).toBe(1);
-        expect(err.join('\n'), what).toMatch(/(is a file, not a status directory|is not a pulled status store .*): fill it with `npm run fleet -- status pull --out /);
+        expect(err.join('\n'), what).toMatch(/(is a file, not a status directory|is not a pulled status store .*) — fill it with `npm run fleet -- status pull --out /);
       }
     } finally {
       removeAll(dir);

@@ -70,7 +70,10 @@ const at = (file: string, line: number, col: number, messageIncludes: string): E
 export const CASES: Case[] = [
   // --- bytes and YAML syntax ---------------------------------------------------------
   { name: 'unclosed quote', files: { [ZED]: userYaml("note: 'half a thought", 'enabled: true') }, expect: at(ZED, 3, 7, "Missing closing 'quote — close the quote with ' on this line") },
-  { name: 'mapping items misaligned', files: { [OSAKA]: nodeYaml('  port: 22', '   user: boxfleet', ...reality) }, expect: at(OSAKA, 9, 9, 'a line below is indented more than this key') },
+  { name: 'mapping items misaligned', files: { [OSAKA]: nodeYaml('  port: 22', '   user: boxfleet', ...reality) }, expect: at(OSAKA, 10, 4, 'this line is indented more than the key on line 9') },
+  { name: 'a top-level key indented', files: { [ZED]: userYaml('enabled: true', '  rev: 1') }, expect: at(ZED, 4, 3, 'this line is indented more than the key on line 3, so YAML reads it as part of that key\'s value — align it') },
+  // After a comment yaml reports it at the comment: the misaligned line is the one shown.
+  { name: 'a top-level key indented after a comment', files: { [ZED]: userYaml('enabled: true', '# rotated', '', '  rev: 1') }, expect: at(ZED, 6, 3, 'All mapping items must start at the same column — align keys') },
   { name: 'unclosed flow list', files: { [OSAKA]: nodeYaml('labels: [premium', ...reality) }, expect: at(OSAKA, 9, 9, 'close it with ]') },
   { name: 'nested compact mapping', files: { [ZED]: userYaml('note: a: b') }, expect: at(ZED, 3, 7, 'Nested mappings are not allowed') },
   { name: 'tab indentation', files: { [OSAKA]: nodeYaml('\tport: 22', ...reality) }, expect: at(OSAKA, 9, 1, 'indent with spaces, not tabs') },
