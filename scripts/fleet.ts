@@ -33,7 +33,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
       env,
       io,
       // Commands that take --usage see the model with its quota state (#18).
-      ...(typeof args.options.usage === 'string' ? await usageOption(resolve(root, args.options.usage)) : {}),
+      ...(typeof args.options.usage === 'string' ? await usageOption(resolve(root, args.options.usage), root) : {}),
     };
     return await command.run(ctx, args);
   } catch (e) {
@@ -42,8 +42,8 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
 }
 
 /** `--usage DIR`: the bytes per period and the status commit they are from (the marker records it). */
-async function usageOption(dir: string): Promise<Pick<CommandContext, 'usage' | 'usageCommit'>> {
-  const { months, commit } = (await import('./usage/state.ts')).readUsageDir(dir);
+async function usageOption(dir: string, root: string): Promise<Pick<CommandContext, 'usage' | 'usageCommit'>> {
+  const { months, commit } = (await import('./usage/state.ts')).readUsageDir(dir, root);
   return { usage: months, ...(commit ? { usageCommit: commit } : {}) };
 }
 

@@ -19,7 +19,7 @@ const WINDOW_MS = 48 * 3600_000;
 export async function runRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  requireStatusDir(dir);
+  requireStatusDir(dir, ctx.root);
   const fleet = requireFleet(ctx, { quiet: true });
   const mode = fleet.settings.recovery.mode;
   const view = readStatus(dir);

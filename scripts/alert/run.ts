@@ -29,7 +29,7 @@ const stateOf = (a: Action): string | undefined => (a.kind === 'open' || a.kind 
 
 export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  requireStatusDir(dir);
+  requireStatusDir(dir, ctx.root);
   const dryRun = args.options['dry-run'] === true;
   const format = args.options.format as 'text' | 'json' | 'github';
   const fleet = requireFleet(ctx);

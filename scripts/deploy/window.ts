@@ -82,6 +82,19 @@ export function changeKind(oldConfig: string, newConfig: string): 'users-added' 
   return added > 0 ? 'users-added' : 'other';
 }
 
+/**
+ * The first time the window opened after `since`, when that is at or before `now` (a window
+ * that opened while the change waited); undefined when it has not yet, or `since` is unknown.
+ * A window open at `since` itself does not count: its scheduled deploy may have run already.
+ */
+export function missedOpening(w: Window, since: Date | undefined, now: Date): Date | undefined {
+  if (!since) return undefined;
+  const day = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
+  let start = new Date(day + w.start * 60_000);
+  if (start <= since) start = new Date(start.getTime() + 86_400_000);
+  return start <= now ? start : undefined;
+}
+
 export function describeWait(w: Window, now: Date): string {
   const next = nextOpening(w, now);
   const mins = Math.round((next.getTime() - now.getTime()) / 60_000);

@@ -26,7 +26,7 @@ const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@
 export async function runProposeRecovery(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  requireStatusDir(dir);
+  requireStatusDir(dir, ctx.root);
   const fleet = requireFleet(ctx, { quiet: true });
   if (fleet.settings.recovery.mode !== 'propose') {
     ctx.io.out(`recovery.mode is ${fleet.settings.recovery.mode}: nothing is proposed`);

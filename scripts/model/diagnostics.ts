@@ -22,9 +22,11 @@ export interface Diagnostic {
 
 /** One line for a terminal or log: whatever the message quotes from input cannot break out of it. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = `${d.file}:${d.line}:${d.col}${d.unwritten === undefined ? '' : ` (not written; that line would read \`${d.unwritten}\`)`}`;
+  const where = `${d.file}:${d.line}:${d.col}`;
+  // After the message: problem matchers read `file:line:col: message`.
+  const unwritten = d.unwritten === undefined ? '' : ` (${d.file} was not written; that line would read \`${d.unwritten}\`)`;
   const tag = d.severity === 'warning' ? 'warning: ' : '';
-  return terminalText(`${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}`);
+  return terminalText(`${where}: ${tag}${d.message}${d.hint ? ` — ${d.hint}` : ''}${unwritten}`);
 }
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {

@@ -1,9 +1,9 @@
 // The status store's files on disk: read (always validated) and write (validated before
 // writing, so a bug cannot put a file on the branch that readers would reject).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { OperationError } from '../core/command.ts';
-import { parseStatusJson, validateStatus } from './validate.ts';
+import { parseStatusJson, StatusFileError, validateStatus } from './validate.ts';
 import { clipText } from '../text/escape.ts';
 import type { UsageMonths } from '../model/quota.ts';
 import type { HistoryFile, LatestFile, ProbeRun, StatusTree, UsageFile } from './types.ts';
@@ -12,12 +12,21 @@ const RUN_NAME = /^[0-9TZ-]+-[a-z0-9-]+\.json$/;
 const HISTORY_NAME = /^[a-z0-9][a-z0-9-]{0,39}\.json$/;
 const MONTH_NAME = /^[0-9]{4}-[0-9]{2}\.json$/;
 
-/** How to fill a status directory: the command, as it runs. */
-export const fillStatusDir = (dir: string): string => `fill it with \`npm run fleet -- status pull --out ${dir}\` first`;
+/** A word for a POSIX shell: as it is when plain, else single-quoted. */
+const shellWord = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/**
+ * The command that fills a status directory, as it runs from where `npm run fleet` runs (the
+ * project's folder; with `--root` when the fleet is elsewhere).
+ */
+export function statusPullCommand(dir: string, root: string): string {
+  const elsewhere = resolve(root) === process.cwd() ? '' : ` --root ${shellWord(resolve(root))}`;
+  return `npm run fleet -- status pull --out ${shellWord(dir)}${elsewhere}`;
+}
 
 /** A missing status directory is a failed operation (exit 1), like any missing input file. */
-export function requireStatusDir(dir: string): void {
-  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir} — ${fillStatusDir(dir)}`);
+export function requireStatusDir(dir: string, root: string): void {
+  if (!existsSync(dir)) throw new OperationError(`no status directory ${dir} — fill it with \`${statusPullCommand(dir, root)}\` first`);
 }
 
 function readJson(dir: string, rel: string): unknown {
@@ -36,8 +45,12 @@ export function readRunFile(path: string): ProbeRun {
 /** The run as stored (tamed, validated) and as signed (the parsed file, untouched). */
 export function readArrivingRun(path: string): { run: ProbeRun; signed: unknown } {
   const text = readFileSync(path, 'utf8');
-  const signed = parseStatusJson(text, path);
-  return { run: validateStatus('run', tameRun(parseStatusJson(text, path)), path), signed };
+  try {
+    const signed = parseStatusJson(text, path);
+    return { run: validateStatus('run', tameRun(parseStatusJson(text, path)), path), signed };
+  } catch (e) {
+    throw e instanceof StatusFileError ? e.withHint('a run file is what `npm run fleet -- probe` of this boxfleet writes: run the probe again; nothing of this one was recorded') : e;
+  }
 }
 
 const RUN_TEXT_LIMITS = { detail: 300, address: 300 } as const;
@@ -127,6 +140,14 @@ function put(dir: string, rel: string, value: unknown): void {
 
 /** Writes the tree: adds/overwrites its files and deletes runs and history files it no longer has. */
 export function writeTree(dir: string, tree: StatusTree): void {
+  try {
+    writeCheckedTree(dir, tree);
+  } catch (e) {
+    throw e instanceof StatusFileError ? e.withHint('boxfleet made a status file it would not read (a bug: please report it); this file and those after it were not written') : e;
+  }
+}
+
+function writeCheckedTree(dir: string, tree: StatusTree): void {
   for (const [rel, run] of tree.runs) put(dir, rel, validateStatus('run', run, rel));
   for (const h of tree.history.values()) put(dir, `history/${h.node}.json`, validateStatus('history', h, `history/${h.node}.json`));
   // Incident months are only ever added to: none is deleted here.

@@ -15,11 +15,20 @@ export const STATUS_SCHEMA_VERSION = 1;
 
 /** A status file that is not what boxfleet writes: the operator's problem to see, not a crash. */
 export class StatusFileError extends OperationError {
-  constructor(readonly file: string, readonly problems: string[]) {
-    super(`${file}: not a valid status file: ${problems.join('; ')} — status files are written by boxfleet's probe, incident and usage runs, never by hand: restore this one from the status branch's history, or remove it and let the next run write it again`);
+  constructor(readonly file: string, readonly problems: string[], readonly hint = READ_HINT) {
+    super(`${file}: not a valid status file: ${problems.join('; ')} — ${hint}`);
     this.name = 'StatusFileError';
   }
+
+  /** The same problems, with what would be right where the file came from elsewhere. */
+  withHint(hint: string): StatusFileError {
+    return new StatusFileError(this.file, this.problems, hint);
+  }
 }
+
+/** A stored file boxfleet cannot read: never "delete it" (a usage month is the quota ledger). */
+const READ_HINT = 'status files are written only by boxfleet\'s runs: if it was edited by hand or cut short, restore it from the status branch\'s history (git log -p on that branch)';
+const NEWER_HINT = 'it was written by a newer boxfleet: update this repository\'s boxfleet (scripts/, package.json) to read it';
 
 let validators: Record<StatusKind, ValidateFunction> | undefined;
 
@@ -50,7 +59,8 @@ export function validateStatus(kind: StatusKind, value: unknown, file: string): 
   validators ??= compile();
   const v = value as { schema_version?: unknown } | null;
   if (v && typeof v === 'object' && v.schema_version !== undefined && v.schema_version !== STATUS_SCHEMA_VERSION) {
-    throw new StatusFileError(file, [`schema_version ${String(v.schema_version)} is not supported (this boxfleet reads ${STATUS_SCHEMA_VERSION})`]);
+    const newer = typeof v.schema_version === 'number' && v.schema_version > STATUS_SCHEMA_VERSION;
+    throw new StatusFileError(file, [`schema_version ${String(v.schema_version)} is not supported (this boxfleet reads ${STATUS_SCHEMA_VERSION})`], newer ? NEWER_HINT : READ_HINT);
   }
   const validate = validators[kind];
   if (!validate(value)) {

@@ -15,7 +15,7 @@ export async function runUsage(ctx: CommandContext, args: ParsedArgs): Promise<n
   const given = args.options.month as string | undefined;
   if (given !== undefined && !/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(given)) throw new UsageError(`--month "${given}" is not YYYY-MM`);
   const dir = rootPath(ctx, (args.options.status as string | undefined) ?? 'build/status');
-  requireStatusDir(dir);
+  requireStatusDir(dir, ctx.root);
   const fleet = requireFleet(ctx, { quiet: true });
   // A period is named by the month it starts in (usage.reset_day): the current one by default.
   const month = given ?? usagePeriod(ctx.now, fleet.settings.usage.reset_day).label;

@@ -3,19 +3,20 @@
 // commit they came from. A deploy writes that commit into each node's marker, so drift
 // (and deploy.window) can later rebuild the quota state a node was deployed with from Git.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OperationError } from '../core/command.ts';
 import { OUTPUT_MARKER } from '../files/output-dir.ts';
 import type { UsageMonths } from '../model/quota.ts';
 import { COMMIT_ID } from '../status/at-commit.ts';
-import { fillStatusDir, readUsageMonths, requireStatusDir, STATUS_COMMIT_FILE } from '../status/store.ts';
+import { statusPullCommand, readUsageMonths, requireStatusDir, STATUS_COMMIT_FILE } from '../status/store.ts';
 
 export interface UsageInput { months: UsageMonths; commit?: string }
 
 /** Reads DIR/usage/ and DIR/commit; a missing DIR is an error (it would silently enforce nothing). */
-export function readUsageDir(dir: string): UsageInput {
-  const fill = fillStatusDir(dir);
-  requireStatusDir(dir);
+export function readUsageDir(dir: string, root: string): UsageInput {
+  requireStatusDir(dir, root);
+  // Not a folder `status pull` filled: the folder it fills by default is the one to give.
+  const fill = `give a folder \`status pull\` filled: \`${statusPullCommand(join(resolve(root), 'build', 'status'), root)}\`, then --usage build/status`;
   // Any other folder (or a file) would be read as "nobody used anything": quotas unenforced.
   if (!statSync(dir).isDirectory()) throw new OperationError(`${dir} is a file, not a status directory — ${fill}`);
   if (![OUTPUT_MARKER, 'latest.json', 'usage'].some((f) => existsSync(join(dir, f)))) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHosts, type TestHost } from '../harness/index.ts';
 import { hostState, makeTestFleet, markTestHost, sh, startCamouflage, type TestFleet } from './helpers.ts';
-import { changeKind, isOpen, nextOpening, parseWindow } from '../../scripts/deploy/window.ts';
+import { changeKind, isOpen, missedOpening, nextOpening, parseWindow } from '../../scripts/deploy/window.ts';
 import { deferrals, type DeferralInput } from '../../scripts/deploy/deferral.ts';
 import type { DeployInputs } from '../../scripts/deploy/inputs.ts';
 import { renderNodeConfigs } from '../../scripts/render/server/index.ts';
@@ -26,6 +26,17 @@ describe('deploy windows', () => {
     expect(() => parseWindow('2:00-4:00')).toThrow(/HH:MM-HH:MM/);
     // An empty window would never open: additions would wait forever.
     expect(() => parseWindow('03:00-03:00')).toThrow(/never opens/);
+  });
+
+  it('a window that opened after a change and passed is found (drift reports the missed deploy)', () => {
+    const w = parseWindow('02:00-04:00');
+    const t = (s: string) => new Date(`2026-06-${s}Z`);
+    expect(missedOpening(w, t('01T11:00:00'), t('01T23:00:00'))).toBeUndefined();
+    expect(missedOpening(w, t('01T11:00:00'), t('02T02:00:00'))?.toISOString()).toBe('2026-06-02T02:00:00.000Z');
+    // Committed inside an open window: its scheduled run may have gone already; the next one counts.
+    expect(missedOpening(w, t('02T03:00:00'), t('02T12:00:00'))).toBeUndefined();
+    expect(missedOpening(w, t('02T03:00:00'), t('03T05:00:00'))?.toISOString()).toBe('2026-06-03T02:00:00.000Z');
+    expect(missedOpening(w, undefined, t('09T00:00:00'))).toBeUndefined();
   });
 
   it('only a config whose every old user is still there, and nothing else changed, is "users-added"', () => {
@@ -107,8 +118,11 @@ describe('fleet deploy with deploy.window on a real node', () => {
   const hosts = useHosts(1);
   let tf: TestFleet;
   let h: TestHost;
-  const git = (...a: string[]) => execFileSync('git', ['-C', tf.dir, ...a], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-  const commit = (msg: string) => { git('add', '-A'); git('commit', '-qm', msg); };
+  let committed: string | undefined; // GIT_COMMITTER_DATE of the next commit (drift reads it)
+  const git = (...a: string[]) => execFileSync('git', ['-C', tf.dir, ...a], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', ...(committed ? { GIT_COMMITTER_DATE: committed } : {}) } });
+  const commit = (msg: string, at?: string) => { committed = at; git('add', '-A'); git('commit', '-qm', msg); committed = undefined; };
+  const drift = (now: string, format = 'json') => tf.cli(['drift', '--identity', hosts().clientKeyPath, '--now', now, '--format', format]);
+  const driftRow = (out: string) => (JSON.parse(out) as { nodes: { outcome: string; detail: string }[] }).nodes[0]!;
   // 12:00 UTC: outside the window 02:00-04:00 of region "test".
   const deploy = (extra: string[] = [], now = '2026-06-01T12:00:00Z') => tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--now', now, ...extra], { GITHUB_SHA: git('rev-parse', 'HEAD').trim() });
   const line = (out: string) => out.split('\n').find((l) => l.startsWith('h1')) ?? out;
@@ -134,21 +148,30 @@ describe('fleet deploy with deploy.window on a real node', () => {
   it('a user added outside the window waits, and the node keeps running undisturbed', async () => {
     const before = await hostState(h);
     writeFileSync(join(tf.dir, 'users', 'carol.yaml'), 'name: carol\nrev: 1\n');
-    commit('add carol');
+    commit('add carol', '2026-06-01T11:00:00Z');
     const r = await deploy();
     expect(r.code, r.err).toBe(0);
     expect(line(r.out)).toMatch(/deferred .*only users were added; waits for the deploy window 02:00-04:00 UTC \(opens in 14h00m; --no-window deploys it now\)/);
     expect(await hostState(h)).toEqual(before);
     // Drift says it waits, not that the node drifted: no drift issue for a pending addition.
-    const drift = await tf.cli(['drift', '--identity', hosts().clientKeyPath, '--now', '2026-06-01T12:00:00Z', '--format', 'json']);
-    expect(drift.code, drift.err).toBe(0);
-    const [row] = (JSON.parse(drift.out) as { nodes: { outcome: string; detail: string }[] }).nodes;
-    expect(row).toMatchObject({ outcome: 'deferred', detail: expect.stringMatching(/^not deployed yet: only users were added; waits for the deploy window 02:00-04:00 UTC/) });
+    const waiting = await drift('2026-06-01T12:00:00Z');
+    expect(waiting.code, waiting.err).toBe(0);
+    expect(driftRow(waiting.out)).toMatchObject({ outcome: 'deferred', detail: expect.stringMatching(/^not deployed yet: only users were added; waits for the deploy window 02:00-04:00 UTC/) });
     // A hand edit on top is drift again, window or not.
-    await sh(h, `echo ' ' >> /etc/sing-box/config.json`);
-    const edited = await tf.cli(['drift', '--identity', hosts().clientKeyPath, '--now', '2026-06-01T12:00:00Z']);
+    await sh(h, 'cp /etc/sing-box/config.json /run/config.saved && echo " " >> /etc/sing-box/config.json');
+    const edited = await drift('2026-06-01T12:00:00Z', 'text');
     expect(edited.code).toBe(3);
     expect(line(edited.out)).toMatch(/drifted .*edited on the node/);
+    await sh(h, 'cat /run/config.saved > /etc/sing-box/config.json && rm /run/config.saved');
+    expect(await hostState(h)).toEqual(before);
+    // While the window is open the addition is due: drift says so.
+    const due = await drift('2026-06-02T02:30:00Z');
+    expect(due.code).toBe(3);
+    expect(driftRow(due.out)).toMatchObject({ outcome: 'drifted', detail: expect.stringContaining('(not deployed yet)') });
+    // A window that opened and passed without a deploy is drift: the schedule missed it.
+    const missed = await drift('2026-06-02T12:00:00Z');
+    expect(missed.code).toBe(3);
+    expect(driftRow(missed.out)).toMatchObject({ outcome: 'drifted', detail: expect.stringContaining('its deploy window 02:00-04:00 UTC opened at 2026-06-02T02:00:00.000Z, after the fleet changed since this node\'s deploy, and passed without a deploy') });
     // Inside the window it goes out.
     const inWindow = await deploy([], '2026-06-02T02:30:00Z');
     expect(line(inWindow.out)).toMatch(/deployed/);

@@ -70,7 +70,7 @@ describe('node add', () => {
     const dir = demoCopy();
     const r = await fleet(dir, [...NODE_ADD, '--label', 'premum']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^nodes\/osaka-1\.yaml:\d+:\d+ \(not written; that line would read `labels: \[premum\]`\): unknown label `premum` — did you mean `premium`\?/m);
+    expect(r.err).toMatch(/^nodes\/osaka-1\.yaml:\d+:\d+: unknown label `premum` — did you mean `premium`\? \(nodes\/osaka-1\.yaml was not written; that line would read `labels: \[premum\]`\)$/m);
     expect(r.err).toContain('nothing was changed');
     expect(readdirSync(join(dir, 'nodes'))).not.toContain('osaka-1.yaml');
   });
@@ -167,7 +167,7 @@ describe('user add', () => {
     const r = await fleet(demoCopy(), ['user', 'add', 'grace', '--nodes', 'node:tokyo-9']);
     expect(r.code).toBe(1);
     // The file was not written: the error says so and quotes the line it points at.
-    expect(r.err).toMatch(/^users\/grace\.yaml:\d+:\d+ \(not written; that line would read `nodes: \[node:tokyo-9\]`\): unknown node `tokyo-9` — did you mean `node:tokyo-1`\?/m);
+    expect(r.err).toMatch(/^users\/grace\.yaml:\d+:\d+: unknown node `tokyo-9` — did you mean `node:tokyo-1`\? \(users\/grace\.yaml was not written; that line would read `nodes: \[node:tokyo-9\]`\)$/m);
   });
 });
 

@@ -2,7 +2,7 @@
 // also across a compaction that squashed the branch; compaction keeps the size cap; the
 // blocked-in-region derivation; every file written validates against the schemas.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { foldRuns, runFileName } from '../../scripts/status/derive.ts';
 import { compactTree } from '../../scripts/status/compact.ts';
 import { compactBranch, pullBranch, pushRuns } from '../../scripts/status/ops.ts';
 import { readStatus, StatusFileError } from '../../scripts/status/reader.ts';
+import { readArrivingRun, writeTree } from '../../scripts/status/store.ts';
 import { closeClone, objectBytes, openClone, type BranchRef } from '../../scripts/status/git.ts';
 import type { ProbeRun, StatusTree } from '../../scripts/status/types.ts';
 import { cli } from '../probe/cli.ts';
@@ -156,10 +157,22 @@ describe('status store', () => {
     const r = run('ci', 'us', 0, { a: 'up' }) as unknown as Record<string, unknown>;
     writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), JSON.stringify({ ...r, nodes: [{ node: 'a', state: 'sideways' }] }));
     expect(() => readStatus(bad)).toThrow(StatusFileError);
-    expect(() => readStatus(bad)).toThrow(/runs\/2026-11-26T12-00-00Z-ci\.json: .*\/nodes\/0/);
+    // What would be right depends on where the file came from, and is never "delete it"
+    // (a usage month is the quota ledger).
+    expect(() => readStatus(bad)).toThrow(/runs\/2026-11-26T12-00-00Z-ci\.json: .*\/nodes\/0.* — status files are written only by boxfleet's runs: .*restore it from the status branch's history/);
+    expect(() => readArrivingRun(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'))).toThrow(/\/nodes\/0.* — a run file is what `npm run fleet -- probe` of this boxfleet writes: run the probe again; nothing of this one was recorded/);
     writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), JSON.stringify({ ...r, schema_version: 2 }));
-    expect(() => readStatus(bad)).toThrow(/schema_version 2 is not supported/);
+    expect(() => readStatus(bad)).toThrow(/schema_version 2 is not supported .* — it was written by a newer boxfleet: update this repository's boxfleet/);
     writeFileSync(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'), '{');
     expect(() => readStatus(bad)).toThrow(/not JSON/);
+    for (const e of [() => readStatus(bad), () => readArrivingRun(join(bad, 'runs', '2026-11-26T12-00-00Z-ci.json'))]) expect(e).not.toThrow(/remove it|delete it/);
+  });
+
+  it('a status file boxfleet made but would not read is not written, and says it is a bug', () => {
+    const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
+    tree.usage.set('2026-11', { schema_version: 1, month: '2026-11' } as never); // no users, no nodes
+    const out = join(dir, 'write-bad');
+    expect(() => writeTree(out, tree)).toThrow(/usage\/2026-11\.json: not a valid status file: .* — boxfleet made a status file it would not read \(a bug/);
+    expect(existsSync(join(out, 'usage', '2026-11.json'))).toBe(false);
   });
 });

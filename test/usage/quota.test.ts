@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { statusPullCommand } from '../../scripts/status/store.ts';
 import { main } from '../../scripts/fleet.ts';
 import { quotaState, usagePeriod, withQuota, BYTES_PER_GB, type UsageMonths } from '../../scripts/model/quota.ts';
 import { diffUsers } from '../../scripts/render/plan/users.ts';
@@ -80,12 +81,15 @@ describe('quotas', () => {
       // A missing status folder is a failed operation (exit 1) with the command that fills it,
       // for every command that reads one.
       const missing = join(dir, 'not-pulled');
-      for (const cmd of [['usage', '--status'], ['incidents', '--dry-run', '--status'], ['recovery', '--status'], ['render', '--out', join(dir, 'out'), '--usage']]) {
+      for (const cmd of [['usage', '--status'], ['incidents', '--dry-run', '--status'], ['recovery', '--status'], ['github', 'propose-recovery', '--status'], ['render', '--out', join(dir, 'out'), '--usage']]) {
         const err: string[] = [];
         const code = await main([...cmd, missing, '--root', root], { out: () => {}, err: (t: string) => err.push(t) }, { FLEET_SECRET: SECRET_A });
         expect(code, cmd[0]).toBe(1);
-        expect(err.join('\n'), cmd[0]).toContain(`no status directory ${missing} — fill it with \`npm run fleet -- status pull --out ${missing}\` first`);
+        // The fleet is not where `npm run fleet` runs: the command names it.
+        expect(err.join('\n'), cmd[0]).toContain(`no status directory ${missing} — fill it with \`npm run fleet -- status pull --out ${missing} --root ${root}\` first`);
       }
+      // A path a shell would split is quoted, so the command works as printed.
+      expect(statusPullCommand("/tmp/it's here", process.cwd())).toBe("npm run fleet -- status pull --out '/tmp/it'\\''s here'");
     } finally {
       removeAll(dir);
     }
@@ -100,7 +104,7 @@ describe('quotas', () => {
         const io = { out: () => {}, err: (t: string) => err.push(t) };
         const code = await main(['render', '--root', root, '--usage', path, '--out', join(dir, 'out'), '--now', NOW.toISOString()], io, { FLEET_SECRET: SECRET_A });
         expect(code, what).toBe(1);
-        expect(err.join('\n'), what).toMatch(/(is a file, not a status directory|is not a pulled status store .*) — fill it with `npm run fleet -- status pull --out /);
+        expect(err.join('\n'), what).toMatch(/(is a file, not a status directory|is not a pulled status store .*) — give a folder `status pull` filled: `npm run fleet -- status pull --out \S+\/build\/status --root \S+`, then --usage build\/status/);
       }
     } finally {
       removeAll(dir);

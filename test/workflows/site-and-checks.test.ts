@@ -135,7 +135,7 @@ describe('fleet status changed', () => {
     writeFileSync(join(d, 'bad.json'), '{"schema_version":1,"updated":"x","nodes":{}}');
     const bad = await fleet(['status', 'changed', '--before', join(d, 'a.json'), '--after', join(d, 'bad.json')], {});
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/bad\.json: not a valid status file: .* — status files are written by boxfleet's .*restore this one from the status branch's history/);
+    expect(bad.err).toMatch(/bad\.json: not a valid status file: .* — status files are written only by boxfleet's runs: .*restore it from the status branch's history/);
     expect(bad.err).not.toContain('failed:');
     // A wrong --after is an error, not "no node changed health".
     const wrong = await fleet(['status', 'changed', '--before', join(d, 'a.json'), '--after', join(d, 'nowhere', 'latest.json')], {});

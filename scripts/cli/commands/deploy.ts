@@ -40,7 +40,7 @@ export const commands: Command[] = [
     options: [nodes, usage, identity],
     formats: ['text', 'md', 'json'],
     examples: ['npm run fleet -- drift', 'npm run fleet -- drift --format md >> "$GITHUB_STEP_SUMMARY"'],
-    details: 'Reads only. Exit 3 when a node drifted or could not be reached, 0 when every node is in sync.',
+    details: 'Reads only. Exit 3 when a node drifted or could not be reached, 0 when every node is in sync or deferred (an addition waiting for its deploy.window; once a window has opened and passed without a deploy, it is drifted).',
     run: async (ctx, args) => (await import('../../deploy/drift.ts')).runDrift(ctx, args),
   },
   {
