@@ -3,7 +3,8 @@
 // removes what an earlier run left behind only when that owner is provably dead, so a
 // live run in another process is never touched.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { deleteNetworkSync, linksWithPrefix, NAME_RE, netnsPids, netnsWithPrefix } from './net.ts';
 import { isSameLiveProcess, killAllSync, pidsWithCmdline, runSync, startTime } from './proc.ts';
 
@@ -37,8 +38,9 @@ export function readState(dir: string): RunState | undefined {
  * that still has namespaces or links (from a run whose directory is gone) is skipped.
  */
 export function claimRun(): { prefix: string; dir: string } {
-  mkdirSync(BASE_DIR, { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 50; attempt++) {
+    // Every attempt: the last run to end removes the base directory (teardownRunSync).
+    mkdirSync(BASE_DIR, { recursive: true, mode: 0o700 });
     const prefix = `bft${randomBytes(2).toString('hex')}`;
     if (netnsWithPrefix(prefix).length > 0 || linksWithPrefix(prefix).length > 0) continue;
     const dir = `${BASE_DIR}/${prefix}`;
@@ -81,6 +83,8 @@ export function teardownRunSync(prefix: string, dir: string, extraPids: Iterable
   } catch (e) {
     problems.push(`rm ${dir}: ${String(e)}`);
   }
+  // The base directory goes with the last run (claimRun makes it again): nothing left in /tmp.
+  if (dirname(dir) === BASE_DIR) try { rmdirSync(BASE_DIR); } catch { /* another run's directory is still there */ }
   return problems;
 }
 
