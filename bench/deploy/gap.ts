@@ -1,6 +1,6 @@
 // The service gap of a rollout, seen from a client: every 20 ms each TCP inbound gets a TCP
 // connect plus a TLS handshake (for Reality, with the borrowed site's name, which Reality
-// relays), and each UDP inbound a QUIC Initial that must be answered. A node's gap in one
+// relays; Shadowsocks, which has no handshake to answer, only the connect), and each UDP inbound a QUIC Initial that must be answered. A node's gap in one
 // rollout is its longest stretch without an answer on any inbound: from the last answer
 // before the failures to the first one after. Connections cut: idle TCP connections held
 // open to each node across the rollout, counted when they end, and connections carried
@@ -20,19 +20,34 @@ export interface GapTarget {
   host: string;
   port: number;
   transport: 'tcp' | 'udp';
-  /** SNI: the node's certificate name, or for Reality the borrowed site's name. */
+  /** SNI: the node's certificate name, or for Reality the borrowed site's name; '' for an inbound without TLS (Shadowsocks). */
   serverName: string;
 }
 
 const INTERVAL_MS = 20;
 const PROBE_TIMEOUT_MS = 1_000;
 
+/**
+ * A TLS inbound answers a ClientHello with a ServerHello; one without TLS (Shadowsocks, which
+ * says nothing to a stranger) is up when it accepts the TCP connection.
+ */
 function tlsAnswers(t: GapTarget): Promise<boolean> {
+  if (t.serverName === '') return tcpAccepts(t);
   return new Promise((resolve) => {
     const sock = tlsConnect({ host: t.host, port: t.port, servername: t.serverName, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
     const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
     const timer = setTimeout(() => done(false), PROBE_TIMEOUT_MS);
     sock.once('secureConnect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+function tcpAccepts(t: GapTarget): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = tcpConnect({ host: t.host, port: t.port });
+    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+    const timer = setTimeout(() => done(false), PROBE_TIMEOUT_MS);
+    sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
   });
 }
