@@ -5,7 +5,7 @@
 // falls back to tsx when the bundle is missing or older than any source file.
 // Options: --outdir DIR (inside the project; tests build a private copy).
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 
@@ -43,7 +43,12 @@ const result = await build({
 });
 // Every file the bundle was made from: scripts/launch.mjs runs the bundle only while none
 // of them is newer (statting these is cheaper than walking scripts/ on every run).
-writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(Object.keys(result.metafile.inputs).sort()) + '\n');
+// A bundled package changes only with an npm install, which rewrites npm's own record of
+// node_modules: that one file stands for the package's files (yaml: 72 stats fewer per run).
+const installed = 'node_modules/.package-lock.json';
+const sources = Object.keys(result.metafile.inputs);
+const packages = existsSync(join(root, installed)) ? [installed] : sources.filter((f) => f.startsWith('node_modules/'));
+writeFileSync(join(outdir, 'inputs.json'), JSON.stringify([...sources.filter((f) => !f.startsWith('node_modules/')), ...packages].sort()) + '\n');
 // The model's validators as standalone code: no schema compiled on a run (schema-validators.ts).
 const { standaloneValidators, PRECOMPILED } = await import(pathToFileURL(join(outdir, 'schema-validators.mjs')).href);
 writeFileSync(join(outdir, PRECOMPILED), standaloneValidators());

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { childEnv } from './child-env.ts';
 import { ipVersion } from './ip.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ export function makeSelfSignedCertificate(req: CertificateRequest): string {
       '-addext', 'basicConstraints=critical,CA:FALSE',
       '-addext', 'keyUsage=critical,digitalSignature',
       '-addext', 'extendedKeyUsage=serverAuth',
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (!pem.startsWith('-----BEGIN CERTIFICATE-----')) throw new Error('openssl printed no certificate');
     return pem;
   } catch (e) {

@@ -13,11 +13,12 @@ import { buildManifest, nodeScript, parseHostFlags } from './bootstrap-files.ts'
 import { nodeMonitoringFiles } from '../monitoring/node-files.ts';
 import { sessionOptions, sshTarget, unreachableReason } from './inputs.ts';
 import { NODE_SCRIPT, openSession, sq, type Session } from './ssh.ts';
+import { childEnv } from '../core/child-env.ts';
 
 function publicKeyOf(identity: string | undefined): string {
   if (!identity) throw new OperationError('bootstrap needs the deploy key: pass --identity FILE or set SSH_PRIVATE_KEY_FILE (its public key is installed for the deploy user)');
   try {
-    return execFileSync('ssh-keygen', ['-y', '-f', identity], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(/\s+/).slice(0, 2).join(' ');
+    return execFileSync('ssh-keygen', ['-y', '-f', identity], { env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(/\s+/).slice(0, 2).join(' ');
   } catch {
     throw new OperationError(`cannot read the public key of ${identity}`);
   }

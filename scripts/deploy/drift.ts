@@ -14,6 +14,7 @@ import { deferrals } from './deferral.ts';
 import { missedOpening, parseWindow } from './window.ts';
 import { loadInputs, probeNode, selectTargets, sessionOptions, sha256, type DeployInputs, type NodeStatus, type RenderAll, type Rendered } from './inputs.ts';
 import { printReport, progressLine, type Row } from './report.ts';
+import { childEnv } from '../core/child-env.ts';
 
 const run = promisify(execFile);
 
@@ -98,7 +99,7 @@ async function waitingForWindow(ctx: CommandContext, inputs: DeployInputs, pendi
 /** When the first commit after `commit` on the way to HEAD that changed the fleet was made, or undefined. */
 async function firstCommitAfter(root: string, commit: string): Promise<Date | undefined> {
   try {
-    const { stdout } = await run('git', ['-C', root, 'log', '--reverse', '--ancestry-path', '--format=%cI', `${commit}..HEAD`, '--', 'fleet.yaml', 'nodes', 'users'], { timeout: 30_000, maxBuffer: 16 << 20 });
+    const { stdout } = await run('git', ['-C', root, 'log', '--reverse', '--ancestry-path', '--format=%cI', `${commit}..HEAD`, '--', 'fleet.yaml', 'nodes', 'users'], { env: childEnv(), timeout: 30_000, maxBuffer: 16 << 20 });
     const first = new Date(stdout.split('\n')[0] ?? '');
     return Number.isNaN(first.getTime()) ? undefined : first;
   } catch {

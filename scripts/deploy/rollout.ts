@@ -9,6 +9,7 @@ import { pool } from '../core/pool.ts';
 import type { DeployChannel } from './channel.ts';
 import type { NodeStatus, Rendered } from './inputs.ts';
 import { deployNode, stageNode, type BinaryChange, type NodeResult, type Staged } from './node-deploy.ts';
+import { childEnv } from '../core/child-env.ts';
 
 export interface Candidate {
   r: Rendered;
@@ -25,7 +26,7 @@ export interface RolloutPolicy { canary?: string; max_fail_percent: number }
 function commitOf(ctx: CommandContext): string {
   if (ctx.env.GITHUB_SHA) return ctx.env.GITHUB_SHA;
   try {
-    return execFileSync('git', ['-C', ctx.root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['-C', ctx.root, 'rev-parse', 'HEAD'], { env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'unknown';
   }

@@ -9,10 +9,11 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, unl
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { childEnv } from '../core/child-env.ts';
 
 /** ssh itself, with array arguments; `input` goes to its stdin (and ends it). */
 export function spawnSsh(args: readonly string[]): ChildProcessWithoutNullStreams {
-  const child = spawn('ssh', args, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ssh', args, { env: childEnv({ LC_ALL: 'C' }), stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined); // the remote side may end before reading it all
   return child;
 }

@@ -14,6 +14,7 @@ import { checkMihomoProfile, mihomoVersion, renderedMihomoProfiles } from './che
 import { addSummary, cell } from './summary.ts';
 import { markdownText, terminalText } from '../text/escape.ts';
 import { annotationLine } from '../text/workflow-command.ts';
+import { childEnv } from '../core/child-env.ts';
 
 const run = promisify(execFile);
 
@@ -51,7 +52,7 @@ function placeholderPair(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'placeholder.crt');
   const key = join(dir, 'placeholder.key');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=boxfleet-check-placeholder'], { stdio: 'ignore', timeout: 30_000 });
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=boxfleet-check-placeholder'], { env: childEnv(), stdio: 'ignore', timeout: 30_000 });
   return { cert, key };
 }
 
@@ -106,7 +107,7 @@ export async function runCheckConfigs(ctx: CommandContext, args: ParsedArgs): Pr
     const files = renderedConfigs(build);
     if (files.length === 0) return nothingRendered(ctx, build);
     let version: string;
-    try { version = execFileSync(bin, ['version'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
+    try { version = execFileSync(bin, ['version'], { env: childEnv(), encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
       ctx.io.err(`check-configs: ${bin} does not run (\`sing-box version\` failed)`);
       return EXIT.failed;
     }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { CheckResult } from './check-configs.ts';
+import { childEnv } from '../core/child-env.ts';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ export function renderedMihomoProfiles(build: string): string[] {
 
 /** `mihomo -v`'s first line, or undefined when the binary does not run. */
 export function mihomoVersion(bin: string): string | undefined {
-  try { return execFileSync(bin, ['-v'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim(); } catch { return undefined; }
+  try { return execFileSync(bin, ['-v'], { env: childEnv(), encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim(); } catch { return undefined; }
 }
 
 export async function checkMihomoProfile(bin: string, file: string, build: string): Promise<CheckResult> {

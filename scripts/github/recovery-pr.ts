@@ -20,6 +20,7 @@ import type { RecoveryEvent } from '../status/types.ts';
 import { clipText } from '../text/escape.ts';
 import { apiFailure, githubClient, type GitHubClient } from './client.ts';
 import { addSummary, cell } from './summary.ts';
+import { childEnv } from '../core/child-env.ts';
 
 const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
 
@@ -96,7 +97,7 @@ async function propose(ctx: CommandContext, gh: GitHubClient, p: Proposal, base:
 /** Commits the change on top of HEAD in a private index and pushes it to the branch; returns HEAD. */
 function pushProposal(root: string, p: Proposal): string {
   const tmp = mkdtempSync(join(tmpdir(), 'boxfleet-proposal-'));
-  const env = { ...process.env, GIT_INDEX_FILE: join(tmp, 'index'), GIT_AUTHOR_NAME: BOT.name, GIT_AUTHOR_EMAIL: BOT.email, GIT_COMMITTER_NAME: BOT.name, GIT_COMMITTER_EMAIL: BOT.email };
+  const env = childEnv({ GIT_INDEX_FILE: join(tmp, 'index'), GIT_AUTHOR_NAME: BOT.name, GIT_AUTHOR_EMAIL: BOT.email, GIT_COMMITTER_NAME: BOT.name, GIT_COMMITTER_EMAIL: BOT.email });
   const git = (argv: string[], input?: string): string =>
     execFileSync('git', ['-C', root, ...argv], { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 }).trim();
   try {

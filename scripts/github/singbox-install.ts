@@ -10,6 +10,7 @@ import { requireFleet } from '../model/require.ts';
 import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { downloadPinned, releaseUrl } from '../deploy/release.ts';
 import { addSummary } from './summary.ts';
+import { childEnv } from '../core/child-env.ts';
 
 const VERSION = /^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/;
 
@@ -66,7 +67,7 @@ export async function runSingboxInstall(ctx: CommandContext, args: ParsedArgs): 
   const work = mkdtempSync(join(tmpdir(), 'boxfleet-singbox-'));
   try {
     try {
-      execFileSync('tar', ['-xzf', '-', '-C', work, '--no-same-owner', '--no-same-permissions'], { input: data, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
+      execFileSync('tar', ['-xzf', '-', '-C', work, '--no-same-owner', '--no-same-permissions'], { env: childEnv(), input: data, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
     } catch (e) { throw new OperationError(`cannot unpack sing-box ${w.version}: ${String((e as { stderr?: Buffer }).stderr ?? '').trim() || 'tar failed'}`); }
     const bin = findBinary(work);
     if (!bin) throw new OperationError(`the sing-box ${w.version} tarball holds no sing-box binary`);
@@ -76,7 +77,7 @@ export async function runSingboxInstall(ctx: CommandContext, args: ParsedArgs): 
     chmodSync(`${target}.new`, 0o755);
     renameSync(`${target}.new`, target);
     let reported = '';
-    try { reported = execFileSync(target, ['version'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
+    try { reported = execFileSync(target, ['version'], { env: childEnv(), encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch {
       rmSync(target, { force: true });
       throw new OperationError(`the installed sing-box ${w.version} does not run on this machine (wrong --arch?); removed it`);
     }

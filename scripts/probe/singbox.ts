@@ -12,6 +12,7 @@ import { singboxOutbound } from '../render/client/singbox/outbounds.ts';
 import { fetchOver, type HttpResult } from './http.ts';
 import { freeLoopbackPort } from './net.ts';
 import { ProbeFailure, type ProbeTarget } from './types.ts';
+import { childEnv } from '../core/child-env.ts';
 
 export interface SingBox { path: string }
 
@@ -75,10 +76,10 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
  * Go adds every certificate in SSL_CERT_DIR's folders to the system roots, which it keeps.
  */
 function caEnv(dir: string, extraCa?: string): NodeJS.ProcessEnv {
-  if (!extraCa) return process.env;
+  if (!extraCa) return childEnv();
   mkdirSync(join(dir, 'ca'));
   writeFileSync(join(dir, 'ca', 'extra.pem'), extraCa);
-  return { ...process.env, SSL_CERT_DIR: [join(dir, 'ca'), ...(process.env.SSL_CERT_DIR ?? '/etc/ssl/certs:/etc/pki/tls/certs').split(':')].join(':') };
+  return childEnv({ SSL_CERT_DIR: [join(dir, 'ca'), ...(process.env.SSL_CERT_DIR ?? '/etc/ssl/certs:/etc/pki/tls/certs').split(':')].join(':') });
 }
 
 async function waitConnect(port: number, timeoutMs: number, dead: () => boolean): Promise<Socket> {

@@ -98,9 +98,13 @@ export function nodeCredentials(secret: Buffer, epoch: number, nodeName: string,
   const realityPrivateKey = clampX25519(derive(secret, L.reality, V1, ...parts)).toString('base64url');
   const shortIds: string[] = [];
   const ssKeys = new Map<string, string>();
+  let realityPublicKey: string | undefined;
   return Object.freeze({
     realityPrivateKey,
-    realityPublicKey: realityPublicKeyFromPrivate(realityPrivateKey),
+    // Only clients' profiles need it: a deploy, which renders servers only, never pays for it.
+    get realityPublicKey(): string {
+      return (realityPublicKey ??= realityPublicKeyFromPrivate(realityPrivateKey));
+    },
     // Each index has its own message, so raising the count keeps the existing ids.
     realityShortIds(count: number): string[] {
       if (!Number.isInteger(count) || count < 0 || count > MAX_SHORT_IDS) {

@@ -119,7 +119,7 @@ export class CredentialStore {
     this.#record(creds.realityPrivateKey, creds.hysteria2ObfsPassword, creds.clashApiSecret, pem, ...pemLines);
     return Object.freeze({
       realityPrivateKey: creds.realityPrivateKey,
-      realityPublicKey: creds.realityPublicKey,
+      get realityPublicKey(): string { return creds.realityPublicKey; },
       hysteria2ObfsPassword: creds.hysteria2ObfsPassword,
       clashApiSecret: creds.clashApiSecret,
       selfSignedKey: creds.selfSignedKey,

@@ -7,9 +7,10 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import type { BranchRef } from './git.ts';
+import { childEnv } from '../core/child-env.ts';
 
 function git(root: string, args: string[]): string {
-  try { return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return ''; }
+  try { return execFileSync('git', ['-C', root, ...args], { env: childEnv(), encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return ''; }
 }
 
 /** The status branch name from fleet.yaml when readable (no full load: pull runs anywhere). */

@@ -2,7 +2,7 @@
 // bundle must be the same program: it renders the demo fleet to the golden bytes, finds
 // its data files from where it lies, and `npm run fleet` uses it only while it is current.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -87,7 +87,19 @@ describe('npm run fleet (scripts/launch.mjs)', () => {
     // The list of the bundle's inputs is what says it is current: without it, tsx runs.
     const list = join(REPO, '.build', 'inputs.json');
     const inputs = readFileSync(list, 'utf8');
-    expect(JSON.parse(inputs)).toEqual(expect.arrayContaining(['scripts/core/paths.ts', 'scripts/fleet.ts', 'node_modules/yaml/dist/index.js']));
+    expect(JSON.parse(inputs)).toEqual(expect.arrayContaining(['scripts/core/paths.ts', 'scripts/fleet.ts', 'node_modules/.package-lock.json']));
+    // The bundled yaml package stands as npm's record of node_modules: an install after the
+    // build makes the bundle stale.
+    expect(JSON.parse(inputs).filter((f: string) => f.startsWith('node_modules/'))).toEqual(['node_modules/.package-lock.json']);
+    const lock = join(REPO, 'node_modules', '.package-lock.json');
+    const lockTime = statSync(lock).mtime;
+    utimesSync(lock, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    try {
+      expect(used()).toBe('launch: tsx (.build/fleet.mjs is missing or older than scripts/)\n');
+    } finally {
+      utimesSync(lock, lockTime, lockTime);
+    }
+    expect(used()).toBe('launch: .build/fleet.mjs\n');
     rmSync(list);
     try {
       expect(used()).toBe('launch: tsx (.build/fleet.mjs is missing or older than scripts/)\n');

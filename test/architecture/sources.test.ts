@@ -43,6 +43,31 @@ describe('source files', () => {
     expect(long).toEqual([]);
   });
 
+  it('start every program with childEnv(): no child, an SSH master that outlives the run least of all, holds a secret', () => {
+    // Each call's own argument list, up to its closing parenthesis.
+    const call = /\b(spawn|spawnSync|execFile|execFileSync)\(/g;
+    const bare: string[] = [];
+    let calls = 0;
+    for (const f of files.filter((x) => x.startsWith('scripts/') && x.endsWith('.ts'))) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(call)) {
+        if (/^\s*(import|\/\/|\*)/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
+        let depth = 0;
+        let end = m.index + m[0].length - 1;
+        for (; end < text.length; end++) {
+          if (text[end] === '(') depth++;
+          else if (text[end] === ')' && --depth === 0) break;
+        }
+        const args = text.slice(m.index, end + 1);
+        calls++;
+        const line = text.slice(0, m.index).split('\n').length;
+        if (!/\benv: childEnv\(|\benv: caEnv\(|\{ env,/.test(args)) bare.push(`${f}:${line}: ${args.split('\n')[0]!.slice(0, 100)}`);
+      }
+    }
+    expect(calls).toBeGreaterThanOrEqual(12);
+    expect(bare).toEqual([]);
+  });
+
   it('put no Python on a node: the node script and the metrics script are bash', () => {
     for (const script of [nodeScript(), readFileSync(join(ROOT, 'scripts/monitoring/node/boxfleet-metrics'), 'utf8')]) {
       expect(script.startsWith('#!/bin/bash\n')).toBe(true);

@@ -9,14 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { muxMasters, stopMuxMasters, useHosts } from '../harness/index.ts';
-import { makeTestFleet, markTestHost, startCamouflage, type TestFleet } from './helpers.ts';
+import { memoryContains } from '../harness/proc.ts';
+import { makeTestFleet, markTestHost, startCamouflage, TEST_SECRET, type TestFleet } from './helpers.ts';
 
 describe('fleet deploy with deploy.ssh_persist on a real node', () => {
   const hosts = useHosts(1);
   let tf: TestFleet;
   const runtime = mkdtempSync(join(tmpdir(), 'boxfleet-persist-'));
   const mux = join(runtime, `boxfleet-mux-${process.getuid!()}`);
-  const deploy = () => tf.cli(['deploy', '--identity', hosts().clientKeyPath], { XDG_RUNTIME_DIR: runtime });
+  const deploy = () => tf.cli(['deploy', '--identity', hosts().clientKeyPath], { XDG_RUNTIME_DIR: runtime, AWS_SECRET_ACCESS_KEY: 'leak-canary' });
   const line = (out: string) => out.split('\n').find((l) => l.startsWith('h1')) ?? out;
   const sockets = () => { try { return readdirSync(mux).filter((n) => n.startsWith('cm-')); } catch { return []; } };
   const persist = (value: string) => tf.edit('fleet.yaml', (doc) => { doc.deploy = { ...doc.deploy, ssh_persist: value }; });
@@ -42,6 +43,11 @@ describe('fleet deploy with deploy.ssh_persist on a real node', () => {
     const masters = await muxMasters(mux);
     expect(masters).toHaveLength(1);
     expect(statSync(mux).mode & 0o777).toBe(0o700);
+    // The master outlives the run: a later step of the job that may read its memory (a
+    // runner's user has sudo) finds neither the fleet's secret nor any other the run was given.
+    expect(memoryContains(masters[0]!.pid, 'XDG_RUNTIME_DIR=')).toBe(true); // the reading works
+    expect(memoryContains(masters[0]!.pid, TEST_SECRET)).toBe(false);
+    expect(memoryContains(masters[0]!.pid, 'leak-canary')).toBe(false);
     const again = await deploy();
     expect(again.code, again.err).toBe(0);
     expect(line(again.out)).toMatch(/unchanged/);

@@ -4,7 +4,7 @@
 // Teardown must also run from a process 'exit' handler, where nothing async runs,
 // so everything that teardown needs exists in a synchronous form here.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
 
 export interface RunResult {
   /** Exit code, or null when the process was killed by a signal (e.g. on timeout). */
@@ -182,4 +182,30 @@ export function pidsWithCmdline(needle: string): number[] {
     }
   }
   return found;
+}
+
+/**
+ * Whether a live process holds `needle` anywhere in its writable memory (heap, stack, the
+ * environment's copies), read through /proc/<pid>/mem as root. /proc/<pid>/environ alone
+ * proves nothing: OpenSSH's setproctitle moves the environment and blanks the original.
+ */
+export function memoryContains(pid: number, needle: string): boolean {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const line of maps) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) rw/.exec(line);
+      if (!m) continue;
+      const start = parseInt(m[1]!, 16);
+      const size = parseInt(m[2]!, 16) - start;
+      if (size > 256 << 20) continue; // reservations, never a process's own strings
+      const buf = Buffer.alloc(size);
+      let n = 0;
+      try { n = readSync(fd, buf, 0, size, start); } catch { continue; } // guard pages
+      if (buf.subarray(0, n).includes(needle)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
