@@ -1,5 +1,6 @@
 // The environment a program boxfleet starts gets: what such a program reads, never the
 // secrets a workflow gives boxfleet (FLEET_SECRET, PROBE_MANIFEST, SSH and S3 keys, tokens).
+// Every spawn in scripts/ goes through it (test/architecture/sources.test.ts checks).
 // Why it matters: an SSH ControlMaster outlives the deploy by deploy.ssh_persist, and a
 // process's environment stays readable in /proc/<pid>/environ by every later step of the job
 // that runs as the same user, steps that were never given the secret.
@@ -10,12 +11,13 @@ const PASSED = new Set([
   'SSL_CERT_FILE', 'SSL_CERT_DIR', 'OPENSSL_CONF', // TLS roots (sing-box, openssl)
 ]);
 
-/** Git's own variables (GIT_DIR, GIT_CONFIG_GLOBAL, …) pass as well: boxfleet keeps no secret there. */
-const passes = (name: string): boolean => PASSED.has(name) || name.startsWith('GIT_');
+// No GIT_* variable passes: GIT_CONFIG_* and GIT_ASKPASS are where a token for git's HTTP
+// can ride, and the git that boxfleet runs reads only the local repository (the shipped
+// workflows' pushes authenticate from .git/config, where actions/checkout puts the token).
 
 /** `env` reduced to what child programs read, with `extra` on top. */
 export function childEnv(extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && passes(name)) out[name] = value;
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && PASSED.has(name)) out[name] = value;
   return { ...out, ...extra };
 }

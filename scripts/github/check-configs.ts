@@ -73,7 +73,7 @@ async function checkOne(bin: string, file: string, build: string, work: string, 
   mkdirSync(dirname(copy), { recursive: true });
   writeFileSync(copy, JSON.stringify(config), { mode: 0o600 });
   try {
-    await run(bin, ['check', '-c', copy], { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
+    await run(bin, ['check', '-c', copy], { env: childEnv(), timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
     return { file: rel, ok: true, message: 'ok' };
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string; code?: unknown };

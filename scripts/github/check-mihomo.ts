@@ -26,7 +26,7 @@ export async function checkMihomoProfile(bin: string, file: string, build: strin
   const rel = relative(build, file);
   const home = mkdtempSync(join(tmpdir(), 'boxfleet-mihomo-'));
   try {
-    const { stdout } = await run(bin, ['-t', '-d', home, '-f', file], { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
+    const { stdout } = await run(bin, ['-t', '-d', home, '-f', file], { env: childEnv(), timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });
     return /test is successful/.test(stdout) ? { file: rel, ok: true, message: 'ok' } : { file: rel, ok: false, message: 'mihomo did not report success' };
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childEnv } from '../core/child-env.ts';
 import { simpleGit } from 'simple-git';
 import type { UsageMonths } from '../model/quota.ts';
 import { readUsageMonths } from './store.ts';
@@ -14,7 +15,7 @@ export const COMMIT_ID = /^[0-9a-f]{40}$/;
 /** usage/ at `commit` in the repository at `root`; undefined when the repository lacks that commit. */
 export async function readUsageAt(root: string, commit: string): Promise<UsageMonths | undefined> {
   if (!COMMIT_ID.test(commit)) return undefined;
-  const git = simpleGit({ baseDir: root });
+  const git = simpleGit({ baseDir: root }).env(childEnv());
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-usage-at-'));
   try {
     const listed = await git.raw(['ls-tree', '--name-only', `${commit}^{tree}`, '--', 'usage/']);

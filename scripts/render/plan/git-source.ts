@@ -1,5 +1,6 @@
 // A FileSource over a Git commit, so loadFleet can read the fleet as it was at a ref.
 // loadFleet reads synchronously; Git is asynchronous, so the files are fetched up front.
+import { childEnv } from '../../core/child-env.ts';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { OperationError } from '../../core/command.ts';
 import type { FileSource } from '../../model/load.ts';
@@ -8,7 +9,7 @@ const DIRS = ['nodes', 'users'] as const;
 
 export async function gitSource(root: string, ref: string, option = '--base'): Promise<{ source: FileSource; commit: string }> {
   // Parallel `git show` calls; one per file is simple and fine for hundreds of files.
-  const git: SimpleGit = simpleGit({ baseDir: root, maxConcurrentProcesses: 8 });
+  const git: SimpleGit = simpleGit({ baseDir: root, maxConcurrentProcesses: 8 }).env(childEnv());
   const commit = await resolveRef(git, ref, option);
   // The fleet may live in a sub-folder of the repository: paths at the ref are repo-relative.
   const prefix = (await git.revparse(['--show-prefix'])).trim();
