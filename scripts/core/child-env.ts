@@ -9,6 +9,8 @@ const PASSED = new Set([
   'XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME',
   'SSH_AUTH_SOCK', // ssh: the agent's keys when no identity file is given
   'SSL_CERT_FILE', 'SSL_CERT_DIR', 'OPENSSL_CONF', // TLS roots (sing-box, openssl)
+  // git's pushes from a self-hosted runner behind a proxy (recovery proposals)
+  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy',
 ]);
 
 // No GIT_* variable passes: GIT_CONFIG_* and GIT_ASKPASS are where a token for git's HTTP
