@@ -1,9 +1,9 @@
 // The environment a program boxfleet starts gets: what such a program reads, never the
 // secrets a workflow gives boxfleet (FLEET_SECRET, PROBE_MANIFEST, SSH and S3 keys, tokens).
 // Every spawn in scripts/ goes through it (test/architecture/sources.test.ts checks).
-// Why it matters: an SSH ControlMaster outlives the deploy by deploy.ssh_persist, and a
-// process's environment stays readable in /proc/<pid>/environ by every later step of the job
-// that runs as the same user, steps that were never given the secret.
+// Why it matters: an SSH ControlMaster outlives the deploy by deploy.ssh_persist, and its
+// environment stays in its memory, which a later step of the job can read (a runner's user
+// has sudo), a step that was never given the secret.
 const PASSED = new Set([
   'PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR',
   'XDG_RUNTIME_DIR', 'XDG_CONFIG_HOME',
