@@ -9,6 +9,7 @@ import { findCommand, loadCommands } from './cli/registry.ts';
 import { EXIT, OperationError, UsageError, type CommandContext, type Io } from './core/command.ts';
 import { SecretError } from './secrets/master.ts';
 import { loadActionsCore, needsActionsCore } from './text/actions-core.ts';
+import { terminalText } from './text/escape.ts';
 
 export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const commands = await loadCommands();
@@ -53,7 +54,9 @@ function parseNowOption(text: string | undefined): Date {
 
 function reportFailure(e: unknown, name: string, io: Io, env: NodeJS.ProcessEnv): number {
   if (e instanceof UsageError) {
-    io.err(`fleet ${name}: ${e.message}\nRun \`npm run fleet -- ${name} --help\` for usage.`);
+    // A usage error echoes what was typed, which can come from a file a fork wrote (plan-comment's
+    // PR number): one line, controls shown, so it cannot start a workflow command.
+    io.err(`fleet ${name}: ${terminalText(e.message)}\nRun \`npm run fleet -- ${name} --help\` for usage.`);
     return EXIT.usage;
   }
   if (e instanceof FleetInputError) {

@@ -6,6 +6,7 @@ import type { Fleet } from '../model/types.ts';
 import type { StatusView } from '../status/reader.ts';
 import type { IncidentState, OpenIncident, TroubleState } from './state.ts';
 import { currentTrouble } from './trouble.ts';
+import { byText } from '../core/order.ts';
 
 export interface NodeFacts { name: string; title: string; region: string }
 
@@ -82,7 +83,7 @@ export function decide(fleet: Fleet, view: StatusView, open: Map<string, OpenInc
   }
 
   // The longest-failing nodes first; the rest wait, so one bad run cannot flood the repo.
-  candidates.sort((a, b) => a.state.since.localeCompare(b.state.since) || a.node.name.localeCompare(b.node.name));
+  candidates.sort((a, b) => byText(a.state.since, b.state.since) || byText(a.node.name, b.node.name));
   const cap = cfg.max_new_issues_per_run;
   plan.actions.push(...candidates.slice(0, cap));
   plan.waiting.push(...candidates.slice(cap).map((c) => ({ node: c.node.name, since: c.state.since })));

@@ -7,6 +7,7 @@ import type { RecoveryEvent, StatusView } from '../status/reader.ts';
 import type { Action, NodeFacts } from './decide.ts';
 import { humanDuration, markerOf, stateBlock, type IncidentState } from './state.ts';
 import { markdownText } from '../text/escape.ts';
+import { byText } from '../core/order.ts';
 
 const ICON: Record<IncidentState['state'], string> = { down: '🛑', blocked: '🚧', degraded: '⚠️' };
 
@@ -64,7 +65,7 @@ function evidence(view: StatusView, node: Node | undefined, name: string, show: 
   const latest = view.latest(name);
   if (!latest) return '_No probe results for this node._';
   const rows = ['| vantage | region | state | endpoint | result |', '|---|---|---|---|---|'];
-  for (const [vantage, v] of Object.entries(latest.vantages).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [vantage, v] of Object.entries(latest.vantages).sort(([a], [b]) => byText(a, b))) {
     for (const e of v.endpoints) {
       const result = e.ok ? `ok (${e.deepest})` : `${e.error ?? 'error'} after ${e.deepest}${e.detail ? `: ${scrub(e.detail, node, show)}` : ''}`;
       rows.push(`| ${cell(vantage)} | ${cell(v.region)} | ${v.state} | ${cell(endpointName(e, show))} | ${cell(result)} |`);

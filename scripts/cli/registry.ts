@@ -11,9 +11,10 @@ import { commands as render } from './commands/render.ts';
 import { commands as site } from './commands/site.ts';
 import { commands as status } from './commands/status.ts';
 import { commands as usage } from './commands/usage.ts';
+import { byText } from '../core/order.ts';
 
 export async function loadCommands(): Promise<Command[]> {
-  return [model, render, site, deploy, probe, status, alert, usage, monitoring, github].flat().sort((a, b) => a.name.localeCompare(b.name));
+  return [model, render, site, deploy, probe, status, alert, usage, monitoring, github].flat().sort((a, b) => byText(a.name, b.name));
 }
 
 /** The longest command name that prefixes argv (`user rotate` before `user`). */

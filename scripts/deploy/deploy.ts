@@ -18,6 +18,7 @@ import type { BinaryChange, NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';
 import { printReport, progressLine } from './report.ts';
 import { chooseCanary, Rollout, type Candidate } from './rollout.ts';
+import { byText } from '../core/order.ts';
 
 /** Why a node needs a deploy, or undefined when it runs exactly the rendered config. */
 export function changeReason(r: Rendered, s: NodeStatus, version?: string): string | undefined {
@@ -121,7 +122,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   await startCanary();
 
   try {
-    const byName = (a: Candidate, b: Candidate): number => a.r.node.name.localeCompare(b.r.node.name);
+    const byName = (a: Candidate, b: Candidate): number => byText(a.r.node.name, b.r.node.name);
     const rest = [...changed.values()].filter((c) => c !== canary?.c).sort(byName);
     // The others' windows are asked while the canary runs.
     await defer(rest);

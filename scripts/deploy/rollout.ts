@@ -10,6 +10,7 @@ import type { DeployChannel } from './channel.ts';
 import type { NodeStatus, Rendered } from './inputs.ts';
 import { deployNode, stageNode, type BinaryChange, type NodeResult, type Staged } from './node-deploy.ts';
 import { childEnv } from '../core/child-env.ts';
+import { byText } from '../core/order.ts';
 
 export interface Candidate {
   r: Rendered;
@@ -43,7 +44,7 @@ export function chooseCanary(targets: string[], planned: ReadonlySet<string>, ch
     const c = changed.get(configured);
     if (c) return c;
   }
-  for (const name of [...targets].sort((a, b) => a.localeCompare(b))) {
+  for (const name of [...targets].sort((a, b) => byText(a, b))) {
     if (!planned.has(name)) return undefined;
     const c = changed.get(name);
     if (c) return c;

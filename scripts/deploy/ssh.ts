@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { childEnv } from '../core/child-env.ts';
+import { clipText } from '../text/escape.ts';
 
 /** ssh itself, with array arguments; `input` goes to its stdin (and ends it). */
 export function spawnSsh(args: readonly string[]): ChildProcessWithoutNullStreams {
@@ -18,26 +19,61 @@ export function spawnSsh(args: readonly string[]): ChildProcessWithoutNullStream
   return child;
 }
 
+/**
+ * What one remote command may answer. A node is hostile: the largest legitimate answer is a
+ * usage read (16 MiB at most, usage/read.ts); past these, ssh is stopped instead of the
+ * answer filling memory (Node cannot even make a string of more than ~512 MiB).
+ */
+export const MAX_REMOTE_STDOUT = 32 * 1024 * 1024;
+const MAX_REMOTE_STDERR = 64 * 1024;
+
 /** Runs ssh to completion (killed after timeoutMs); exit 255 is ssh's own failure. */
 export function runSsh(args: readonly string[], input: string | Buffer, timeoutMs: number): Promise<RemoteResult> {
   return new Promise((resolve) => {
     const child = spawnSsh(args);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
+    const out = new CappedBuffer(MAX_REMOTE_STDOUT);
+    const err = new CappedBuffer(MAX_REMOTE_STDERR, true);
     let settled = false;
     const finish = (code: number, extra = ''): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + extra });
+      if (out.overflowed) [code, extra] = [255, `${extra}\nthe node answered more than ${MAX_REMOTE_STDOUT} bytes: the connection was stopped`];
+      resolve({ code, stdout: out.text(), stderr: err.text() + extra });
     };
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stdout.on('data', (b: Buffer) => { if (!out.push(b)) child.kill('SIGKILL'); });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.once('error', (e) => finish(255, `ssh could not be started: ${e.message}`));
     child.once('close', (code) => finish(code ?? 255));
     child.stdin.end(input);
   });
+}
+
+/** Output kept up to a size: the head (stdout: an answer is whole or refused) or the tail (stderr: the last lines say why). */
+export class CappedBuffer {
+  #parts: Buffer[] = [];
+  #size = 0;
+  overflowed = false;
+  constructor(readonly max: number, readonly keepTail = false) {}
+
+  /** False once more than max arrived (the head is kept whole, nothing past it). */
+  push(b: Buffer): boolean {
+    if (this.overflowed && !this.keepTail) return false;
+    this.#parts.push(b);
+    this.#size += b.length;
+    if (this.#size > this.max) {
+      this.overflowed = true;
+      const all = Buffer.concat(this.#parts);
+      this.#parts = [this.keepTail ? all.subarray(all.length - this.max) : all.subarray(0, this.max)];
+      this.#size = this.max;
+    }
+    return !this.overflowed || this.keepTail;
+  }
+
+  text(): string {
+    return Buffer.concat(this.#parts).toString('utf8');
+  }
 }
 
 /**
@@ -122,7 +158,8 @@ export function knownHostsDir(target: SshTarget): string {
 /** ssh's exit 255 as the SshError it means. */
 export function sshFailure(stderr: string): SshError {
   const text = stderr.trim();
-  return new SshError(classifySshFailure(text), text.split('\n').slice(-3).join(' ') || 'ssh failed (exit 255)');
+  // The node's own words may ride along (a remote command's stderr before ssh failed): clipped.
+  return new SshError(classifySshFailure(text), clipText(text.split('\n').slice(-3).join(' '), 300) || 'ssh failed (exit 255)');
 }
 
 export interface SshTarget {
@@ -264,12 +301,12 @@ export class Session {
 
 /** A remote command that runs until we close its stdin. */
 export class HeldCommand {
-  #stdout = '';
-  #stderr = '';
+  readonly #stdout = new CappedBuffer(MAX_REMOTE_STDOUT);
+  readonly #stderr = new CappedBuffer(MAX_REMOTE_STDERR, true);
   readonly #ended: Promise<number>;
   constructor(readonly process: ChildProcessWithoutNullStreams) {
-    process.stdout.on('data', (b: Buffer) => (this.#stdout += b.toString('utf8')));
-    process.stderr.on('data', (b: Buffer) => (this.#stderr += b.toString('utf8')));
+    process.stdout.on('data', (b: Buffer) => { if (!this.#stdout.push(b)) process.kill('SIGKILL'); });
+    process.stderr.on('data', (b: Buffer) => this.#stderr.push(b));
     this.#ended = new Promise((resolve) => {
       process.once('error', () => resolve(255));
       process.once('close', (code) => resolve(code ?? 255));
@@ -282,7 +319,7 @@ export class HeldCommand {
     let ended = false;
     void this.#ended.then(() => (ended = true));
     while (Date.now() < deadline) {
-      const m = this.#stdout.match(re);
+      const m = this.#stdout.text().match(re);
       if (m) return m;
       if (ended) return undefined;
       await new Promise((r) => setTimeout(r, 10));
@@ -294,7 +331,7 @@ export class HeldCommand {
   async end(): Promise<RemoteResult> {
     this.process.stdin.end();
     const code = await this.#ended;
-    return { code, stdout: this.#stdout, stderr: this.#stderr };
+    return { code, stdout: this.#stdout.text(), stderr: this.#stderr.text() };
   }
 }
 

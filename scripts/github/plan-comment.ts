@@ -8,6 +8,11 @@ import { addSummary } from './summary.ts';
 
 /** The first line of every plan `fleet plan --format md` writes, and of the comment. */
 export const PLAN_MARKER = '<!-- boxfleet-plan -->';
+/**
+ * Who writes the plan comment: the workflow's GITHUB_TOKEN posts as this bot. Anyone who can
+ * comment can write the marker, so only this account's comment is the one to update.
+ */
+export const ACTIONS_BOT = 'github-actions[bot]';
 /** GitHub refuses comment bodies over 65,536 characters. */
 export const MAX_BODY = 65_000;
 
@@ -52,7 +57,7 @@ export async function runPlanComment(ctx: CommandContext, args: ParsedArgs): Pro
   let existing: { id: number; html_url: string } | undefined;
   try {
     const comments = await gh.octokit.paginate(gh.octokit.rest.issues.listComments, { ...where, per_page: 100 });
-    existing = comments.find((c) => (c.body ?? '').startsWith(PLAN_MARKER));
+    existing = comments.find((c) => c.user?.login === ACTIONS_BOT && c.user.type === 'Bot' && (c.body ?? '').startsWith(PLAN_MARKER));
   } catch (e) { throw apiFailure(`listing the comments of #${pr}`, e); }
 
   let url: string;

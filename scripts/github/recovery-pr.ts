@@ -21,6 +21,7 @@ import { clipText } from '../text/escape.ts';
 import { apiFailure, githubClient, type GitHubClient } from './client.ts';
 import { addSummary, cell } from './summary.ts';
 import { childEnv } from '../core/child-env.ts';
+import { byText } from '../core/order.ts';
 
 const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
 
@@ -69,7 +70,7 @@ function inEffect(events: readonly RecoveryEvent[]): RecoveryEvent[] {
       if (e) out.push(e);
     }
   }
-  return out.sort((a, b) => a.t.localeCompare(b.t));
+  return out.sort((a, b) => byText(a.t, b.t));
 }
 
 async function propose(ctx: CommandContext, gh: GitHubClient, p: Proposal, base: string): Promise<string> {

@@ -1,6 +1,7 @@
 // Every problem the loader finds becomes a Diagnostic: one line an operator can act on,
 // `path:line:col: what is wrong — what would be right`, in the spirit of compilers.
 import { terminalText } from '../text/escape.ts';
+import { byText } from '../core/order.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -31,7 +32,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort((a, b) =>
-    a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+    byText(a.file, b.file) || a.line - b.line || a.col - b.col || byText(a.message, b.message));
 }
 
 export const errorsOf = (list: Diagnostic[]) => list.filter((d) => d.severity === 'error');

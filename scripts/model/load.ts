@@ -8,6 +8,7 @@ import { MAX_FILE_BYTES, parseYamlFile, positionOf, type ParsedFile } from './pa
 import { validateAgainstSchema, type FileKind } from './schema.ts';
 import { semanticChecks, type Sources } from './semantic.ts';
 import type { Fleet, FleetSettings, Node, User } from './types.ts';
+import { byText } from '../core/order.ts';
 
 export interface LoadResult { fleet?: Fleet; diagnostics: Diagnostic[] }
 
@@ -147,8 +148,8 @@ function freeze(root: string, settings: FleetSettings, nodes: Node[], users: Use
   const fleet: Fleet = {
     root,
     settings,
-    nodes: [...nodes].sort((a, b) => a.name.localeCompare(b.name)),
-    users: [...users].sort((a, b) => a.name.localeCompare(b.name)),
+    nodes: [...nodes].sort((a, b) => byText(a.name, b.name)),
+    users: [...users].sort((a, b) => byText(a.name, b.name)),
     where(file, path = []) {
       const parsed = byFile.get(file);
       return parsed ? { file, ...positionOf(parsed, path) } : { file, line: 1, col: 1 };

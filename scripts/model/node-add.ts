@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../core/command.ts';
 import { expectPositionals, intOption } from '../core/args.ts';
 import { addNewFile, listOf, requireSlug, schemaComment, stringOption, yamlValue } from './edit.ts';
 import { INBOUND_TYPES, needsNodeTls } from './inbound-facts.ts';
+import { INHERITED_NAME } from './reserved.ts';
 import type { InboundType } from './types.ts';
 
 const v = yamlValue;
@@ -32,6 +33,7 @@ function readFlags(args: ParsedArgs) {
   const [rawName] = expectPositionals(args, 1, 'the node name, e.g. `node add osaka-1`');
   const o = args.options;
   const name = requireSlug(rawName, 'node name');
+  if (name === INHERITED_NAME) throw new UsageError(`"${INHERITED_NAME}" cannot name a node — choose another node name`);
   const address = stringOption(o.address, 'address', '203.0.113.40');
   const region = requireSlug(stringOption(o.region, 'region', 'asia-east'), 'region');
   const country = stringOption(o.country, 'country', 'JP').toUpperCase();

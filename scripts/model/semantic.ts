@@ -6,7 +6,7 @@ import { positionOf } from './parse.ts';
 import { parseInstant } from './time.ts';
 import { needsNodeTls, transportOf } from './inbound-facts.ts';
 import type { FleetSettings, Node, User } from './types.ts';
-import { PROBE_USER } from './reserved.ts';
+import { INHERITED_NAME, PROBE_USER } from './reserved.ts';
 import { checkSiteHost } from './site-host.ts';
 import { checkRegions } from './regions.ts';
 import { certificateCoversName, isReadable } from '../core/certificate.ts';
@@ -51,9 +51,11 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
 }
 
 function checkNode(node: Node, settings: FleetSettings, parsed: ParsedFile, emit: Emit): void {
+  if (node.name === INHERITED_NAME) emit(parsed, ['name'], `\`${INHERITED_NAME}\` cannot name a node (every object in the tools has a member of that name)`, 'choose another node name');
+  if (node.region === INHERITED_NAME) emit(parsed, ['region'], `\`${INHERITED_NAME}\` cannot name a region (every object in the tools has a member of that name)`, 'choose another region name');
   if (node.inbounds.length === 0) emit(parsed, ['inbounds'], `node \`${node.name}\` has no inbound`, 'add at least one entry under `inbounds:`, e.g. `- type: vless-reality`');
   node.labels.forEach((l, i) => {
-    if (!(l in settings.labels)) {
+    if (!Object.hasOwn(settings.labels, l)) {
       const guess = nearest(l, Object.keys(settings.labels));
       emit(parsed, ['labels', i], `unknown label \`${l}\``, guess ? `did you mean \`${guess}\`?` : 'declare it under `labels:` in fleet.yaml first');
     }
@@ -140,12 +142,13 @@ function checkSharedAddresses(nodes: Node[], src: Sources, emit: Emit): void {
 
 function checkUser(user: User, settings: FleetSettings, nodes: Node[], nodeNames: Set<string>, parsed: ParsedFile, now: Date, emit: Emit): void {
   if (user.name === PROBE_USER) emit(parsed, ['name'], `\`${PROBE_USER}\` is reserved for the probe`, 'choose another user name');
+  if (user.name === INHERITED_NAME) emit(parsed, ['name'], `\`${INHERITED_NAME}\` cannot name a user (every object in the tools has a member of that name)`, 'choose another user name');
   if (user.expires !== undefined && !parseInstant(user.expires, true)) emit(parsed, ['expires'], `\`expires\` is "${user.expires}", which is not a date`, 'write a date such as 2027-01-31 (or an ISO time with a zone)');
   if (user.rotated_at !== undefined && !parseInstant(user.rotated_at)) emit(parsed, ['rotated_at'], `\`rotated_at\` is "${user.rotated_at}", which is not a time`, 'write an ISO time such as 2026-11-20T10:00:00Z (set by `npm run fleet -- user rotate NAME`)');
   let unknown = false;
   user.nodes.forEach((sel, i) => {
     const [kind, value] = sel.split(':');
-    if (kind === 'label' && !(value in settings.labels)) {
+    if (kind === 'label' && !Object.hasOwn(settings.labels, value)) {
       const guess = nearest(value, Object.keys(settings.labels));
       unknown = true;
       emit(parsed, ['nodes', i], `unknown label \`${value}\``, guess ? `did you mean \`label:${guess}\`?` : 'declare it under `labels:` in fleet.yaml');

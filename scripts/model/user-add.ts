@@ -3,7 +3,7 @@ import type { CommandContext, ParsedArgs } from '../core/command.ts';
 import { EXIT, UsageError } from '../core/command.ts';
 import { expectPositionals, listOption } from '../core/args.ts';
 import { addNewFile, requireSlug, schemaComment, yamlValue } from './edit.ts';
-import { PROBE_USER } from './reserved.ts';
+import { INHERITED_NAME, PROBE_USER } from './reserved.ts';
 import { parseInstant } from './time.ts';
 
 const SELECTOR = /^(label|node):[a-z0-9][a-z0-9-]{0,39}$/;
@@ -12,6 +12,7 @@ function readFlags(args: ParsedArgs) {
   const [raw] = expectPositionals(args, 1, 'the user name, e.g. `user add grace`');
   const name = requireSlug(raw, 'user name');
   if (name === PROBE_USER) throw new UsageError(`"${PROBE_USER}" is reserved for the probe — choose another user name`);
+  if (name === INHERITED_NAME) throw new UsageError(`"${INHERITED_NAME}" cannot name a user — choose another user name`);
   const o = args.options;
   const expires = o.expires as string | undefined;
   if (expires !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || !parseInstant(expires))) {

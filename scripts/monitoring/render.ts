@@ -11,6 +11,7 @@ import { NODE_TARGETS, PROBE_TARGETS, renderPrometheus } from './prometheus.ts';
 import { renderAlertRules, renderLimitRules } from './rules.ts';
 import { nodeExporterTargets, probeTargets } from './targets.ts';
 import { toJson } from './yaml.ts';
+import { byText } from '../core/order.ts';
 
 export function renderMonitoring(fleet: Fleet, options: Partial<MonitoringOptions> = {}): Map<string, string> {
   const opts = withDefaults(options);
@@ -29,5 +30,5 @@ export function renderMonitoring(fleet: Fleet, options: Partial<MonitoringOption
     ['docker-compose.yml', renderCompose()],
   ]);
   for (const [path, content] of blackboxCerts(fleet)) files.set(`blackbox/${path}`, content);
-  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+  return new Map([...files].sort(([a], [b]) => byText(a, b)));
 }

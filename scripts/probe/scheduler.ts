@@ -8,6 +8,7 @@
 import { transportOf } from '../model/inbound-facts.ts';
 import { checkEndpoint, type CheckOptions } from './check.ts';
 import type { EndpointResult, NodeResult, NodeState, ProbeTarget } from './types.ts';
+import { byText } from '../core/order.ts';
 
 interface HostVerdict { scouts: number; reached: boolean; udp: number[] }
 
@@ -83,5 +84,5 @@ export function groupByNode(targets: ProbeTarget[], results: EndpointResult[]): 
     n.endpoints.push(results[i]!);
   });
   for (const n of nodes.values()) n.state = nodeState(n.endpoints);
-  return [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node));
+  return [...nodes.values()].sort((a, b) => byText(a.node, b.node));
 }

@@ -3,7 +3,9 @@
 // every token folder, and a store's public side may serve any key, so it is sealed with
 // AES-256-GCM under a key derived from FLEET_SECRET: without the secret it is noise, and
 // it is never trusted beyond what it decrypts to (a state that does not open, or is
-// missing, sends the publisher back to listing the bucket with its credentials).
+// missing, sends the publisher back to listing the bucket with its credentials). Its size
+// would still count the users (about 125 bytes each): the sealed text is padded to a power
+// of two (64 KiB at least), so it tells no more than the order of magnitude.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { derive } from '../secrets/index.ts';
@@ -20,7 +22,25 @@ export const STATE_KEY = '.boxfleet/publish-state';
 export interface PublishState { version: 2; listed_at: string; objects: Record<string, string> }
 
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
-const MAGIC = Buffer.from('bxps1');
+// v2: the plain text is its length, the gzipped state and zero padding.
+const MAGIC = Buffer.from('bxps2');
+const MIN_PADDED = 64 * 1024;
+
+/** The gzipped state behind its 4-byte length, padded with zeros to a power of two. */
+function padded(zipped: Buffer): Buffer {
+  let size = MIN_PADDED;
+  while (size < zipped.length + 4) size *= 2;
+  const out = Buffer.alloc(size);
+  out.writeUInt32BE(zipped.length, 0);
+  zipped.copy(out, 4);
+  return out;
+}
+
+function unpadded(plain: Buffer): Buffer | undefined {
+  if (plain.length < 4) return undefined;
+  const n = plain.readUInt32BE(0);
+  return n <= plain.length - 4 ? plain.subarray(4, 4 + n) : undefined;
+}
 
 function keyOf(secret: Buffer): Buffer {
   return derive(secret, 'publish-state', 'v1');
@@ -30,7 +50,7 @@ export function sealState(state: PublishState, secret: Buffer): Buffer {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyOf(secret), iv);
   cipher.setAAD(MAGIC);
-  const body = Buffer.concat([cipher.update(gzipSync(JSON.stringify(state))), cipher.final()]);
+  const body = Buffer.concat([cipher.update(padded(gzipSync(JSON.stringify(state)))), cipher.final()]);
   return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
 }
 
@@ -43,7 +63,8 @@ export function openState(sealed: Buffer, secret: Buffer): PublishState | undefi
     const decipher = createDecipheriv('aes-256-gcm', keyOf(secret), iv);
     decipher.setAAD(MAGIC);
     decipher.setAuthTag(tag);
-    const plain = Buffer.concat([decipher.update(sealed.subarray(MAGIC.length + 28)), decipher.final()]);
+    const plain = unpadded(Buffer.concat([decipher.update(sealed.subarray(MAGIC.length + 28)), decipher.final()]));
+    if (!plain) return undefined;
     const state = JSON.parse(gunzipSync(plain, { maxOutputLength: MAX_STATE_BYTES }).toString('utf8')) as unknown;
     return wellFormed(state) ? state : undefined;
   } catch {

@@ -11,6 +11,7 @@ import { durationSeconds } from '../model/time.ts';
 import type { Fleet, Inbound, Node } from '../model/types.ts';
 import type { ProbeRun } from '../status/reader.ts';
 import type { RecoveryEvent } from '../status/types.ts';
+import { byText } from '../core/order.ts';
 
 export type BlockKind = NonNullable<RecoveryEvent['kind']>;
 
@@ -44,7 +45,7 @@ function index(runs: readonly ProbeRun[]) {
   const healthy = new Map<string, string>();
   const outside = new Map<string, Sample[]>(); // node/tag → every sample, with the vantage's region in `vantage`
   const regionOf = new Map<string, string>();
-  for (const run of [...runs].sort((a, b) => a.time.localeCompare(b.time))) {
+  for (const run of [...runs].sort((a, b) => byText(a.time, b.time))) {
     regionOf.set(run.vantage.name, run.vantage.region);
     let any = false;
     for (const n of run.nodes) {

@@ -3,6 +3,7 @@
 // choice for a user's region; `fleet recovery` decides from it what changes next.
 import { inboundKey, NO_CHOICE, type InboundChoice } from '../model/published.ts';
 import type { RecoveryEvent } from '../status/types.ts';
+import { byText } from '../core/order.ts';
 
 export { inboundKey, isPublished, NO_CHOICE, type InboundChoice } from '../model/published.ts';
 
@@ -18,7 +19,7 @@ export interface RecoveryState {
 
 export function foldRecovery(events: readonly RecoveryEvent[]): RecoveryState {
   const state: RecoveryState = { withdrawn: new Map(), promoted: new Map() };
-  const sorted = [...events].sort((a, b) => a.t.localeCompare(b.t));
+  const sorted = [...events].sort((a, b) => byText(a.t, b.t));
   for (const e of sorted) {
     if (e.action === 'hold') continue; // changes nothing: it says why
     const withdrawn = state.withdrawn.get(e.region) ?? new Map<string, Withdrawal>();

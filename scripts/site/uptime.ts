@@ -3,6 +3,7 @@
 // the vantages in the region), so a period without data counts as unknown, never as up. A
 // failure is "blocked" when a vantage in another region reached the node at the same time
 // (the node was healthy; the path from this region was not), otherwise "down".
+import { byText } from '../core/order.ts';
 
 /** One history bucket (a run, an hour or a day) of one vantage, as the status store keeps it. */
 export interface UptimePoint {
@@ -30,7 +31,7 @@ export function uptimeByRegion(points: readonly UptimePoint[], now: Date, interv
   // Failures while another region got through: blocked, not down.
   const reachedElsewhere = (p: (typeof at)[number]) => at.some((q) => q.region !== p.region && q.ok > 0 && q.start < p.end && p.start < q.end);
   const out: Record<string, Record<string, Uptime>> = {};
-  for (const [region, count] of Object.entries(vantages).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [region, count] of Object.entries(vantages).sort(([a], [b]) => byText(a, b))) {
     out[region] = {};
     for (const w of WINDOWS) {
       const from = now.getTime() - w.ms;

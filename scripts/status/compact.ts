@@ -3,6 +3,7 @@
 // files still exceed the size cap, the oldest daily points go first.
 import { runLatency } from './derive.ts';
 import type { HistoryFile, HistoryPoint, NodeState, ProbeRun, Resolution, StatusTree } from './types.ts';
+import { byText } from '../core/order.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -45,7 +46,7 @@ export function downsample(points: HistoryPoint[], now: Date): HistoryPoint[] {
   const recent = points.filter((p) => age(p) <= FULL_DETAIL_MS);
   const hourly = bucket(points.filter((p) => age(p) > FULL_DETAIL_MS && age(p) <= HOURLY_MS), 'hour', HOUR);
   const daily = bucket(points.filter((p) => age(p) > HOURLY_MS), 'day', DAY);
-  return [...daily, ...hourly, ...recent].sort((a, b) => a.t.localeCompare(b.t) || a.vantage.localeCompare(b.vantage));
+  return [...daily, ...hourly, ...recent].sort((a, b) => byText(a.t, b.t) || byText(a.vantage, b.vantage));
 }
 
 export interface CompactResult { foldedRuns: number; droppedPoints: number }
@@ -69,7 +70,7 @@ export function compactTree(tree: StatusTree, now: Date, maxBytes?: number): Com
     // Bounded: each pass drops one oldest point; the total number of points bounds the loop.
     const total = [...tree.history.values()].reduce((s, h) => s + h.points.length, 0);
     for (let i = 0; i < total && treeBytes(tree) > maxBytes; i++) {
-      const oldest = [...tree.history.values()].filter((h) => h.points.length).sort((a, b) => a.points[0]!.t.localeCompare(b.points[0]!.t))[0];
+      const oldest = [...tree.history.values()].filter((h) => h.points.length).sort((a, b) => byText(a.points[0]!.t, b.points[0]!.t))[0];
       if (!oldest) break;
       oldest.points.shift();
       droppedPoints++;

@@ -3,6 +3,7 @@
 // Pure: the same runs folded in any order give the same latest.json (late uploads from a
 // slow vantage do not overwrite newer results).
 import type { LatestFile, NodeLatest, OverallState, ProbeRun, VantageLatest } from './types.ts';
+import { byText } from '../core/order.ts';
 
 /** runs/<UTC time, colons as dashes>-<vantage>.json: sortable, and legal on every file system. */
 export function runFileName(run: ProbeRun): string {
@@ -20,7 +21,7 @@ export function emptyLatest(now: Date): LatestFile {
 /** Folds runs (any order) into a copy of `prev`; `now` stamps `updated`. */
 export function foldRuns(prev: LatestFile | undefined, runs: { path: string; run: ProbeRun }[], now: Date): LatestFile {
   const next: LatestFile = prev ? structuredClone(prev) : emptyLatest(now);
-  const sorted = [...runs].sort((a, b) => Date.parse(a.run.time) - Date.parse(b.run.time) || a.path.localeCompare(b.path));
+  const sorted = [...runs].sort((a, b) => Date.parse(a.run.time) - Date.parse(b.run.time) || byText(a.path, b.path));
   for (const { path, run } of sorted) {
     for (const n of run.nodes) {
       const node: NodeLatest = next.nodes[n.node] ??= { state: 'unknown', since: run.time, blocked_in: [], maintenance: n.maintenance, vantages: {} };

@@ -8,6 +8,7 @@ import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, STATUS_COMMIT_FILE, writeTree } from './store.ts';
 import type { IncidentEvent, ProbeRun, RecoveryEvent } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
+import { byText } from '../core/order.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
 
@@ -119,7 +120,7 @@ function appendByMonth<E extends { t: string }>(
     const file = months.get(month) ?? { schema_version: 1 as const, month, events: [] };
     if (file.events.some((x) => same(x, e))) continue;
     file.events.push(e);
-    file.events.sort((a, b) => a.t.localeCompare(b.t) || order(a, b));
+    file.events.sort((a, b) => byText(a.t, b.t) || order(a, b));
     months.set(month, file);
     added++;
   }
@@ -130,7 +131,7 @@ function appendByMonth<E extends { t: string }>(
 export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): Promise<{ added: number; attempts: number }> {
   let added = 0;
   const r = await updateBranch(ref, (tree) => {
-    added = appendByMonth(tree.incidents, events, (x, e) => x.t === e.t && x.node === e.node && x.event === e.event, (a, b) => a.node.localeCompare(b.node));
+    added = appendByMonth(tree.incidents, events, (x, e) => x.t === e.t && x.node === e.node && x.event === e.event, (a, b) => byText(a.node, b.node));
     return { message: `incidents: ${added} event(s)`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };
@@ -142,7 +143,7 @@ export async function recordRecovery(ref: BranchRef, events: RecoveryEvent[]): P
   const r = await updateBranch(ref, (tree) => {
     added = appendByMonth(tree.recovery, events,
       (x, e) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound,
-      (a, b) => a.region.localeCompare(b.region) || a.node.localeCompare(b.node));
+      (a, b) => byText(a.region, b.region) || byText(a.node, b.node));
     return { message: `recovery: ${added} decision(s) [skip ci]`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };

@@ -4,6 +4,7 @@
 import { runLatency } from './derive.ts';
 import { readTree } from './store.ts';
 import type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, RecoveryEvent, StatusTree, VantageLatest } from './types.ts';
+import { byText } from '../core/order.ts';
 
 export { StatusFileError } from './validate.ts';
 export type { HistoryPoint, IncidentEvent, NodeLatest, OverallState, ProbeRun, RecoveryEvent, VantageLatest };
@@ -41,7 +42,7 @@ export function readStatus(dir: string): StatusView {
 
 export function viewOf(tree: StatusTree): StatusView {
   const nodes = tree.latest?.nodes ?? {};
-  const runs = [...tree.runs.values()].sort((a, b) => a.time.localeCompare(b.time));
+  const runs = [...tree.runs.values()].sort((a, b) => byText(a.time, b.time));
   return {
     updated: tree.latest ? new Date(tree.latest.updated) : undefined,
     nodes: () => Object.keys(nodes).sort(),
@@ -59,7 +60,7 @@ export function viewOf(tree: StatusTree): StatusView {
         const lat = runLatency(n.endpoints);
         return { t: r.time, resolution: 'run' as const, vantage: r.vantage.name, region: r.vantage.region, state: n.state, samples: 1, ok_samples: n.state === 'up' ? 1 : 0, ...(lat !== undefined ? { latency_ms: lat } : {}) };
       }));
-      return [...(tree.history.get(node)?.points ?? []), ...fromRuns].sort((a, b) => a.t.localeCompare(b.t) || a.vantage.localeCompare(b.vantage));
+      return [...(tree.history.get(node)?.points ?? []), ...fromRuns].sort((a, b) => byText(a.t, b.t) || byText(a.vantage, b.vantage));
     },
     incidents: () => [...tree.incidents.keys()].sort().flatMap((m) => tree.incidents.get(m)!.events),
     runsSince: (t) => runs.filter((r) => Date.parse(r.time) >= t.getTime()),

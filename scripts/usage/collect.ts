@@ -14,11 +14,23 @@ import { branchRef } from '../status/ref.ts';
 import { clipText, terminalText } from '../text/escape.ts';
 import { setOutput } from '../github/summary.ts';
 import { quotaState, usagePeriod } from '../model/quota.ts';
-import { addRead } from './ledger.ts';
+import { addRead, ImplausibleRead, type ReadLimits } from './ledger.ts';
+import { selectNodes } from '../model/semantic.ts';
+import type { Fleet, Node } from '../model/types.ts';
 import { usageMonths } from '../status/store.ts';
 import { parseLedgerRead, type LedgerRead } from './read.ts';
 
-interface NodeRead { node: string; session?: Session; read?: LedgerRead; error?: string; added?: number; acked?: boolean }
+interface NodeRead { node: string; session?: Session; read?: LedgerRead; error?: string; refused?: string; added?: number; acked?: boolean }
+
+/** A node without bandwidth_mbps: a 10 Gbit/s link, more than any VPS plan this fleet runs on. */
+export const DEFAULT_LINK_MBPS = 10_000;
+
+/** What `node` may be charged: the fleet's users, growth only for those it serves, within its link. */
+function readLimits(fleet: Fleet, node: Node, periodStart: Date): ReadLimits {
+  const known = new Set(fleet.users.map((u) => u.name));
+  const serves = new Set(fleet.users.filter((u) => selectNodes(u, [node]).length === 1).map((u) => u.name));
+  return { known: (u) => known.has(u), serves: (u) => serves.has(u), linkBytesPerSec: ((node.bandwidth_mbps ?? DEFAULT_LINK_MBPS) * 1e6) / 8, periodStart: periodStart.toISOString() };
+}
 
 export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -54,15 +66,21 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
   try {
     if (good.length) {
       const ref = branchRef(ctx, args);
-      const period = usagePeriod(ctx.now, fleet.settings.usage.reset_day).label;
+      const { label: period, start } = usagePeriod(ctx.now, fleet.settings.usage.reset_day);
       await updateBranch(ref, (tree) => {
         const before = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
         let bytes = 0;
         let changed = false;
         for (const r of good) {
-          const a = addRead(tree.usage, r.node, r.read!, t, period);
-          bytes += r.added = a.bytes;
-          changed ||= a.changed;
+          try {
+            const a = addRead(tree.usage, r.node, r.read!, t, period, readLimits(fleet, nodes.find((n) => n.name === r.node)!, start));
+            bytes += r.added = a.bytes;
+            changed ||= a.changed;
+            r.refused = undefined;
+          } catch (e) {
+            if (!(e instanceof ImplausibleRead)) throw e;
+            r.refused = e.message;
+          }
         }
         const after = quotaState(fleet.settings, fleet.users, usageMonths(tree.usage), ctx.now).over;
         newlyOver = [...after].filter((u) => !before.has(u)).sort();
@@ -70,7 +88,7 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
       });
       // Stored: now the nodes may know it. A failed acknowledgement costs nothing: the next
       // collection's growth is counted from the stored cursor, never from the node's ack.
-      await Promise.all(good.map(async (r) => {
+      await Promise.all(good.filter((r) => !r.refused).map(async (r) => {
         const ack = await r.session!.node(['usage-ack', String(r.read!.seq)], { timeoutMs: 30_000 }).catch(() => undefined);
         r.acked = ack?.code === 0;
       }));
@@ -82,18 +100,18 @@ export async function runUsageCollect(ctx: CommandContext, args: ParsedArgs): Pr
   // A user who just went over quota is cut off by the next deploy (which renders with
   // --usage): in Actions the usage workflow dispatches it on this output.
   setOutput(ctx, 'over_quota_changed', String(newlyOver.length > 0));
-  return reads.every((r) => r.read) ? EXIT.ok : EXIT.failed;
+  return reads.every((r) => r.read && !r.refused) ? EXIT.ok : EXIT.failed;
 }
 
 function report(ctx: CommandContext, args: ParsedArgs, reads: NodeRead[], newlyOver: string[]): void {
   if (args.options.format === 'json') {
-    ctx.io.out(JSON.stringify(reads.map((r) => ({ node: r.node, ok: Boolean(r.read), ...(r.read ? { seq: r.read.seq, added_bytes: r.added ?? 0, acknowledged: r.acked ?? false } : { error: r.error }) })), null, 2));
+    ctx.io.out(JSON.stringify(reads.map((r) => ({ node: r.node, ok: Boolean(r.read && !r.refused), ...(r.read && !r.refused ? { seq: r.read.seq, added_bytes: r.added ?? 0, acknowledged: r.acked ?? false } : { error: r.refused ?? r.error }) })), null, 2));
     return;
   }
   if (newlyOver.length) ctx.io.out(`over quota now: ${newlyOver.join(', ')} (the next deploy with --usage takes them off every node)`);
   for (const r of reads) {
-    ctx.io.out(r.read
+    ctx.io.out(r.read && !r.refused
       ? `ok    ${r.node}: read ${r.read.seq}, ${r.added ?? 0} new byte(s)${r.acked ? '' : ' (not acknowledged: counted once all the same)'}`
-      : `fail  ${r.node}: ${terminalText(r.error ?? 'failed')}`);
+      : `fail  ${r.node}: ${terminalText(r.refused ?? r.error ?? 'failed')}`);
   }
 }

@@ -1,17 +1,40 @@
 // What a node's ledger read adds to the month: the growth past the last read stored for that
 // node (its cursor), never the node's totals themselves. A read stored twice, a collector
 // killed before it acknowledged, or a node away for days therefore count each byte once.
+// A read is hostile (a node may be compromised): it can charge only the users that node
+// serves, and never more than its link could have carried since its last read.
 // Pure: the collector (collect.ts) reads the nodes and writes the branch.
 import type { Bytes, UsageCursor, UsageFile } from '../status/types.ts';
 import type { LedgerRead } from './read.ts';
+import { byText } from '../core/order.ts';
 
 /** A rotation's previous credentials count for their user: `frank~prev` → `frank`. */
 const userOf = (entry: string): string => entry.replace(/~prev$/, '');
 
+/** What a node may be charged for, from the fleet's files. */
+export interface ReadLimits {
+  /** Users of the fleet: entries of anyone else are dropped, never stored. */
+  known: (user: string) => boolean;
+  /** Users this node serves: only their growth is charged (others' is kept in the cursor). */
+  serves: (user: string) => boolean;
+  /** The node's link in bytes per second, each direction. */
+  linkBytesPerSec: number;
+  /** When the quota period began (ISO): a node's first read is measured from there. */
+  periodStart: string;
+}
+
+/** A read that claims more than the node's link carries: stored nowhere, the node skipped. */
+export class ImplausibleRead extends Error {}
+
+/** Counts never pass what the status schema (and JavaScript) hold exactly. */
+const add = (a: number, b: number): number => Math.min(Number.MAX_SAFE_INTEGER, a + b);
+const ZERO: Bytes = { up: 0, down: 0 };
+const own = <T>(o: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(o, key) ? o[key] : undefined);
+
 /** The last cursor stored for `node` in any month (months are YYYY-MM, so they sort). */
 export function lastCursor(months: ReadonlyMap<string, UsageFile>, node: string): UsageCursor | undefined {
   for (const m of [...months.keys()].sort().reverse()) {
-    const c = months.get(m)!.nodes[node]?.cursor;
+    const c = own(months.get(m)!.nodes, node)?.cursor;
     if (c) return c;
   }
   return undefined;
@@ -22,7 +45,7 @@ export function growth(before: UsageCursor | undefined, now: LedgerRead): Record
   const base = before && before.ledger === now.ledger ? before.totals : {};
   const out: Record<string, Bytes> = {};
   for (const [entry, t] of Object.entries(now.totals)) {
-    const b = base[entry] ?? { up: 0, down: 0 };
+    const b = own(base, entry) ?? ZERO;
     // Totals on one ledger never shrink; if one seems to, nothing is counted for it.
     const d = { up: Math.max(0, t.up - b.up), down: Math.max(0, t.down - b.down) };
     if (d.up > 0 || d.down > 0) out[entry] = d;
@@ -30,28 +53,60 @@ export function growth(before: UsageCursor | undefined, now: LedgerRead): Record
   return out;
 }
 
+/** The read with only the fleet's users' entries (a node cannot grow the store with names). */
+function knownEntries(read: LedgerRead, limits?: ReadLimits): LedgerRead {
+  if (!limits) return read;
+  return { ...read, totals: Object.fromEntries(Object.entries(read.totals).filter(([e]) => limits.known(userOf(e)))) };
+}
+
+/**
+ * The bytes past what the link carries from `since` to `t` (each direction; a minute at
+ * least, for clocks), as a sentence; undefined when the growth fits.
+ */
+function beyondLink(node: string, grew: Record<string, Bytes>, since: string, t: string, limits: ReadLimits): string | undefined {
+  const seconds = Math.max(60, (Date.parse(t) - Date.parse(since)) / 1000);
+  const cap = limits.linkBytesPerSec * seconds;
+  for (const dir of ['up', 'down'] as const) {
+    const sum = Object.values(grew).reduce((s, d) => add(s, d[dir]), 0);
+    if (sum > cap) return `${node} reports ${gb(sum)} GB ${dir} in ${Math.round(seconds / 60)} min, more than its link carries (${gb(cap)} GB at ${Math.round(limits.linkBytesPerSec * 8 / 1e6)} Mbit/s)`;
+  }
+  return undefined;
+}
+const gb = (n: number): string => (n / 1e9).toFixed(1);
+
 /**
  * Adds one node's read to its quota period (`period`, the label of the period `t` is in;
  * calendar months by default): its growth to the users and the node, and the read as the
  * node's cursor. Returns the bytes it added, and whether anything is to be written.
+ * With `limits`, throws ImplausibleRead and changes nothing when the read claims more
+ * than the node's link carries since its last stored read; a node's first read that claims
+ * more than it carries since the period began is stored as its baseline, charging nothing.
  */
-export function addRead(months: Map<string, UsageFile>, node: string, read: LedgerRead, t: string, period = t.slice(0, 7)): { bytes: number; changed: boolean } {
+export function addRead(months: Map<string, UsageFile>, node: string, raw: LedgerRead, t: string, period = t.slice(0, 7), limits?: ReadLimits): { bytes: number; changed: boolean } {
   const before = lastCursor(months, node);
-  if (before && before.ledger === read.ledger && before.seq >= read.seq) return { bytes: 0, changed: false }; // stored already
+  if (before && before.ledger === raw.ledger && before.seq >= raw.seq) return { bytes: 0, changed: false }; // stored already
+  const read = knownEntries(raw, limits);
   const grew = growth(before, read);
   // Nothing grew on the same ledger: the stored cursor still measures the next read right,
   // so nothing is written (an idle fleet's hourly collection adds nothing to Git).
   if (before && before.ledger === read.ledger && Object.keys(grew).length === 0) return { bytes: 0, changed: false };
+  let charged = limits ? Object.fromEntries(Object.entries(grew).filter(([e]) => limits.serves(userOf(e)))) : grew;
+  const beyond = limits && beyondLink(node, charged, before?.t ?? limits.periodStart, t, limits);
+  // Past the link since the last stored read: refused, the node skipped until someone looks.
+  if (beyond && before) throw new ImplausibleRead(`${beyond} since its last stored read: not stored. A node that counts this much is broken or compromised; check it, or set bandwidth_mbps in nodes/${node}.yaml to its real link speed`);
+  // A first read past the link since the period began counted before this period (or lies):
+  // it becomes the baseline, and only what grows after it is charged.
+  if (beyond) charged = {};
   const file = months.get(period) ?? { schema_version: 1 as const, month: period, users: {}, nodes: {} };
   let added = 0;
-  const nodeRow = file.nodes[node] ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };
-  for (const [entry, d] of Object.entries(grew)) {
+  const nodeRow = own(file.nodes, node) ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };
+  for (const [entry, d] of Object.entries(charged)) {
     const user = userOf(entry);
-    const u = file.users[user] ?? { up: 0, down: 0 };
-    file.users[user] = { up: u.up + d.up, down: u.down + d.down };
-    nodeRow.up += d.up;
-    nodeRow.down += d.down;
-    added += d.up + d.down;
+    const u = own(file.users, user) ?? ZERO;
+    file.users[user] = { up: add(u.up, d.up), down: add(u.down, d.down) };
+    nodeRow.up = add(nodeRow.up, d.up);
+    nodeRow.down = add(nodeRow.down, d.down);
+    added = add(added, d.up + d.down);
   }
   nodeRow.cursor = { t, ledger: read.ledger, seq: read.seq, totals: read.totals };
   file.nodes[node] = nodeRow;
@@ -63,5 +118,5 @@ export function addRead(months: Map<string, UsageFile>, node: string, read: Ledg
 
 /** Same content, same bytes: keys in order. */
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => byText(a, b)));
 }

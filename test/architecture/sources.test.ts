@@ -75,6 +75,12 @@ describe('source files', () => {
     expect(bare).toEqual([]);
   });
 
+  it('sort text by code units, never by the locale of the machine (test/render/locale.test.ts shows why)', () => {
+    const found = files.filter((f) => /\.(ts|mjs)$/.test(f)).flatMap((f) =>
+      readFileSync(join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (/\.localeCompare\(|Intl\.Collator/.test(line) ? [`${f}:${i + 1}: ${line.trim().slice(0, 100)}`] : [])));
+    expect(found).toEqual([]);
+  });
+
   it('put no Python on a node: the node script and the metrics script are bash', () => {
     for (const script of [nodeScript(), readFileSync(join(ROOT, 'scripts/monitoring/node/boxfleet-metrics'), 'utf8')]) {
       expect(script.startsWith('#!/bin/bash\n')).toBe(true);

@@ -1,6 +1,6 @@
 // The parts of publishing that need no store: the sealed state, what is never uploaded,
 // and what validate says about `site.host: s3`.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,20 @@ describe('the publish state', () => {
     // A state of the first format (no listed_at, bare MD5s) sends the publisher to the listing.
     expect(openState(sealState({ version: 1, objects: {} } as unknown as typeof state, secretOf(SECRET_A).secret), secretOf(SECRET_A).secret)).toBeUndefined();
     expect(sealed.toString('latin1')).not.toContain('abc');
+  });
+
+  it('does not count the users by its size: padded to a power of two, 64 KiB at least', () => {
+    // Folders of random tokens (which gzip cannot shrink), about what a user adds.
+    const withUsers = (n: number) => ({ ...state, objects: Object.fromEntries(Array.from({ length: n * 4 }, (_, i) => [`s/${(i >> 2).toString(36).padStart(8, '0')}${'x'.repeat(24)}/f${i & 3}`, randomBytes(16).toString('hex')])) });
+    const size = (n: number) => sealState(withUsers(n), secretOf(SECRET_A).secret).length;
+    expect(size(10)).toBe(size(11));
+    expect(size(10)).toBe(size(200));
+    expect(size(10) - 33).toBe(64 * 1024); // magic, IV and tag besides
+    const many = withUsers(2000);
+    const big = sealState(many, secretOf(SECRET_A).secret);
+    expect(big.length - 33).toBeGreaterThan(64 * 1024);
+    expect(Number.isInteger(Math.log2(big.length - 33))).toBe(true);
+    expect(openState(big, secretOf(SECRET_A).secret)).toEqual(many);
   });
 
   it('is sealed anew each time (no two publishes give the same bytes to compare)', () => {

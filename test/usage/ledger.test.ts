@@ -1,7 +1,7 @@
 // #18 item 2, pure parts: what a node's ledger read adds to the month (the growth past the
 // stored cursor, never twice), and a node's answer taken as hostile.
 import { describe, expect, it } from 'vitest';
-import { addRead, growth, lastCursor } from '../../scripts/usage/ledger.ts';
+import { addRead, growth, ImplausibleRead, lastCursor, type ReadLimits } from '../../scripts/usage/ledger.ts';
 import { parseLedgerRead, type LedgerRead } from '../../scripts/usage/read.ts';
 import { validateStatus } from '../../scripts/status/validate.ts';
 import type { UsageFile } from '../../scripts/status/types.ts';
@@ -57,5 +57,65 @@ describe('a node\'s usage read', () => {
     for (const [text, says] of bad) expect(() => parseLedgerRead(text), text.slice(0, 40)).toThrow(says);
     const many = Object.fromEntries(Array.from({ length: 100_001 }, (_, i) => [`u${i}`, { up: 1, down: 1 }]));
     expect(() => parseLedgerRead(JSON.stringify(read(1, many)))).toThrow(/more than 100000 entries/);
+  });
+});
+
+describe('a read from a compromised node', () => {
+  // n1 serves alice and bob; carol is a user of the fleet on other nodes; mallory is nobody.
+  const limits: ReadLimits = {
+    known: (u) => ['alice', 'bob', 'carol'].includes(u),
+    serves: (u) => ['alice', 'bob'].includes(u),
+    linkBytesPerSec: 100e6 / 8, // bandwidth_mbps: 100
+    periodStart: '2026-12-01T00:00:00Z',
+  };
+  const at = (h: number) => `2026-12-05T${String(h).padStart(2, '0')}:00:00Z`;
+  const HOUR = 100e6 / 8 * 3600; // what a 100 Mbit/s link carries in an hour, each way
+
+  it('charges only the users it serves, keeps other users\' totals in its cursor and drops names that are nobody\'s', () => {
+    const months = new Map<string, UsageFile>();
+    addRead(months, 'n1', read(1, { alice: { up: 10, down: 10 }, carol: { up: 5e9, down: 5e9 }, mallory: { up: 1, down: 1 } }), at(1), '2026-12', limits);
+    const dec = months.get('2026-12')!;
+    expect(dec.users).toEqual({ alice: { up: 10, down: 10 } });
+    expect(Object.keys(dec.nodes.n1!.cursor.totals).sort()).toEqual(['alice', 'carol']);
+    // carol served later counts from the cursor, not from zero.
+    addRead(months, 'n1', read(2, { alice: { up: 10, down: 10 }, carol: { up: 5e9 + 3, down: 5e9 } }), at(2), '2026-12', { ...limits, serves: () => true });
+    expect(months.get('2026-12')!.users.carol).toEqual({ up: 3, down: 0 });
+  });
+
+  it('refuses more than its link carries since its last stored read, a new ledger id included, and changes nothing', () => {
+    const months = new Map<string, UsageFile>();
+    addRead(months, 'n1', read(1, { alice: { up: 1, down: 1 } }), at(1), '2026-12', limits);
+    const stored = JSON.stringify([...months]);
+    // An hour later: alice and bob together past an hour of the link, on the same ledger or a new one.
+    const over = { alice: { up: 1, down: HOUR / 2 + 2 }, bob: { up: 0, down: HOUR / 2 } };
+    expect(() => addRead(months, 'n1', read(2, over), at(2), '2026-12', limits)).toThrow(ImplausibleRead);
+    expect(() => addRead(months, 'n1', read(1, over, 'bbbbbbbbbbbbbbbb'), at(2), '2026-12', limits)).toThrow(/n1 reports 45\.0 GB down in 60 min, more than its link carries \(45\.0 GB at 100 Mbit\/s\) since its last stored read: not stored/);
+    expect(JSON.stringify([...months])).toBe(stored);
+    // Just within it: taken.
+    expect(addRead(months, 'n1', read(2, { alice: { up: 1, down: HOUR / 2 } , bob: { up: 0, down: HOUR / 2 } }), at(2), '2026-12', limits).changed).toBe(true);
+  });
+
+  it('takes a first read past what the link carried since the period began as the baseline, charging nothing', () => {
+    const months = new Map<string, UsageFile>();
+    // Four days into December a node's first read says alice moved a petabyte: nothing charged...
+    expect(addRead(months, 'n1', read(1, { alice: { up: 0, down: 2 ** 50 } }), at(1), '2026-12', limits)).toEqual({ bytes: 0, changed: true });
+    expect(months.get('2026-12')!.users).toEqual({});
+    // ...and what grows after it is.
+    expect(addRead(months, 'n1', read(2, { alice: { up: 0, down: 2 ** 50 + 9 } }), at(2), '2026-12', limits).bytes).toBe(9);
+  });
+
+  it('never writes a count the status schema refuses: sums stop at the largest exact integer', () => {
+    const months = new Map<string, UsageFile>();
+    const big = Number.MAX_SAFE_INTEGER;
+    addRead(months, 'n1', read(1, { alice: { up: big, down: 0 } }), at(1));
+    addRead(months, 'n2', read(1, { alice: { up: big, down: 0 }, 'alice~prev': { up: big, down: 0 } }), at(1));
+    const dec = months.get('2026-12')!;
+    expect(dec.users.alice!.up).toBe(big);
+    expect(validateStatus('usage', dec, 'usage/2026-12.json')).toBe(dec);
+  });
+
+  it('reads entries by their own name only: `constructor` is never the function every object inherits', () => {
+    const before = { t: at(1), ledger: L, seq: 1, totals: {} };
+    expect(growth(before, read(2, { constructor: { up: 5, down: 6 } }))).toEqual({ constructor: { up: 5, down: 6 } });
   });
 });

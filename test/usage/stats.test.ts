@@ -321,4 +321,49 @@ describe('per-user counters of the stats build on a real node', () => {
       rmSync(status, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('a compromised node charges only the users it serves, within its link, and cannot flood the collector', async () => {
+    // carol is a user of the fleet whom n1 does not serve; mallory is nobody.
+    w.tf.edit('fleet.yaml', (f) => { f.labels = { ...(f.labels as object), elsewhere: 'nodes other than n1' }; });
+    writeFileSync(join(w.tf.dir, 'users', 'carol.yaml'), 'name: carol\nrev: 1\nnodes: ["label:elsewhere"]\n');
+    // Root on n1 replaces the helper whose read the node script passes on.
+    const helper = '/usr/local/bin/boxfleet-usage';
+    await w.node.exec(['cp', '-p', helper, '/root/boxfleet-usage.real'], { check: true });
+    const answer = (read: string) => w.node.exec(['sh', '-c', `printf '#!/bin/sh\\n[ "$1" = read ] || exit 0\\n%s\\n' "$0" > ${helper}`, read], { check: true });
+    // Every month file on the branch, as stored (names included, which `stored()` leaves out).
+    const month = async () => execFileSync('git', ['--git-dir', bare, 'ls-tree', '--name-only', 'fleet-status', 'usage/'], { encoding: 'utf8' }).trim().split('\n')
+      .map((f) => execFileSync('git', ['--git-dir', bare, 'show', `fleet-status:${f}`], { encoding: 'utf8' })).join('\n');
+    try {
+      // A new ledger (as a reinstalled node has) that names carol, mallory and rita.
+      const before = await stored();
+      await answer(`echo '{"ledger":"00000000000000aa","seq":1,"acked":0,"totals":{"carol":{"up":0,"down":5000000},"mallory":{"up":7,"down":7},"rita":{"up":1000,"down":2000}}}'`);
+      const first = await collect();
+      expect(first.code, first.err + first.out).toBe(0);
+      const after = await stored();
+      expect(grew(before, after, 'rita')).toEqual({ up: 1000, down: 2000 });
+      expect(after.carol ?? { up: 0, down: 0 }).toEqual(before.carol ?? { up: 0, down: 0 });
+      expect(await month()).not.toContain('mallory');
+
+      // A petabyte in minutes: more than any link carries. Refused; nothing stored.
+      await answer(`echo '{"ledger":"00000000000000bb","seq":1,"acked":0,"totals":{"rita":{"up":0,"down":1125899906842624}}}'`);
+      const huge = await collect();
+      expect(huge.code).toBe(1);
+      expect(JSON.parse(huge.out)).toMatchObject([{ node: 'n1', ok: false, error: expect.stringMatching(/^n1 reports 1125899\.9 GB down in \d+ min, more than its link carries \(.*\) since its last stored read: not stored\..*set bandwidth_mbps in nodes\/n1\.yaml/) }]);
+      expect(await stored()).toEqual(after);
+
+      // 600 MB of answer: past what Node can hold as one string. The collector stops that
+      // connection at its cap, reports the node and ends in order (it used to crash).
+      await answer(`head -c 600000000 /dev/zero | tr '\\000' a`);
+      const flood = await collect();
+      expect(flood.code, flood.err).toBe(1);
+      expect(JSON.parse(flood.out)).toMatchObject([{ node: 'n1', ok: false, error: expect.stringContaining('the node answered more than 33554432 bytes') }]);
+      expect(await stored()).toEqual(after);
+    } finally {
+      await w.node.exec(['cp', '-p', '/root/boxfleet-usage.real', helper], { check: true });
+      rmSync(join(w.tf.dir, 'users', 'carol.yaml'), { force: true });
+    }
+    // The real helper again: the next read is n1's true ledger, counted against the stored cursor.
+    const honest = await collect();
+    expect(honest.code, honest.err + honest.out).toBe(0);
+  }, 300_000);
 });

@@ -13,6 +13,7 @@ import { cleanTemps, NOW, REPO, tempDir, workflow } from './helpers.ts';
 
 const PLAN_MARKER = '<!-- boxfleet-plan -->';
 const FORGED = 'No changes: this pull request changes nothing.';
+const CERT_PATH = '/etc/ssl/x.crt[Approved_by_security](https://evil.example/)@acme/admins<!--';
 
 /** Runs a step's script as the runner does (bash -eo pipefail), without blocking this process: the stand-in answers from it. */
 function runStep(script: string, cwd: string, env: Record<string, string | undefined>): Promise<{ status: number | null; output: string }> {
@@ -54,7 +55,10 @@ describe('plan-comment.yml for a fork\'s pull request', () => {
     git(upstream, 'checkout', '-qb', 'fork');
     writeFileSync(join(upstream, 'users', 'mallory-friend.yaml'), 'name: mallory-friend\nenabled: true\nrev: 1\n');
     const node = join(upstream, 'nodes', 'singapore-1.yaml');
-    writeFileSync(node, readFileSync(node, 'utf8').replace(/port: 443\b/, 'port: 8443'));
+    // Values the plan prints, written to add a link and a mention to the bot's comment and
+    // hide the change after them in an HTML comment.
+    writeFileSync(node, readFileSync(node, 'utf8').replace(/port: 443\b/, 'port: 8443')
+      .replace(/certificate_path: \S+/, `certificate_path: "${CERT_PATH}"`).replace(/key_path: \S+/, 'key_path: "/etc/ssl/y.key-->"'));
     writeFileSync(join(upstream, 'scripts', 'fleet.ts'), `console.log(${JSON.stringify(`${PLAN_MARKER}\n${FORGED}`)});\n`);
     git(upstream, 'add', '-A');
     git(upstream, 'commit', '-qm', 'fork');
@@ -70,6 +74,8 @@ describe('plan-comment.yml for a fork\'s pull request', () => {
     git(dir, 'clone', '-q', `file://${bare}`, checkout);
     symlinkSync(join(REPO, 'node_modules'), join(checkout, 'node_modules'));
     gh.addPullRequest(7, 'add a friend', { sha: head, repo: 'mallory/fleet' });
+    // The fork's author comments first, with the plan's marker: the bot must not take it for its own.
+    gh.addComment(7, `${PLAN_MARKER}\n## boxfleet plan\n\n${FORGED}`, 'mallory');
   }, 120_000);
 
   afterAll(async () => { await gh?.stop(); cleanTemps(); if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -107,14 +113,22 @@ describe('plan-comment.yml for a fork\'s pull request', () => {
     }
 
     const comments = gh.issues.find((i) => i.number === 7)!.comments;
-    expect(comments).toHaveLength(1);
-    const body = comments[0]!.body;
+    expect(comments).toHaveLength(2);
+    expect(comments[0]).toMatchObject({ author: 'mallory', body: expect.stringContaining(FORGED) });
+    const body = comments[1]!.body;
+    expect(comments[1]!.author).toBeUndefined(); // written through the API: the workflow's bot
     expect(body.startsWith(PLAN_MARKER)).toBe(true);
     expect(body).not.toContain(FORGED);
     expect(body).toContain('mallory-friend');
     expect(body).toContain('singapore-1');
     expect(body).toContain(`Computed by boxfleet at \`${main}\``);
     expect(body).toContain(head.slice(0, 12));
+    // The values are shown, as text: no link, no mention, nothing hidden.
+    expect(body).toContain('x.crt\\[Approved\\_by\\_security\\]');
+    expect(body).toContain('y.key--&gt;');
+    expect(body).not.toContain('](https://');
+    expect(body).not.toContain('@acme');
+    expect(body.split('<!--')).toHaveLength(2); // the marker's own, and no other
     // Nothing of the pull request was checked out.
     expect(git(checkout, 'rev-parse', 'HEAD')).toBe(main);
     expect(git(checkout, 'status', '--porcelain')).toBe('');

@@ -95,6 +95,11 @@ describe('fleet github plan-comment', () => {
     const bad = await fleet(['github', 'plan-comment', '--pr', 'seven', '--file', 'x'], actionsEnv());
     expect(bad.code).toBe(2);
     expect(`${bad.out}${bad.err}`).not.toMatch(/test-token/);
+    // The PR number comes from a file a fork's run wrote: what it echoes starts no workflow command.
+    const forged = await fleet(['github', 'plan-comment', '--pr', '1\n::error::X', '--file', 'x'], actionsEnv());
+    expect(forged.code).toBe(2);
+    expect(forged.err).toContain('not "1\\n::error::X"');
+    expect(forged.err.split('\n').some((l) => l.startsWith('::'))).toBe(false);
   });
 });
 

@@ -188,6 +188,14 @@ describe('workflows: triggers and concurrency', () => {
     expect(steps(w.jobs.probe).some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
   });
 
+  it('deploy: the site is published only after a rollout of every node, never after one by hand for some', () => {
+    // A run for some nodes leaves the others on what they ran, and can replace a full
+    // deploy that was pending in the same concurrency group.
+    const cond = String((workflow('deploy.yml').jobs.publish as { if?: string }).if).replace(/\s+/g, ' ');
+    expect(cond).toContain("!contains(needs.*.result, 'failure')");
+    expect(cond).toMatch(/(^|&& )!inputs\.nodes &&/);
+  });
+
   it('pages: publish-guard runs before anything is uploaded', () => {
     const s = steps(workflow('pages.yml').jobs.build);
     const guard = s.findIndex((x) => /fleet -- publish-guard/.test(x.run ?? ''));

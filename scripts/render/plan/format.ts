@@ -1,4 +1,5 @@
 // The plan as text (terminal), Markdown (a pull-request comment) or JSON (machines).
+import { markdownText } from '../../text/escape.ts';
 import { stableJson } from '../json.ts';
 import type { NodeChange, Plan, UserChange } from './types.ts';
 
@@ -54,13 +55,18 @@ export function formatText(plan: Plan): string {
   return `${out.join('\n')}\n`;
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+// A cell's lines carry values from the files (paths, providers, e-mail) into a comment the
+// bot posts: escaped, so no value adds a link, a mention, a hidden `<!--` or a column.
+const cell = (text: string) => text.split('\n').map(markdownText).join('<br>');
+/** A fence no line inside can close: longer than any run of backticks the text holds. */
+const fence = (lines: string[]) => '`'.repeat(Math.max(3, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length + 1)))));
 
 export function formatMarkdown(plan: Plan): string {
   const out = [PLAN_MARKER, '## boxfleet plan', '', `Base \`${baseName(plan)}\` → ${plan.head}, evaluated at ${plan.now}.`, ''];
   if (!plan.base.valid) {
     out.push(`> **The base does not validate** (${plan.base.problems.length} problem(s)); the working tree is shown alone.`, '');
-    out.push('```', ...plan.base.problems, '```', '');
+    const f = fence(plan.base.problems);
+    out.push(f, ...plan.base.problems, f, '');
   }
   out.push(`### Nodes: ${counts(plan)}`, '');
   if (plan.nodes.length) {

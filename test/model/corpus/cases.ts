@@ -111,6 +111,11 @@ export const CASES: Case[] = [
   { name: 'non-slug node name', files: { [OSAKA]: nodeYaml(...reality).replace('name: osaka-1', 'name: Osaka_1') }, expect: at(OSAKA, 2, 7, "Lowercase letters, digits and '-'") },
   { name: 'non-slug region', files: { [OSAKA]: nodeYaml(...reality).replace('region: asia-east', 'region: Asia East') }, expect: at(OSAKA, 3, 9, '`region` has the wrong form') },
   { name: 'reserved probe user name', files: { 'users/boxfleet-probe.yaml': lines(USER_SCHEMA, 'name: boxfleet-probe') }, expect: at('users/boxfleet-probe.yaml', 2, 7, '`boxfleet-probe` is reserved for the probe') },
+  // Names key plain objects (usage per user, status per node): this one would read the member every object inherits.
+  { name: 'user named constructor', files: { 'users/constructor.yaml': lines(USER_SCHEMA, 'name: constructor') }, expect: at('users/constructor.yaml', 2, 7, '`constructor` cannot name a user') },
+  { name: 'node named constructor', files: { 'nodes/constructor.yaml': nodeYaml(...reality).replace('name: osaka-1', 'name: constructor') }, expect: at('nodes/constructor.yaml', 2, 7, '`constructor` cannot name a node') },
+  { name: 'region named constructor', files: { [OSAKA]: nodeYaml(...reality).replace('region: asia-east', 'region: constructor') }, expect: at(OSAKA, 3, 9, '`constructor` cannot name a region') },
+  { name: 'label named constructor', files: { [ZED]: lines(USER_SCHEMA, 'name: zed', 'nodes: ["label:constructor"]') }, expect: at(ZED, 3, 9, 'unknown label `constructor`') },
   // --- ports and protocols --------------------------------------------------------------
   { name: 'inbound address not of the node', files: { [OSAKA]: nodeYaml('addresses: [203.0.113.51]', ...reality, '    address: 203.0.113.52') }, expect: at(OSAKA, 14, 14, '`address: 203.0.113.52` is not an address of node `osaka-1` — use `203.0.113.50` or one of `addresses` (203.0.113.51)') },
   { name: 'the node address again under addresses', files: { [OSAKA]: nodeYaml('addresses:', '  - 203.0.113.50', ...reality) }, expect: at(OSAKA, 10, 5, '`203.0.113.50` is the node\'s `address` already') },

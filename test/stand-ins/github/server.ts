@@ -8,9 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { githubContract, type ContractMatch } from './contract.ts';
 
+/** A comment; `author` is whoever wrote it (the workflow's token writes as github-actions[bot]). */
+export interface StandInComment { id: number; body: string; created_at: string; author?: string }
+
 export interface StandInIssue {
   number: number; title: string; body: string; state: 'open' | 'closed';
-  labels: string[]; comments: { id: number; body: string; created_at: string }[];
+  labels: string[]; comments: StandInComment[];
   created_at: string; updated_at: string; closed_at: string | null; pull_request?: boolean;
   /** A pull request's head commit and the repository it comes from (a fork's full name). */
   head?: { sha: string; repo: string; ref?: string };
@@ -37,6 +40,8 @@ export interface GitHubStandIn {
   addReleaseAsset(tag: string, name: string, data: Buffer): void;
   failNext(f: InjectedFailure): void;
   addPullRequest(number: number, title?: string, head?: { sha: string; repo: string }): void;
+  /** A comment someone else wrote (anyone may comment on a public repository's issues). */
+  addComment(number: number, body: string, author: string): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +56,9 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
     addPullRequest: (number, title = `PR ${number}`, head) => {
       const t = clock().toISOString();
       state.issues.push({ number, title, body: '', state: 'open', labels: [], comments: [], created_at: t, updated_at: t, closed_at: null, pull_request: true, head });
+    },
+    addComment: (number, body, author) => {
+      state.issues.find((i) => i.number === number)!.comments.push({ id: nextComment++, body, created_at: clock().toISOString(), author });
     },
     stop: async () => {
       await new Promise<void>((r) => server.close(() => r()));
@@ -236,7 +244,7 @@ function issueView(s: GitHubStandIn, i: StandInIssue) {
     labels: i.labels.map((name) => ({ name })), comments: i.comments.length,
     created_at: i.created_at, updated_at: i.updated_at, closed_at: i.closed_at,
     html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}`,
-    user: { login: 'github-actions[bot]' },
+    user: author(),
     ...(i.pull_request ? { pull_request: { url: `${s.url}/repos/${s.owner}/${s.repo}/pulls/${i.number}` } } : {}),
   };
 }
@@ -250,8 +258,11 @@ function pullView(s: GitHubStandIn, i: StandInIssue) {
   };
 }
 
-function commentView(s: GitHubStandIn, i: StandInIssue, c: { id: number; body: string; created_at: string }) {
-  return { id: c.id, body: c.body, created_at: c.created_at, updated_at: c.created_at, user: { login: 'github-actions[bot]' }, html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}#issuecomment-${c.id}` };
+/** The account GitHub names as a comment's or issue's author (simple-user: login and type). */
+const author = (login = 'github-actions[bot]') => ({ login, type: login.endsWith('[bot]') ? 'Bot' : 'User' });
+
+function commentView(s: GitHubStandIn, i: StandInIssue, c: StandInComment) {
+  return { id: c.id, body: c.body, created_at: c.created_at, updated_at: c.created_at, user: author(c.author), html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}#issuecomment-${c.id}` };
 }
 
 async function readBody(req: IncomingMessage): Promise<{ json?: unknown; error?: string }> {
