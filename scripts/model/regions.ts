@@ -52,7 +52,7 @@ export function checkRegions(settings: FleetSettings, nodes: Node[], users: User
 
 /** What pages call a region: its declared title in that language, else the slug. */
 export function regionTitle(settings: Pick<FleetSettings, 'regions'>, slug: string, lang: 'en' | 'zh-CN'): string {
-  return settings.regions[slug]?.title[lang] ?? slug;
+  return (Object.hasOwn(settings.regions, slug) ? settings.regions[slug]!.title[lang] : undefined) ?? slug;
 }
 
 /** The regions whose nodes come first for a user: `prefer_regions`, else where the user is. */

@@ -38,10 +38,15 @@ export function semanticChecks(settings: FleetSettings, nodes: Node[], users: Us
   checkSharedAddresses(nodes, src, emit);
   out.push(...checkRegions(settings, nodes, users, src));
   out.push(...checkSiteHost(settings, users, src));
+  // Over plain http a censor reads every token and profile on the way (a local preview aside).
+  const plain = /^http:\/\/(\[[^\]]*\]|[^/:]+)/i.exec(settings.site.base_url);
+  if (plain && !['localhost', '127.0.0.1', '[::1]'].includes(plain[1]!.toLowerCase())) {
+    emit(src.fleet, ['site', 'base_url'], `site.base_url is plain http: every user's link, token and profile would cross the network unencrypted, for anyone on the path to read`, 'serve the site over https: use https://… (GitHub Pages, Cloudflare Pages and object stores behind a CDN all do)', 'warning');
+  }
   for (const node of nodes) checkStandby(node, settings, src.nodes.get(node.name)!, emit);
   // Where a user is picks the vantages that speak for them: one in that region is needed.
   const vantageRegions = new Set(settings.probe.vantages.map((v) => v.region));
-  const declared = (r: string) => Object.keys(settings.regions).length === 0 || r in settings.regions;
+  const declared = (r: string) => Object.keys(settings.regions).length === 0 || Object.hasOwn(settings.regions, r);
   for (const user of users) {
     if (user.region && declared(user.region) && vantageRegions.size > 0 && !vantageRegions.has(user.region)) {
       emit(src.users.get(user.name)!, ['region'], `no probe vantage is in region \`${user.region}\`, so ${user.name}'s page shows no latency`, `add a vantage in \`${user.region}\` under probe.vantages in fleet.yaml (vantages now: ${[...vantageRegions].join(', ')})`, 'warning');

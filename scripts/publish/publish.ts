@@ -45,7 +45,9 @@ const PARALLEL = 8;
 export async function planPublish(store: Store, objects: SiteObject[], secret: Buffer, opts: PublishOptions): Promise<PublishPlan> {
   const sealed = await store.get(STATE_KEY);
   const state = sealed ? openState(sealed, secret) : undefined;
-  const fresh = state && !opts.full && opts.now.getTime() - Date.parse(state.listed_at) < RELIST_MS;
+  // A listing from the future (a runner whose clock was ahead) is no listing: list again.
+  const age = state ? opts.now.getTime() - Date.parse(state.listed_at) : NaN;
+  const fresh = state && !opts.full && age >= 0 && age < RELIST_MS;
   let known: Record<string, string>;
   if (fresh) known = state.objects;
   else {

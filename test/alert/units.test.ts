@@ -56,6 +56,9 @@ describe('incident pieces', () => {
       .toBe('vless-ws: TLS to <address> failed; <address> answered 502; <address>');
     expect(scrub('hysteria2-4443 timed out on port 4443 (udp :4443)', node, false)).toBe('hysteria2 timed out on port <port> (udp :<port>)');
     expect(scrub('dial [2001:db8::1]:443', undefined, false)).toBe('dial <address>');
+    // A certificate check names what the presented certificate holds: other names of the node.
+    expect(scrub('certificate is not valid for tokyo-1.example.com (it names DNS:panel.example.net, DNS:*.example.net, IP Address:198.51.100.9)', node, false))
+      .toBe('certificate is not valid for <address> (it names DNS:<name>, DNS:<name>, IP Address:<address>)');
     expect(scrub('203.0.113.10:443', node, true)).toBe('203.0.113.10:443');
   });
 });

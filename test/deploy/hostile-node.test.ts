@@ -54,9 +54,13 @@ describe('an incident issue quoting a probe\'s evidence', () => {
     const view = { recovery: () => [], latest: () => ({ vantages: { github: { region: 'us', state: 'down', endpoints: [{ tag: 'trojan-443', type: 'trojan', ok: false, deepest: 'tcp', error: 'tls-error', detail }] } } }) };
     const state = { state: 'down', since: '2026-06-01T00:00:00Z' };
     const node = { name: 'n1', title: 'N1', region: 'eu' };
-    const body = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, false);
-    for (const raw of ['[Re-key now](', '@org', '<img', 'https://attacker']) expect(body).not.toContain(raw);
-    expect(body).toContain('Re-key now');
+    // With alerts.show_addresses the names are shown, inert; without, they are not shown at all.
+    const shown = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, true);
+    for (const raw of ['[Re-key now](', '@org', '<img', 'https://attacker']) expect(shown).not.toContain(raw);
+    expect(shown).toContain('Re-key now');
+    const hidden = issueBody({ kind: 'open', node, state, runs: 3 } as never, view as never, undefined, false);
+    expect(hidden).not.toContain('Re-key now');
+    expect(hidden).toContain('DNS:&lt;name&gt;');
   });
 });
 

@@ -245,6 +245,10 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
       await meddle();
       expect(await publishAt('2026-11-27T12:00:01Z')).toMatch(/ 1 uploaded .* 1 deleted/);
       await expectBucketIsSite();
+      // A listing "from the future" (the last runner's clock was ahead) is not trusted either.
+      await meddle();
+      expect(await publishAt(NOW)).toMatch(/ 1 uploaded .* 1 deleted/);
+      await expectBucketIsSite();
     } finally { store.close(); }
   });
 

@@ -176,11 +176,13 @@ export const WARNINGS: Case[] = [
   { name: 'user expiring within 7 days', files: { [ZED]: userYaml('expires: 2026-11-30') }, expect: at(ZED, 3, 10, 'user `zed` expires within 7 days') },
   { name: 'a user where no vantage is', files: { [ZED]: userYaml('region: europe') }, expect: at(ZED, 3, 9, "no probe vantage is in region `europe`, so zed's page shows no latency") },
   { name: 'a fleet.yaml without regions', files: { 'fleet.yaml': fleetYaml() }, expect: at('fleet.yaml', 1, 1, 'fleet.yaml declares no `regions:`, so pages show the slugs `asia-east`, `asia-southeast`, `cn`, `europe` as titles') },
+  { name: 'a site over plain http', files: { 'fleet.yaml': fleetYaml().replace('base_url: https://sub.example.com', 'base_url: http://sub.example.com') }, expect: at('fleet.yaml', 8, 13, 'site.base_url is plain http') },
   { name: 'node under maintenance', files: { [OSAKA]: nodeYaml('maintenance: true', ...reality) }, expect: at(OSAKA, 9, 14, 'node `osaka-1` is under maintenance') },
   { name: 'self-signed without certificate', files: { [OSAKA]: nodeYaml('tls:', '  mode: self-signed', 'inbounds:', '  - type: trojan', '    port: 443') }, expect: at(OSAKA, 10, 9, 'run `npm run fleet -- node cert osaka-1`') },
 ];
 
 /** Not broken: TCP and UDP port spaces are separate. */
 export const VALID: Pick<Case, 'name' | 'files'>[] = [
+  { name: 'a local preview over http', files: { 'fleet.yaml': fleetYaml().replace('base_url: https://sub.example.com', 'base_url: http://127.0.0.1:8080') } },
   { name: 'TCP and UDP share a port', files: { [OSAKA]: nodeYaml('tls:', '  mode: self-signed', ...reality, '  - type: hysteria2', '    port: 443') } },
 ];
