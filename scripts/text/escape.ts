@@ -22,7 +22,9 @@ export function markdownText(s: string): string {
   return terminalText(s)
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;')
+    // GitHub finds mentions in the rendered text, where an entity is an `@` again: a
+    // zero-width space after it (as Renovate writes them) leaves no `@name` to find.
+    .replace(/@/g, '@&#8203;')
     // GitHub turns bare URLs into links: break the patterns it looks for.
     .replace(/:\/\//g, '&#58;//')
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#46;`);

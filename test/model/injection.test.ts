@@ -36,6 +36,6 @@ describe('diagnostics quoting hostile input', () => {
 
   it('the escapes keep what was typed visible', () => {
     expect(terminalText('a\nb\r\u001b[31m\u2028')).toBe('a\\nb\\r\\u001b[31m\\u2028');
-    expect(markdownText('<b>@x [y](https://z) | `c`')).toBe('&lt;b&gt;&#64;x \\[y\\]\\(https&#58;//z\\) \\| \\`c\\`');
+    expect(markdownText('<b>@x [y](https://z) | `c`')).toBe('&lt;b&gt;@&#8203;x \\[y\\]\\(https&#58;//z\\) \\| \\`c\\`');
   });
 });
