@@ -40,8 +40,10 @@ export function scrub(text: string, node: Node | undefined, show: boolean): stri
     .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<address>')
     .replace(/\[?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\]?(:\d+)?/gi, (m) => (m.includes('::') || m.split(':').length > 3 ? '<address>' : m))
     .replace(/\b([a-z0-9-]+\.)+[a-z]{2,}:\d{1,5}\b/gi, '<address>')
-    // The names a presented certificate holds ("it names DNS:…"): the node's other domains.
-    .replace(/\bDNS:[^\s,)]+/g, 'DNS:<name>');
+    // The names a presented certificate holds ("it names DNS:…", or its subject "CN=…" when
+    // it has no alternative names): the node's other domains.
+    .replace(/\b(DNS|URI|email|othername):[^\s,)]+/g, '$1:<name>')
+    .replace(/\b(CN|O|OU|emailAddress)=[^,\n)]+/g, '$1=<name>');
   // What is left of the node's own ports ("port 8443", "udp :4443"); other numbers stay.
   const ports = new Set((node?.inbounds ?? []).flatMap((i) => [i.port, i.public_port]).filter((p): p is number => p !== undefined));
   for (const p of ports) t = t.replace(new RegExp(`(:|\\bport )${p}\\b`, 'gi'), '$1<port>');

@@ -38,8 +38,9 @@ export function runSsh(args: readonly string[], input: string | Buffer, timeoutM
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (out.overflowed) [code, extra] = [255, `${extra}\nthe node answered more than ${MAX_REMOTE_STDOUT} bytes: the connection was stopped`];
-      resolve({ code, stdout: out.text(), stderr: err.text() + extra });
+      // The cap's own words alone: the node's stderr could push them out of the report.
+      if (out.overflowed) resolve({ code: 255, stdout: '', stderr: `the node answered more than ${MAX_REMOTE_STDOUT} bytes: the connection was stopped` });
+      else resolve({ code, stdout: out.text(), stderr: err.text() + extra });
     };
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (b: Buffer) => { if (!out.push(b)) child.kill('SIGKILL'); });

@@ -19,7 +19,7 @@ export interface ReadLimits {
   serves: (user: string) => boolean;
   /** The node's link in bytes per second, each direction. */
   linkBytesPerSec: number;
-  /** When the quota period began (ISO): a node's first read is measured from there. */
+  /** When the quota period began (ISO): the window when the last cursor is dated in the future. */
   periodStart: string;
 }
 
@@ -53,24 +53,35 @@ export function growth(before: UsageCursor | undefined, now: LedgerRead): Record
   return out;
 }
 
-/** The read with only the fleet's users' entries (a node cannot grow the store with names). */
-function knownEntries(read: LedgerRead, limits?: ReadLimits): LedgerRead {
+/**
+ * The entries worth keeping: the fleet's users', and any the node's cursor already holds (a
+ * user deleted and added back counts from there, not from zero). A name the node invents is
+ * dropped, so it cannot grow the store.
+ */
+function keptEntries(read: LedgerRead, before: UsageCursor | undefined, limits?: ReadLimits): LedgerRead {
   if (!limits) return read;
-  return { ...read, totals: Object.fromEntries(Object.entries(read.totals).filter(([e]) => limits.known(userOf(e)))) };
+  const held = before && before.ledger === read.ledger ? before.totals : {};
+  return { ...read, totals: Object.fromEntries(Object.entries(read.totals).filter(([e]) => limits.known(userOf(e)) || Object.hasOwn(held, e))) };
 }
 
 /**
- * The bytes past what the link carries from `since` to `t` (each direction; a minute at
- * least, for clocks), as a sentence; undefined when the growth fits.
+ * The most a node's link carried from its last stored read to `t`. Every byte a proxy moves
+ * crosses its network card twice, in from one side and out to the other, so a user's up and
+ * down together never pass the link's speed. Slack for reads taken minutes after the
+ * collection's time: a quarter more, and five minutes. A cursor dated after `t` (a collector
+ * whose clock was ahead) is measured from the period's start instead.
  */
-function beyondLink(node: string, grew: Record<string, Bytes>, since: string, t: string, limits: ReadLimits): string | undefined {
-  const seconds = Math.max(60, (Date.parse(t) - Date.parse(since)) / 1000);
-  const cap = limits.linkBytesPerSec * seconds;
-  for (const dir of ['up', 'down'] as const) {
-    const sum = Object.values(grew).reduce((s, d) => add(s, d[dir]), 0);
-    if (sum > cap) return `${node} reports ${gb(sum)} GB ${dir} in ${Math.round(seconds / 60)} min, more than its link carries (${gb(cap)} GB at ${Math.round(limits.linkBytesPerSec * 8 / 1e6)} Mbit/s)`;
-  }
-  return undefined;
+function linkCap(before: UsageCursor, t: string, limits: ReadLimits): { cap: number; minutes: number } {
+  let seconds = (Date.parse(t) - Date.parse(before.t)) / 1000;
+  if (!(seconds >= 0)) seconds = Math.max(0, (Date.parse(t) - Date.parse(limits.periodStart)) / 1000);
+  return { cap: limits.linkBytesPerSec * (seconds * 1.25 + 300), minutes: Math.round(seconds / 60) };
+}
+
+function checkLink(node: string, charged: Record<string, Bytes>, before: UsageCursor, t: string, limits: ReadLimits): void {
+  const { cap, minutes } = linkCap(before, t, limits);
+  const sum = Object.values(charged).reduce((s, d) => add(s, add(d.up, d.down)), 0);
+  if (sum <= cap) return;
+  throw new ImplausibleRead(`${node} reports ${gb(sum)} GB in ${minutes} min since its last stored read, more than its link carries (${gb(cap)} GB at ${Math.round(limits.linkBytesPerSec * 8 / 1e6)} Mbit/s, up and down together): not stored. It is taken once it fits what the link could have carried since; a node that counts this much is broken or compromised: check it, or set bandwidth_mbps in nodes/${node}.yaml to its real link speed`);
 }
 const gb = (n: number): string => (n / 1e9).toFixed(1);
 
@@ -78,25 +89,22 @@ const gb = (n: number): string => (n / 1e9).toFixed(1);
  * Adds one node's read to its quota period (`period`, the label of the period `t` is in;
  * calendar months by default): its growth to the users and the node, and the read as the
  * node's cursor. Returns the bytes it added, and whether anything is to be written.
- * With `limits`, throws ImplausibleRead and changes nothing when the read claims more
- * than the node's link carries since its last stored read; a node's first read that claims
- * more than it carries since the period began is stored as its baseline, charging nothing.
+ * With `limits`: a node's first read is stored as its baseline, charging nothing; later,
+ * only the users it serves are charged, and a read that claims more than the node's link
+ * carried since its last stored read throws ImplausibleRead and changes nothing.
  */
 export function addRead(months: Map<string, UsageFile>, node: string, raw: LedgerRead, t: string, period = t.slice(0, 7), limits?: ReadLimits): { bytes: number; changed: boolean } {
   const before = lastCursor(months, node);
   if (before && before.ledger === raw.ledger && before.seq >= raw.seq) return { bytes: 0, changed: false }; // stored already
-  const read = knownEntries(raw, limits);
+  const read = keptEntries(raw, before, limits);
   const grew = growth(before, read);
   // Nothing grew on the same ledger: the stored cursor still measures the next read right,
   // so nothing is written (an idle fleet's hourly collection adds nothing to Git).
   if (before && before.ledger === read.ledger && Object.keys(grew).length === 0) return { bytes: 0, changed: false };
-  let charged = limits ? Object.fromEntries(Object.entries(grew).filter(([e]) => limits.serves(userOf(e)))) : grew;
-  const beyond = limits && beyondLink(node, charged, before?.t ?? limits.periodStart, t, limits);
-  // Past the link since the last stored read: refused, the node skipped until someone looks.
-  if (beyond && before) throw new ImplausibleRead(`${beyond} since its last stored read: not stored. A node that counts this much is broken or compromised; check it, or set bandwidth_mbps in nodes/${node}.yaml to its real link speed`);
-  // A first read past the link since the period began counted before this period (or lies):
-  // it becomes the baseline, and only what grows after it is charged.
-  if (beyond) charged = {};
+  // With limits: a node's first read is its baseline (what it counted before collection
+  // began is nobody's this period, and may be a lie); after that, only the users it serves.
+  const charged = !limits ? grew : !before ? {} : Object.fromEntries(Object.entries(grew).filter(([e]) => limits.serves(userOf(e))));
+  if (limits && before) checkLink(node, charged, before, t, limits);
   const file = months.get(period) ?? { schema_version: 1 as const, month: period, users: {}, nodes: {} };
   let added = 0;
   const nodeRow = own(file.nodes, node) ?? { up: 0, down: 0, cursor: { t, ledger: read.ledger, seq: read.seq, totals: {} } };

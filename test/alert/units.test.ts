@@ -59,6 +59,9 @@ describe('incident pieces', () => {
     // A certificate check names what the presented certificate holds: other names of the node.
     expect(scrub('certificate is not valid for tokyo-1.example.com (it names DNS:panel.example.net, DNS:*.example.net, IP Address:198.51.100.9)', node, false))
       .toBe('certificate is not valid for <address> (it names DNS:<name>, DNS:<name>, IP Address:<address>)');
+    expect(scrub('certificate is not valid for tokyo-1.example.com (it names C=US, O=Panel Inc, CN=panel.example.net)', node, false))
+      .toBe('certificate is not valid for <address> (it names C=US, O=<name>, CN=<name>)');
+    expect(scrub('it names URI:https://panel.example.net/x, email:ops@example.net', node, false)).toBe('it names URI:<name>, email:<name>');
     expect(scrub('203.0.113.10:443', node, true)).toBe('203.0.113.10:443');
   });
 });

@@ -68,40 +68,60 @@ describe('a read from a compromised node', () => {
     linkBytesPerSec: 100e6 / 8, // bandwidth_mbps: 100
     periodStart: '2026-12-01T00:00:00Z',
   };
-  const at = (h: number) => `2026-12-05T${String(h).padStart(2, '0')}:00:00Z`;
-  const HOUR = 100e6 / 8 * 3600; // what a 100 Mbit/s link carries in an hour, each way
+  const at = (h: number, m = 0) => `2026-12-05T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
+  /** What a 100 Mbit/s link carried in an hour, up and down together, with the slack (×1.25, +5 min). */
+  const HOUR = (100e6 / 8) * (3600 * 1.25 + 300);
+  const first = () => {
+    const months = new Map<string, UsageFile>();
+    addRead(months, 'n1', read(1, { alice: { up: 1, down: 1 } }), at(1), '2026-12', limits);
+    return months;
+  };
+
+  it('takes a node\'s first read as its baseline, whatever it claims: counting starts there', () => {
+    const months = new Map<string, UsageFile>();
+    expect(addRead(months, 'n1', read(1, { alice: { up: 0, down: 2 ** 50 } }), at(1), '2026-12', limits)).toEqual({ bytes: 0, changed: true });
+    expect(months.get('2026-12')!.users).toEqual({});
+    expect(addRead(months, 'n1', read(2, { alice: { up: 0, down: 2 ** 50 + 9 } }), at(2), '2026-12', limits).bytes).toBe(9);
+  });
 
   it('charges only the users it serves, keeps other users\' totals in its cursor and drops names that are nobody\'s', () => {
-    const months = new Map<string, UsageFile>();
-    addRead(months, 'n1', read(1, { alice: { up: 10, down: 10 }, carol: { up: 5e9, down: 5e9 }, mallory: { up: 1, down: 1 } }), at(1), '2026-12', limits);
+    const months = first();
+    addRead(months, 'n1', read(2, { alice: { up: 11, down: 11 }, carol: { up: 5e9, down: 5e9 }, mallory: { up: 1, down: 1 } }), at(2), '2026-12', limits);
     const dec = months.get('2026-12')!;
     expect(dec.users).toEqual({ alice: { up: 10, down: 10 } });
     expect(Object.keys(dec.nodes.n1!.cursor.totals).sort()).toEqual(['alice', 'carol']);
     // carol served later counts from the cursor, not from zero.
-    addRead(months, 'n1', read(2, { alice: { up: 10, down: 10 }, carol: { up: 5e9 + 3, down: 5e9 } }), at(2), '2026-12', { ...limits, serves: () => true });
+    addRead(months, 'n1', read(3, { alice: { up: 11, down: 11 }, carol: { up: 5e9 + 3, down: 5e9 } }), at(3), '2026-12', { ...limits, serves: () => true });
     expect(months.get('2026-12')!.users.carol).toEqual({ up: 3, down: 0 });
   });
 
-  it('refuses more than its link carries since its last stored read, a new ledger id included, and changes nothing', () => {
-    const months = new Map<string, UsageFile>();
-    addRead(months, 'n1', read(1, { alice: { up: 1, down: 1 } }), at(1), '2026-12', limits);
-    const stored = JSON.stringify([...months]);
-    // An hour later: alice and bob together past an hour of the link, on the same ledger or a new one.
-    const over = { alice: { up: 1, down: HOUR / 2 + 2 }, bob: { up: 0, down: HOUR / 2 } };
-    expect(() => addRead(months, 'n1', read(2, over), at(2), '2026-12', limits)).toThrow(ImplausibleRead);
-    expect(() => addRead(months, 'n1', read(1, over, 'bbbbbbbbbbbbbbbb'), at(2), '2026-12', limits)).toThrow(/n1 reports 45\.0 GB down in 60 min, more than its link carries \(45\.0 GB at 100 Mbit\/s\) since its last stored read: not stored/);
-    expect(JSON.stringify([...months])).toBe(stored);
-    // Just within it: taken.
-    expect(addRead(months, 'n1', read(2, { alice: { up: 1, down: HOUR / 2 } , bob: { up: 0, down: HOUR / 2 } }), at(2), '2026-12', limits).changed).toBe(true);
+  it('keeps a deleted user\'s totals in the cursor: added back, they count from there', () => {
+    const months = first();
+    addRead(months, 'n1', read(2, { alice: { up: 1, down: 1 }, bob: { up: 7e9, down: 7e9 } }), at(2), '2026-12', limits);
+    const gone = { ...limits, known: (u: string) => u !== 'bob', serves: (u: string) => u === 'alice' };
+    addRead(months, 'n1', read(3, { alice: { up: 2, down: 2 }, bob: { up: 7e9, down: 7e9 } }), at(3), '2026-12', gone);
+    expect(months.get('2026-12')!.nodes.n1!.cursor.totals.bob).toEqual({ up: 7e9, down: 7e9 });
+    addRead(months, 'n1', read(4, { alice: { up: 2, down: 2 }, bob: { up: 7e9 + 5, down: 7e9 } }), at(4), '2026-12', limits);
+    expect(months.get('2026-12')!.users.bob).toEqual({ up: 7e9 + 5, down: 7e9 });
   });
 
-  it('takes a first read past what the link carried since the period began as the baseline, charging nothing', () => {
+  it('refuses more than its link carries since its last stored read, up and down together, a new ledger id included', () => {
+    const months = first();
+    const stored = JSON.stringify([...months]);
+    // An hour later: alice and bob together, up and down together, just past an hour of the link.
+    const over = { alice: { up: 1 + HOUR / 4, down: 1 + HOUR / 4 }, bob: { up: HOUR / 4, down: HOUR / 4 + 1 } };
+    expect(() => addRead(months, 'n1', read(2, over), at(2), '2026-12', limits)).toThrow(ImplausibleRead);
+    expect(() => addRead(months, 'n1', read(1, over, 'bbbbbbbbbbbbbbbb'), at(2), '2026-12', limits)).toThrow(/^n1 reports 60\.0 GB in 60 min since its last stored read, more than its link carries \(60\.0 GB at 100 Mbit\/s, up and down together\): not stored/);
+    expect(JSON.stringify([...months])).toBe(stored);
+    // Just within it: taken.
+    expect(addRead(months, 'n1', read(2, { ...over, bob: { up: HOUR / 4, down: HOUR / 4 } }), at(2), '2026-12', limits).changed).toBe(true);
+  });
+
+  it('measures from the period\'s start when its cursor is dated later than now (a collector\'s clock ahead)', () => {
     const months = new Map<string, UsageFile>();
-    // Four days into December a node's first read says alice moved a petabyte: nothing charged...
-    expect(addRead(months, 'n1', read(1, { alice: { up: 0, down: 2 ** 50 } }), at(1), '2026-12', limits)).toEqual({ bytes: 0, changed: true });
-    expect(months.get('2026-12')!.users).toEqual({});
-    // ...and what grows after it is.
-    expect(addRead(months, 'n1', read(2, { alice: { up: 0, down: 2 ** 50 + 9 } }), at(2), '2026-12', limits).bytes).toBe(9);
+    addRead(months, 'n1', read(1, { alice: { up: 1, down: 1 } }), at(23), '2026-12', limits);
+    // Two hours "earlier" by this collector's clock, two hours of traffic: not refused.
+    expect(addRead(months, 'n1', read(2, { alice: { up: 1, down: 1 + 2 * HOUR } }), at(21), '2026-12', limits).changed).toBe(true);
   });
 
   it('never writes a count the status schema refuses: sums stop at the largest exact integer', () => {

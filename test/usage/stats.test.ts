@@ -168,6 +168,12 @@ describe('per-user counters of the stats build on a real node', () => {
   it('usage collect stores every user\'s bytes, then acknowledges; again without traffic it adds nothing', async () => {
     bare = mkdtempSync(join(tmpdir(), 'boxfleet-usage-bare-'));
     execFileSync('git', ['init', '--quiet', '--bare', bare]);
+    // A node's first read is its baseline: what it counted before collection began (the
+    // test above moved a lot) is nobody's this period.
+    const baseline = await collect();
+    expect(baseline.code, baseline.err + baseline.out).toBe(0);
+    expect(JSON.parse(baseline.out)).toMatchObject([{ node: 'n1', ok: true, added_bytes: 0, acknowledged: true }]);
+    expect(Object.values(await stored()).every((b) => b.up + b.down === 0)).toBe(true);
     for (const user of Object.keys(PAYLOAD) as Name[]) await move(user, proxies[0]!);
     const first = await collect();
     expect(first.code, first.err + first.out).toBe(0);
@@ -348,7 +354,7 @@ describe('per-user counters of the stats build on a real node', () => {
       await answer(`echo '{"ledger":"00000000000000bb","seq":1,"acked":0,"totals":{"rita":{"up":0,"down":1125899906842624}}}'`);
       const huge = await collect();
       expect(huge.code).toBe(1);
-      expect(JSON.parse(huge.out)).toMatchObject([{ node: 'n1', ok: false, error: expect.stringMatching(/^n1 reports 1125899\.9 GB down in \d+ min, more than its link carries \(.*\) since its last stored read: not stored\..*set bandwidth_mbps in nodes\/n1\.yaml/) }]);
+      expect(JSON.parse(huge.out)).toMatchObject([{ node: 'n1', ok: false, error: expect.stringMatching(/^n1 reports 1125899\.9 GB in \d+ min since its last stored read, more than its link carries \(.* up and down together\): not stored\..*set bandwidth_mbps in nodes\/n1\.yaml/) }]);
       expect(await stored()).toEqual(after);
 
       // 600 MB of answer: past what Node can hold as one string. The collector stops that
