@@ -10,18 +10,40 @@ import { changeComment, closeComment, issueBody, issueTitle, pauseComment, resum
 
 export interface Outcome { action: Action; ok: boolean; url?: string; error?: string }
 
-/** Open incidents by node. A second open issue for the same node (a race, a manual reopen) is ignored, oldest wins. */
-export async function listIncidents(gh: GitHubClient): Promise<{ open: Map<string, OpenIncident>; duplicates: number[] }> {
+/** An open incident issue for a node that already has one: `of` is the one that stays. */
+export interface Duplicate { number: number; of: number }
+
+/**
+ * Open incidents by node. A second open issue for the same node (two probe runs that decided
+ * at once: a vantage merge and the schedule; a manual reopen) is a duplicate: oldest wins.
+ */
+export async function listIncidents(gh: GitHubClient): Promise<{ open: Map<string, OpenIncident>; duplicates: Duplicate[] }> {
   const issues = await gh.octokit.paginate(gh.octokit.rest.issues.listForRepo, { owner: gh.owner, repo: gh.repo, state: 'open', labels: INCIDENT_LABEL, per_page: 100 });
   const open = new Map<string, OpenIncident>();
-  const duplicates: number[] = [];
+  const duplicates: Duplicate[] = [];
   for (const issue of issues.filter((i) => !i.pull_request).sort((a, b) => a.number - b.number)) {
     const inc = parseIncident(issue);
     if (!inc) continue; // a human's issue with our labels: not ours to touch
-    if (open.has(inc.node)) duplicates.push(inc.number);
+    const kept = open.get(inc.node);
+    if (kept) duplicates.push({ number: inc.number, of: kept.number });
     else open.set(inc.node, inc);
   }
   return { open, duplicates };
+}
+
+/** Closes each duplicate with a comment naming the issue that tracks the node; never throws. */
+export async function closeDuplicates(gh: GitHubClient, duplicates: Duplicate[]): Promise<string[]> {
+  const notes: string[] = [];
+  for (const d of duplicates) {
+    try {
+      await gh.octokit.rest.issues.createComment({ owner: gh.owner, repo: gh.repo, issue_number: d.number, body: `Duplicate of #${d.of}, which tracks this node (two probe runs decided at the same time). Closed by boxfleet.` });
+      await gh.octokit.rest.issues.update({ owner: gh.owner, repo: gh.repo, issue_number: d.number, state: 'closed', state_reason: 'not_planned' });
+      notes.push(`incidents: closed #${d.number}, a duplicate of #${d.of}`);
+    } catch (e) {
+      notes.push(`incidents: could not close duplicate #${d.number} (${(e as Error).message})`);
+    }
+  }
+  return notes;
 }
 
 export function labelsFor(fleet: Fleet, node: string): string[] {

@@ -8,7 +8,7 @@ import { addSummary, cell } from '../github/summary.ts';
 import { readStatus } from '../status/reader.ts';
 import { requireStatusDir } from '../status/store.ts';
 import { decide, type Action, type Plan } from './decide.ts';
-import { applyActions, listIncidents, type Outcome } from './github.ts';
+import { applyActions, closeDuplicates, listIncidents, type Outcome } from './github.ts';
 import type { OpenIncident } from './state.ts';
 import { recordIncidents } from '../status/ops.ts';
 import { branchRef } from '../status/ref.ts';
@@ -48,7 +48,7 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
       gh = githubClient(ctx);
       const listed = await listIncidents(gh);
       open = listed.open;
-      if (listed.duplicates.length) log(`incidents: ignoring duplicate open incident issue(s) ${listed.duplicates.map((n) => `#${n}`).join(', ')}`);
+      for (const note of await closeDuplicates(gh, listed.duplicates)) log(note);
     } catch (e) {
       gh = undefined;
       report.github = { ok: false, note: `listing open incidents failed: ${(e as { status?: number }).status ? `HTTP ${(e as { status: number }).status}: ` : ''}${(e as Error).message}` };

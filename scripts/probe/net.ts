@@ -49,11 +49,11 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string, onTimeou
 }
 
 /** A TCP port free on 127.0.0.1 right now (the kernel picks it; the listener is closed again). */
-export function freeLoopbackPort(): Promise<number> {
+export function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, host, () => {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });

@@ -3,6 +3,7 @@
 // endpoint's outbound (the same mapper the published profiles use), an HTTP CONNECT
 // through it, then the GET. The process is stopped by its PID whatever happens.
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,34 +26,75 @@ export function findSingBox(env: NodeJS.ProcessEnv): SingBox | undefined {
   return undefined;
 }
 
-/** Minimal client config: mixed inbound on 127.0.0.1:port → the endpoint's outbound. */
-export function clientConfig(t: ProbeTarget, port: number): Record<string, unknown> {
+/** Minimal client config: mixed inbound on host:port (loopback) → the endpoint's outbound. */
+export function clientConfig(t: ProbeTarget, port: number, host = '127.0.0.1'): Record<string, unknown> {
   // The render mapper takes an Endpoint; the target carries the same client facts.
   const ep = { ...t, label: 'probe', node: { name: t.node }, inbound: { type: t.type, tag: t.tag } } as unknown as Endpoint;
   return {
     log: { level: 'warn' },
     dns: { servers: [{ type: 'local', tag: 'local' }] },
-    inbounds: [{ type: 'mixed', tag: 'in', listen: '127.0.0.1', listen_port: port }],
+    inbounds: [{ type: 'mixed', tag: 'in', listen: host, listen_port: port }],
     outbounds: [singboxOutbound(ep)],
     route: { final: 'probe' },
   };
 }
 
 
-export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeoutMs: number, extraCa?: string): Promise<HttpResult> {
+/** Where a probe's client listens: a loopback address and a port that was free a moment ago. */
+export interface ClientAddress { host: string; port: number }
+
+/**
+ * A free port on a loopback address of its own. The port is free when chosen and bound by
+ * sing-box a moment later: in between, another program (another probe's client, with 32 at
+ * once) may take it, and what answers there is not ours. On Linux every 127.x.y.z is this
+ * machine, so each client gets a random one and such a meeting needs the same address too.
+ */
+export async function clientAddress(): Promise<ClientAddress> {
+  const host = process.platform === 'linux' ? `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}` : '127.0.0.1';
+  return { host, port: await freeLoopbackPort(host) };
+}
+
+/** The client lost its port to another program: it exited, and what answered was not it. */
+class PortTaken extends Error {}
+
+/** At most this many clients per probe when each lost its port (a refused config exits too). */
+const CLIENT_STARTS = 3;
+
+export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeoutMs: number, extraCa?: string, address: () => Promise<ClientAddress> = clientAddress): Promise<HttpResult> {
+  for (let start = 1; ; start++) {
+    try {
+      return await fetchThroughClient(sb, t, url, timeoutMs, extraCa, await address());
+    } catch (e) {
+      if (!(e instanceof PortTaken)) throw e;
+      if (start >= CLIENT_STARTS) throw new ProbeFailure('error', e.message);
+    }
+  }
+}
+
+async function fetchThroughClient(sb: SingBox, t: ProbeTarget, url: URL, timeoutMs: number, extraCa: string | undefined, at: ClientAddress): Promise<HttpResult> {
   const dir = mkdtempSync(join(tmpdir(), 'boxfleet-probe-'));
-  const port = await freeLoopbackPort();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(clientConfig(t, port)), { mode: 0o600 });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(clientConfig(t, at.port, at.host)), { mode: 0o600 });
   const child = spawn(sb.path, ['run', '-c', join(dir, 'config.json')], { stdio: 'ignore', env: caEnv(dir, extraCa) });
   let exited = false;
-  child.once('exit', () => { exited = true; });
-  child.once('error', () => { exited = true; });
+  const gone = new Promise<void>((r) => {
+    child.once('exit', () => { exited = true; r(); });
+    child.once('error', () => { exited = true; r(); });
+  });
+  /** Our client is gone, now or within a moment (a lost bind ends it at once): not its answer. */
+  const lost = async (): Promise<boolean> => exited || (await Promise.race([gone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]));
   try {
-    const sock = await waitConnect(port, timeoutMs, () => exited);
+    let sock: Socket;
+    try { sock = await waitConnect(at, timeoutMs, () => exited); } catch (e) {
+      if (exited) throw new PortTaken('sing-box exited at start (config refused, or its port taken)');
+      throw e;
+    }
     const t0 = performance.now();
     try {
-      return await connectThrough(sock, url, timeoutMs, extraCa);
+      const r = await connectThrough(sock, url, timeoutMs, extraCa);
+      if (exited) throw new PortTaken('the probe client lost its port to another program');
+      return r;
     } catch (e) {
+      if (e instanceof PortTaken || (await lost())) throw e instanceof PortTaken ? e : new PortTaken('the probe client lost its port to another program');
       // Closed without an answer, soon: once more through the same client, as an app would.
       // The sing-box client can close a good tunnel itself: its Shadowsocks 2022 client
       // (sing-shadowsocks2 v0.2.1, shadowaead_2022/method.go) records the request's salt
@@ -60,9 +102,9 @@ export async function singboxFetch(sb: SingBox, t: ProbeTarget, url: URL, timeou
       // request salt". A node that refuses the probe closes the second tunnel too. A tunnel
       // held longer than one timeout is not that race, and a timeout is never tried again:
       // an endpoint costs at most one timeout more than it did.
-      if (!(e instanceof ProbeFailure && e.closed) || exited || performance.now() - t0 >= timeoutMs) throw e;
+      if (!(e instanceof ProbeFailure && e.closed) || performance.now() - t0 >= timeoutMs) throw e;
       let again: Socket;
-      try { again = await waitConnect(port, timeoutMs, () => exited); } catch { throw e; } // the client died: the first failure says why
+      try { again = await waitConnect(at, timeoutMs, () => exited); } catch { throw e; } // the client died: the first failure says why
       return await connectThrough(again, url, timeoutMs, extraCa);
     }
   } finally {
@@ -82,7 +124,7 @@ function caEnv(dir: string, extraCa?: string): NodeJS.ProcessEnv {
   return childEnv({ SSL_CERT_DIR: [join(dir, 'ca'), ...(process.env.SSL_CERT_DIR ?? '/etc/ssl/certs:/etc/pki/tls/certs').split(':')].join(':') });
 }
 
-async function waitConnect(port: number, timeoutMs: number, dead: () => boolean): Promise<Socket> {
+async function waitConnect(at: ClientAddress, timeoutMs: number, dead: () => boolean): Promise<Socket> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
     if (dead()) throw new ProbeFailure('error', 'sing-box exited at start (config refused?)');
@@ -90,7 +132,7 @@ async function waitConnect(port: number, timeoutMs: number, dead: () => boolean)
       const c = new Socket();
       c.once('connect', () => res(c));
       c.once('error', () => { c.destroy(); res(undefined); });
-      c.connect(port, '127.0.0.1');
+      c.connect(at.port, at.host);
     });
     if (s) return s;
     await new Promise((r) => setTimeout(r, 50));

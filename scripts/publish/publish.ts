@@ -60,8 +60,10 @@ export async function planPublish(store: Store, objects: SiteObject[], secret: B
     }
   }
   const local = new Set(objects.map((o) => o.key));
-  // Where only the MD5 is known (a listing without a state), equal bytes count as the same.
-  const same = (o: SiteObject): boolean => known[o.key] === o.fingerprint || (known[o.key] === o.md5 && o.md5 !== '');
+  // Only bytes and headers together count as the same. Where a listing gave only the MD5
+  // (no state, or one that never knew the object) the headers are unknown: another tool may
+  // have put it without `no-store`, which would let a CDN keep a revoked profile. Put again.
+  const same = (o: SiteObject): boolean => known[o.key] === o.fingerprint;
   const put = objects.filter((o) => !same(o))
     .sort((a, b) => uploadRank(a.key) - uploadRank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const remove = Object.keys(known).filter((k) => !local.has(k)).sort();

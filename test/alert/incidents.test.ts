@@ -130,6 +130,25 @@ describe('fleet incidents', () => {
     expect(ch.tg.messages).toHaveLength(1);
   });
 
+  it('an incident opened twice for one node (a vantage merge and the schedule decided at once) is closed as a duplicate of the older', async () => {
+    const root = fleetRoot();
+    const s = new Store();
+    for (const m of [0, 15, 30, 45]) { s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' })); expect((await ch.tick(root, s, m)).code).toBe(0); }
+    expect(ch.ours()).toHaveLength(1);
+    const kept = ch.ours()[0]!;
+    // What the racing run opened: the same node, a later number.
+    const twin: typeof kept = { ...kept, number: kept.number + 100, comments: [], labels: [...kept.labels] };
+    ch.gh.issues.push(twin);
+    s.add(probeRun('github', 'us', 60, { 'tokyo-1': 'down' }));
+    const r = await ch.tick(root, s, 60);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`closed #${twin.number}, a duplicate of #${kept.number}`);
+    expect(twin.state).toBe('closed');
+    expect(twin.comments.map((c) => c.body)).toEqual([`Duplicate of #${kept.number}, which tracks this node (two probe runs decided at the same time). Closed by boxfleet.`]);
+    expect(kept.state).toBe('open');
+    expect(ch.gh.violations).toEqual([]);
+  });
+
   it('opens at most max_new_issues_per_run issues, longest-failing first; the rest wait for the next run', async () => {
     const root = fleetRoot([
       { file: 'fleet.yaml', path: ['probe', 'incident', 'max_new_issues_per_run'], value: 1 },

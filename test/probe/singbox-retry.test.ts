@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEndpoint } from '../../scripts/probe/check.ts';
+import { clientAddress, singboxFetch, type ClientAddress } from '../../scripts/probe/singbox.ts';
 import type { ProbeTarget } from '../../scripts/probe/types.ts';
 import { makeTestCa, useHosts, waitForPort } from '../harness/index.ts';
 import { singboxBin } from '../tools/index.ts';
@@ -114,6 +115,38 @@ describe.each(['http', 'https'] as const)('probe through the sing-box client, %s
     const r = await probe();
     expect(r).toMatchObject({ ok: false, error: 'auth-rejected-or-silent' });
     expect(relay!.requests()).toBe(2);
+  }, 30_000);
+
+  it('a client whose port another program took first is not believed: a new client on a new address', async () => {
+    if (scheme !== 'http') return; // the stand-in below answers plain HTTP only
+    // What holds the port: a proxy that opens any tunnel, slowly, and answers the GET with
+    // the very body the probe expects (as another probe's client for a healthy node would).
+    let foreignTunnels = 0;
+    const foreign = createServer((c) => {
+      c.on('error', () => {});
+      c.once('data', () => {
+        foreignTunnels++;
+        setTimeout(() => {
+          c.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          c.once('data', () => c.end(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY}`));
+        }, 1000);
+      });
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const taken = { host: '127.0.0.1', port: (foreign.address() as { port: number }).port };
+    const chosen: ClientAddress[] = [];
+    const addresses = [taken];
+    relay!.mode({ drop: 0 });
+    try {
+      const r = await singboxFetch({ path: singboxBin() }, target, new URL(web!.url), 5000, web!.ca, async () => { const a = addresses.shift() ?? await clientAddress(); chosen.push(a); return a; });
+      expect(r.status).toBe(200);
+      expect(foreignTunnels).toBe(1); // asked first, and not believed: our client had exited
+      expect(relay!.requests()).toBe(1); // the answer came through the node
+      expect(chosen).toHaveLength(2);
+      expect(chosen[1]!.host).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    } finally {
+      await closeServer(foreign);
+    }
   }, 30_000);
 
   it('a node that never answers costs one try, not two (a timeout is not retried)', async () => {

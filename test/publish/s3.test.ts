@@ -249,6 +249,15 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
       await meddle();
       expect(await publishAt(NOW)).toMatch(/ 1 uploaded .* 1 deleted/);
       await expectBucketIsSite();
+      // Without a state it can open (lost, or sealed with another secret) a listing shows only
+      // bytes: a profile with the right bytes but a day's caching, as another tool leaves it,
+      // is put again with its own headers (a CDN must not keep a revoked profile).
+      const [profile] = siteObjects(site(), 'x').filter((o) => o.key.endsWith('/sing-box.json'));
+      await store.put({ key: profile!.key, body: readFileSync(profile!.file), md5: profile!.md5, contentType: 'application/octet-stream', cacheControl: 'max-age=86400' });
+      await store.remove([STATE_KEY]);
+      await publishAt(NOW);
+      expect((await fetch(`${s3.publicUrl}/${profile!.key}`)).headers.get('cache-control')).toBe('no-store');
+      await expectBucketIsSite();
     } finally { store.close(); }
   });
 
