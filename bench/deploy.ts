@@ -51,9 +51,9 @@ function machineCpuSeconds(): number {
 
 /**
  * CPU seconds of this process's children that have ended (cutime + cstime of /proc/self/stat):
- * a tool run as a child, with every child it waited for (boxfleet's ssh clients), and
- * nothing else — the test hosts' sshd, sudo and node script, and SSH masters that persist,
- * are not its children.
+ * a tool run as a child, with every child it waited for (an ssh client boxfleet starts when
+ * no kept connection serves it), and nothing else — the test hosts' sshd, sudo and node
+ * script, and SSH masters that persist, are not its children.
  */
 function childCpuSeconds(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -166,7 +166,7 @@ async function fourHosts(w: World): Promise<{ lines: string[]; boxfleetChange: n
 function noChangeCpu(runs: CpuSplit[]): string {
   const machine = median(runs.map((r) => r.machine));
   const tool = median(runs.map((r) => r.tool));
-  return `  no change, CPU (medians): whole machine ${machine.toFixed(2)} s on 2 cores (floor ${(machine / 2).toFixed(2)} s): the deployer with its 4 ssh clients ${tool.toFixed(2)} s, the rest ${Math.max(0, machine - tool).toFixed(2)} s (the test hosts' sshd, sudo and node script, the SSH masters; on a real fleet the nodes' part runs on the nodes)`;
+  return `  no change, CPU (medians): whole machine ${machine.toFixed(2)} s on 2 cores (floor ${(machine / 2).toFixed(2)} s): the deployer (it starts no ssh client over kept connections) ${tool.toFixed(2)} s, the rest ${Math.max(0, machine - tool).toFixed(2)} s (the test hosts' sshd, sudo and node script, the SSH masters; on a real fleet the nodes' part runs on the nodes)`;
 }
 
 async function serviceGap(w: World): Promise<string[]> {

@@ -6,9 +6,9 @@
 import { clipText } from '../text/escape.ts';
 import { parseNodeStatus, type NodeStatus } from './node-status.ts';
 import {
-  knownHostsDir, NODE_SCRIPT, removeKnownHostsDir, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
+  keptMasterSocket, knownHostsDir, requirePinnedKeys, NODE_SCRIPT, removeKnownHostsDir, sshArgs, sshFailure, spawnSsh, SshError, type SessionOptions, type SshTarget,
 } from './ssh.ts';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { MuxProcess, type RemoteProcess } from './mux.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Longest line the node may send; more is hostile or broken. */
@@ -26,8 +26,9 @@ export type ApplyResult =
 export interface ReleaseUpload { bytes: Buffer; version: string; arch: string; sha256: string; signature: string }
 
 export class DeployChannel {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #dir: string;
+  readonly #child: RemoteProcess;
+  /** The known_hosts folder of an ssh client of ours; none while a kept master serves us. */
+  #dir: string | undefined;
   readonly #lines: string[] = [];
   #partial = '';
   #stderr = '';
@@ -36,9 +37,15 @@ export class DeployChannel {
   #tooLong = false;
 
   private constructor(target: SshTarget, opts: SessionOptions) {
-    this.#dir = knownHostsDir(target);
+    requirePinnedKeys(target);
     const sudo = target.user !== 'root' ? ['sudo', '-n'] : [];
-    this.#child = spawnSsh([...sshArgs(target, opts, this.#dir, false), `${target.user}@${target.host}`, [...sudo, NODE_SCRIPT, 'session'].join(' ')]);
+    const command = [...sudo, NODE_SCRIPT, 'session'].join(' ');
+    const ssh = (): RemoteProcess => {
+      this.#dir = knownHostsDir(target);
+      return spawnSsh([...sshArgs(target, opts, this.#dir, false), `${target.user}@${target.host}`, command]);
+    };
+    const kept = keptMasterSocket(target, opts);
+    this.#child = kept ? new MuxProcess(kept, command, ssh) : ssh();
     this.#child.stdout.on('data', (b: Buffer) => this.#onData(b.toString('utf8')));
     this.#child.stderr.on('data', (b: Buffer) => { this.#stderr = (this.#stderr + b.toString('utf8')).slice(-MAX_STDERR); });
     this.#child.once('error', (e) => { this.#stderr += `ssh could not be started: ${e.message}`; this.#ended(255); });
@@ -145,7 +152,8 @@ export class DeployChannel {
   /** Ends the connection (the node rolls back anything not committed) and removes our files. */
   close(): void {
     if (this.#exit === undefined) this.#child.kill('SIGTERM');
-    removeKnownHostsDir(this.#dir);
+    if (this.#dir) removeKnownHostsDir(this.#dir);
+    this.#dir = undefined;
   }
 
   /** Resolves when the ssh process has exited (it is killed after timeoutMs). */

@@ -5,7 +5,7 @@
 // anything else (never trust on first use). Remote work is sent as a bash script on stdin,
 // because ssh joins its arguments into one string that the remote shell parses again.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -112,12 +112,26 @@ export function sshArgs(target: SshTarget, opts: SessionOptions, dir: string, co
  * safely ours, every run connects afresh.
  */
 function persistedControl(target: SshTarget, opts: SessionOptions, identity: string | undefined): string[] {
-  const fresh = ['ControlMaster=no', 'ControlPath=none'];
-  if (!opts.persistSec || opts.persistSec <= 0) return fresh;
+  const path = persistedControlPath(target, opts, identity);
+  if (!path) return ['ControlMaster=no', 'ControlPath=none'];
+  return ['ControlMaster=auto', `ControlPath=${path}`, `ControlPersist=${Math.round(opts.persistSec!)}`];
+}
+
+function persistedControlPath(target: SshTarget, opts: SessionOptions, identity: string | undefined): string | undefined {
+  if (!opts.persistSec || opts.persistSec <= 0) return undefined;
   const dir = persistDir(opts.env ?? process.env);
-  if (!dir) return fresh;
+  if (!dir) return undefined;
   const name = createHash('sha256').update(JSON.stringify([target.user, target.host, target.port, identity ?? '', [...target.hostKeys].sort()])).digest('hex').slice(0, 20);
-  return ['ControlMaster=auto', `ControlPath=${join(dir, `cm-${name}`)}`, `ControlPersist=${Math.round(opts.persistSec)}`];
+  return join(dir, `cm-${name}`);
+}
+
+/**
+ * The socket of a master kept for exactly this target (same name rule as sshArgs), when
+ * there is one: a held session can then go through it without an ssh client (mux.ts).
+ */
+export function keptMasterSocket(target: SshTarget, opts: SessionOptions): string | undefined {
+  const path = persistedControlPath(target, opts, opts.identityFile ?? (opts.env ?? process.env).SSH_PRIVATE_KEY_FILE);
+  return path && existsSync(path) ? path : undefined;
 }
 
 /** `boxfleet-mux-<uid>` under $XDG_RUNTIME_DIR (else the temp folder), 0700 and ours, or undefined. */
@@ -148,9 +162,14 @@ export function removeKnownHostsDir(dir: string): void {
   }
 }
 
+/** Never trust on first use: a target without a pinned host key is refused before any connection. */
+export function requirePinnedKeys(target: SshTarget): void {
+  if (target.hostKeys.length === 0) throw new SshError('host-key', `no pinned host key for ${target.host}`);
+}
+
 /** A private directory holding exactly the target's pinned host keys. */
 export function knownHostsDir(target: SshTarget): string {
-  if (target.hostKeys.length === 0) throw new SshError('host-key', `no pinned host key for ${target.host}`);
+  requirePinnedKeys(target);
   const dir = mkdtempSync(join(tmpdir(), SESSION_DIR_PREFIX));
   writeFileSync(join(dir, 'known_hosts'), knownHostsLines(target), { mode: 0o600 });
   return dir;

@@ -4,13 +4,15 @@
 // without the setting nothing outlives the run, and a folder others could plant a socket
 // in is never used. Real sshd, sudo and sing-box on a harness host.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { muxMasters, stopMuxMasters, useHosts } from '../harness/index.ts';
-import { memoryContains } from '../harness/proc.ts';
-import { makeTestFleet, markTestHost, startCamouflage, TEST_SECRET, type TestFleet } from './helpers.ts';
+import { muxMasters, sshSpy, stopMuxMasters, useHosts } from '../harness/index.ts';
+import { isAlive, memoryContains } from '../harness/proc.ts';
+import { DeployChannel } from '../../scripts/deploy/channel.ts';
+import { keptMasterSocket, type SessionOptions, type SshTarget } from '../../scripts/deploy/ssh.ts';
+import { hostState, makeTestFleet, markTestHost, sh, startCamouflage, TEST_SECRET, type TestFleet } from './helpers.ts';
 
 describe('fleet deploy with deploy.ssh_persist on a real node', () => {
   const hosts = useHosts(1);
@@ -52,6 +54,61 @@ describe('fleet deploy with deploy.ssh_persist on a real node', () => {
     expect(again.code, again.err).toBe(0);
     expect(line(again.out)).toMatch(/unchanged/);
     expect(await muxMasters(mux)).toEqual(masters);
+  }, 120_000);
+
+  it('held sessions go through the kept master itself: no ssh client starts for an unchanged or a changed node', async () => {
+    const spy = sshSpy(runtime);
+    const viaSpy = () => tf.cli(['deploy', '--identity', hosts().clientKeyPath], { XDG_RUNTIME_DIR: runtime, PATH: `${spy.bin}:${process.env.PATH}` });
+    const masters = await muxMasters(mux);
+    expect(masters).toHaveLength(1);
+    const same = await viaSpy();
+    expect(same.code, same.err).toBe(0);
+    expect(line(same.out)).toMatch(/unchanged/);
+    const before = await hostState(hosts().hosts[0]!);
+    writeFileSync(join(tf.dir, 'users', 'mux-bob.yaml'), 'name: mux-bob\nrev: 1\n');
+    const changed = await viaSpy();
+    expect(changed.code, changed.out + changed.err).toBe(0);
+    expect(line(changed.out)).toMatch(/deployed/);
+    const after = await hostState(hosts().hosts[0]!);
+    expect(after.hash).not.toBe(before.hash);
+    expect(JSON.parse(after.marker).config_sha256).toBe(after.hash);
+    expect(spy.starts()).toEqual([]);
+    expect(await muxMasters(mux)).toEqual(masters);
+
+    // A master that died without removing its socket: the run falls back to an ssh client,
+    // which replaces the stale socket with a new master.
+    process.kill(masters[0]!.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isAlive(masters[0]!.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(mux).filter((n) => n.startsWith('cm-'))).toHaveLength(1);
+    const stale = await viaSpy();
+    expect(stale.code, stale.err).toBe(0);
+    expect(line(stale.out)).toMatch(/unchanged/);
+    expect(spy.starts().length).toBeGreaterThan(0);
+    const now = await muxMasters(mux);
+    expect(now).toHaveLength(1);
+    expect(now[0]!.pid).not.toBe(masters[0]!.pid);
+  }, 120_000);
+
+  it('a held session cut off on our side ends on the node and releases its lock', async () => {
+    const h = hosts().hosts[0]!;
+    const target: SshTarget = { host: h.ip, port: 22, user: 'boxfleet', hostKeys: [h.hostKey] };
+    const opts: SessionOptions = { identityFile: hosts().clientKeyPath, persistSec: 120, env: { XDG_RUNTIME_DIR: runtime } };
+    expect(keptMasterSocket(target, opts)).toBeDefined();
+    // The bracket keeps this command's own shell from matching.
+    const sessions = () => sh(h, 'pgrep -fc "boxfleet-nod[e] session" || true');
+    const { channel, status } = await DeployChannel.open(target, opts, 30_000);
+    expect(status.active).toBe(true);
+    expect(Number(await sessions())).toBeGreaterThan(0);
+    channel.close();
+    let left = '';
+    for (let i = 0; i < 200 && left !== '0'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await sessions();
+    }
+    expect(left).toBe('0');
+    const r = await deploy();
+    expect(r.code, r.err).toBe(0);
+    expect(line(r.out)).toMatch(/unchanged/);
   }, 120_000);
 
   it('a changed host-key pin is never served by the master of the old pin: the run connects afresh and is refused', async () => {

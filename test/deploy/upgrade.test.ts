@@ -5,11 +5,14 @@
 // a release that cannot start rolled back on the canary alone. The nodes carry Trojan,
 // Shadowsocks 2022 and Hysteria2, not Reality: sing-box 1.14 no longer reads /etc/hosts
 // without a `hosts` DNS server, and the harness names the borrowed site only there.
+// The fleet keeps its SSH connections (deploy.ssh_persist), so after the first deploy the
+// release (megabytes, many times the node's channel window) crosses the kept master
+// through mux.ts, with no ssh client started.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRelease, serveReleases, useHosts, type ReleaseServer, type TestHost } from '../harness/index.ts';
+import { makeRelease, serveReleases, sshSpy, stopMuxMasters, useHosts, type ReleaseServer, type TestHost } from '../harness/index.ts';
 import { TOOL_VERSIONS } from '../tools/index.ts';
 import { hostState, makeTestFleet, markTestHost, nodeYaml, sh, VERSION, type TestFleet } from './helpers.ts';
 
@@ -21,8 +24,9 @@ describe('a sing-box upgrade through fleet deploy', () => {
   let releases: ReleaseServer;
   let scratch: string;
   let id: string[];
+  let spy: ReturnType<typeof sshSpy>;
   const h = (i: number): TestHost => hosts().hosts[i]!;
-  const deploy = () => tf.cli(['deploy', ...id]);
+  const deploy = () => tf.cli(['deploy', ...id], { XDG_RUNTIME_DIR: scratch, PATH: `${spy.bin}:${process.env.PATH}` });
   const line = (out: string, node: string): string => out.split('\n').find((l) => l.startsWith(`${node} `)) ?? '';
   const versionOn = (host: TestHost) => sh(host, '/usr/local/bin/sing-box version | sed -n "1s/^sing-box version //p"');
   const pin = (version: string, sha256: string) => tf.edit('fleet.yaml', (d) => {
@@ -38,7 +42,11 @@ describe('a sing-box upgrade through fleet deploy', () => {
     writeFileSync(broken, '#!/bin/sh\ncase "$1" in\n  version) echo "sing-box version 1.14.99" ;;\n  check) exit 0 ;;\n  *) echo "cannot start" >&2; exit 1 ;;\nesac\n');
     chmodSync(broken, 0o755);
     releases = await serveReleases([makeRelease(NEWER), makeRelease('1.14.99', broken)]);
-    tf = await makeTestFleet(hosts(), { node: (host, _i, store) => nodeYaml(host, store) });
+    spy = sshSpy(scratch);
+    tf = await makeTestFleet(hosts(), {
+      node: (host, _i, store) => nodeYaml(host, store),
+      settings: (f) => { f.deploy = { ...f.deploy, ssh_persist: '120s' }; },
+    });
     id = ['--identity', hosts().clientKeyPath];
     for (const host of hosts().hosts) {
       await markTestHost(host);
@@ -49,6 +57,7 @@ describe('a sing-box upgrade through fleet deploy', () => {
     expect(first.code, first.out + first.err).toBe(0);
   }, 180_000);
   afterAll(async () => {
+    if (scratch) await stopMuxMasters(join(scratch, `boxfleet-mux-${process.getuid!()}`));
     await tf?.cleanup();
     await releases?.close();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -56,9 +65,11 @@ describe('a sing-box upgrade through fleet deploy', () => {
 
   it(`a changed singbox.version (${VERSION} → ${NEWER}) is rolled out canary first, checked, restarted and health-checked`, async () => {
     pin(NEWER, makeRelease(NEWER).sha256);
+    const sshBefore = spy.starts().length;
     const r = await deploy();
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain('2 deployed');
+    expect(spy.starts().length).toBe(sshBefore);
     expect(line(r.out, 'h1')).toContain(`sing-box ${VERSION} → ${NEWER}`);
     // The canary's progress line comes before the other node's.
     expect(r.err.indexOf(' h1: deployed')).toBeGreaterThanOrEqual(0);

@@ -7,7 +7,7 @@ export { acquireLock, DEFAULT_LOCK_PATH, DEFAULT_LOCK_TIMEOUT_MS, type HeldLock,
 export { cleanStaleRuns, BASE_DIR } from './state.ts';
 export { freePort, tcpProbe, waitForPort, type ProbeResult } from './tcp.ts';
 export { procState, isAlive, type RunResult } from './proc.ts';
-export { muxMasters, stopMuxMasters, type MuxMaster } from './mux.ts';
+export { muxMasters, sshSpy, stopMuxMasters, type MuxMaster } from './mux.ts';
 export { makeRelease, serveReleases, type Release, type ReleaseServer } from './release.ts';
 export { makeTestCa, type TestCa } from './testca.ts';
 export { startTlsRelay, startTlsSite } from './tls-site.ts';

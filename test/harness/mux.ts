@@ -1,6 +1,6 @@
 // SSH ControlMasters that outlive the command which started them (deploy.ssh_persist), found
 // by their sockets in one folder and stopped by PID, so a test leaves no ssh process behind.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, run } from './proc.ts';
 
@@ -30,4 +30,16 @@ export async function stopMuxMasters(dir: string): Promise<void> {
     if (isAlive(m.pid)) try { process.kill(m.pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A folder to put first on a command's PATH: its `ssh` writes one line per start to a log
+ * and then runs the real client, so a test can count the ssh clients a run started.
+ */
+export function sshSpy(dir: string): { bin: string; starts(): string[] } {
+  const bin = join(dir, 'spy-bin');
+  const log = join(dir, 'ssh-starts.log');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec /usr/bin/ssh "$@"\n`, { mode: 0o755 });
+  return { bin, starts: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
 }
