@@ -4,7 +4,7 @@
 import { graceRev, userState } from '../model/access.ts';
 import { directoryIndex } from '../model/site-host.ts';
 import type { Fleet, User } from '../model/types.ts';
-import { renderProfiles } from '../render/client/index.ts';
+import { renderProfileBytes } from '../render/client/index.ts';
 import type { CredentialStore } from '../secrets/index.ts';
 import { PROFILE_FILES } from './deeplinks.ts';
 import { profileOrder, rankNodes } from './health-order.ts';
@@ -38,8 +38,8 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
   }
   const ranked = rankNodes(c.fleet, user, c.status);
   // Users in a region where an inbound is blocked get the standby recovery promoted instead.
-  const profiles = renderProfiles(c.fleet, user, c.store, c.now, profileOrder(ranked), regionChoice(c.status, user.region));
-  if (!profiles) throw new Error(`renderProfiles gave no profile for active user ${user.name}`);
+  const profiles = renderProfileBytes(c.fleet, user, c.store, c.now, profileOrder(ranked), regionChoice(c.status, user.region));
+  if (!profiles) throw new Error(`renderProfileBytes gave no profile for active user ${user.name}`);
   const url = `${c.base}/s/${token}/`;
   // Make before break: during the grace period the previous token's folder gets the
   // same (new) files, so an app still holding the old URL learns the new credentials.
@@ -47,7 +47,7 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
   const tokens = [token, ...(rev === undefined ? [] : [c.store.user(user.name, rev).token])];
   // Four files: the three profiles apps fetch and one page (both languages, QR codes inline).
   out.writeAll(tokens.map((t) => `s/${t}`), [
-    ...PROFILE_FILES.map((f) => [f, profiles[f]] as [string, string]),
+    ...PROFILE_FILES.map((f) => [f, profiles[f]] as [string, Buffer]),
     ...userPages(c, user, url, ranked, c.status),
   ]);
   return { user: user.name, url: `${url}${directoryIndex(c.fleet.settings.site)}`, tokens };

@@ -16,8 +16,8 @@ const c: FolderContext = {
   // mask: false: the main thread derived and masked every value before starting workers.
   store: openCredentialStore({ secret: Buffer.from(init.secret), demo: init.demo, mask: false }, fleet.settings.epoch),
 };
-const out = new FileWriter(init.dir, SITE_MODES);
-const IN_FLIGHT = 64;
+// Synchronous writes: this thread has nothing else to do meanwhile (writer.ts).
+const out = new FileWriter(init.dir, { ...SITE_MODES, sync: true });
 
 parentPort!.on('message', async (job: { id: number; users: number[] }) => {
   const [files, bytes] = [out.files, out.bytes];
@@ -25,9 +25,7 @@ parentPort!.on('message', async (job: { id: number; users: number[] }) => {
     const results: FolderResult[] = [];
     for (const i of job.users) {
       results.push(await writeUserFolder(c, fleet.users[i], out));
-      await out.settle(IN_FLIGHT);
     }
-    await out.settle();
     parentPort!.postMessage({ id: job.id, results, files: out.files - files, bytes: out.bytes - bytes });
   } catch (e) {
     parentPort!.postMessage({ id: job.id, error: (e as Error).stack ?? String(e) });

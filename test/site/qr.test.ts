@@ -1,8 +1,9 @@
-// The hand-rolled mask choice and SVG path in scripts/site/qr.ts must give exactly the
-// symbol qrcode's own toString gives for the same (byte-mode) segment.
+// The hand-rolled encoder (qr-encode.ts), mask choice and SVG path in scripts/site/qr.ts
+// must give exactly the symbol qrcode's own create/toString give for the same (byte-mode)
+// segment.
 import QR from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { QR_OPTIONS, qrSvg } from '../../scripts/site/qr.ts';
+import { QR_OPTIONS, qrModules, qrSvg } from '../../scripts/site/qr.ts';
 
 describe('qrSvg', () => {
   it('matches qrcode module for module, for every mask qrcode would choose', async () => {
@@ -16,5 +17,20 @@ describe('qrSvg', () => {
       expect(await qrSvg(text)).toBe(lib.replace('<svg ', '<svg width="240" height="240" '));
     }
     expect(masks.size).toBe(8);
+  });
+
+  it('matches qrcode for every version: 8- and 16-bit counts, version info, many blocks, UTF-8', () => {
+    const versions = new Set<number>();
+    for (let length = 1; length <= 2331; length += 37) {
+      let text = 'https://例え.example/'.repeat(Math.ceil(length / 20)).slice(0, length);
+      while (Buffer.byteLength(text) > length) text = text.slice(0, -1); // 例え: 3 bytes each
+      const lib = QR.create([{ data: text, mode: 'byte' }] as any, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel });
+      versions.add(lib.version);
+      const ours = qrModules(text);
+      expect(ours.size).toBe(lib.modules.size);
+      expect(Buffer.from(ours.data).equals(Buffer.from(lib.modules.data)), `${length} characters`).toBe(true);
+    }
+    expect(Math.min(...versions)).toBeLessThanOrEqual(2);
+    expect(Math.max(...versions)).toBe(40);
   });
 });

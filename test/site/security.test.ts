@@ -187,6 +187,11 @@ describe('parallel build', () => {
     const files = listFiles(one);
     expect(listFiles(two)).toEqual(files);
     for (const f of files) expect(readFileSync(join(two, f)).equals(readFileSync(join(one, f))), f).toBe(true);
+    // A grace folder's files are hard links to the current folder's, from the workers'
+    // synchronous writer as from the main thread's queued one.
+    const linked = (dir: string) => files.filter((f) => statSync(join(dir, f)).nlink === 2);
+    expect(linked(one).length).toBeGreaterThan(0);
+    expect(linked(two)).toEqual(linked(one));
     // Published files are readable by all, as GitHub Pages requires (render's own output is 0600).
     for (const dir of [one, two]) {
       for (const f of files) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o644);

@@ -8,8 +8,8 @@ import type { Fleet, FleetSettings, Node } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
 import type { Identity } from '../endpoint.ts';
 import { endpointsFor } from './endpoints.ts';
-import { directProfile, profileFiles, type ProfileFiles } from './files.ts';
-import { buildTemplate, fillTemplate, type ProfileTemplate } from './template.ts';
+import { directProfile, profileBytes, profileFiles, type ProfileBytes, type ProfileFiles } from './files.ts';
+import { buildTemplate, fillTemplate, fillTemplateBytes, type ProfileTemplate } from './template.ts';
 
 const MAX_TEMPLATES = 32;
 const MAX_SEEN = 4096;
@@ -22,6 +22,17 @@ class ProfileCache {
   constructor(readonly settings: FleetSettings, readonly nodes: readonly Node[], readonly store: CredentialStore) {}
 
   render(nodes: readonly Node[], who: Identity): ProfileFiles {
+    const r = this.#resolve(nodes, who);
+    return 'template' in r ? fillTemplate(r.template, who) : r.files;
+  }
+
+  /** render() as UTF-8 bytes; from a template without building the strings at all. */
+  renderBytes(nodes: readonly Node[], who: Identity): ProfileBytes {
+    const r = this.#resolve(nodes, who);
+    return 'template' in r ? fillTemplateBytes(r.template, who) : profileBytes(r.files);
+  }
+
+  #resolve(nodes: readonly Node[], who: Identity): { template: ProfileTemplate } | { files: ProfileFiles } {
     // The inbounds too: recovery lists a node with other inbounds for users in some regions.
     const key = nodes.map((n) => `${n.name}:${n.inbounds.map((i) => i.tag).join(',')}`).join('\n');
     const template = this.#templates.get(key);
@@ -29,16 +40,16 @@ class ProfileCache {
       // Least recently used goes first: re-insert to move this one to the end.
       this.#templates.delete(key);
       this.#templates.set(key, template);
-      return fillTemplate(template, who);
+      return { template };
     }
     if (template === null || !this.#seen.has(key)) {
       if (template === undefined) this.#see(key);
-      return profileFiles(directProfile(this.settings, endpointsFor(nodes, this.store, who)));
+      return { files: profileFiles(directProfile(this.settings, endpointsFor(nodes, this.store, who))) };
     }
     const built = buildTemplate(this.settings, nodes, this.store, who);
     this.#templates.set(key, built.template ?? null);
     if (this.#templates.size > MAX_TEMPLATES) this.#templates.delete(this.#templates.keys().next().value!);
-    return built.files;
+    return { files: built.files };
   }
 
   #see(key: string): void {

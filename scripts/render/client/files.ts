@@ -16,6 +16,17 @@ export type ProfileFiles = {
   'links.txt': string;
 };
 
+/** The same files as UTF-8 bytes. */
+export type ProfileBytes = Record<keyof ProfileFiles, Buffer>;
+
+export function profileBytes(files: ProfileFiles): ProfileBytes {
+  return {
+    'sing-box.json': Buffer.from(files['sing-box.json'], 'utf8'),
+    'mihomo.yaml': Buffer.from(files['mihomo.yaml'], 'utf8'),
+    'links.txt': Buffer.from(files['links.txt'], 'utf8'),
+  };
+}
+
 /** The mihomo profile as YAML text. */
 export function mihomoYaml(profile: Record<string, unknown>): string {
   return yamlDocument(profile);

@@ -7,7 +7,7 @@ import type { CredentialStore } from '../../secrets/index.ts';
 import { userIdentity } from '../endpoint.ts';
 import { profileCache } from './cache.ts';
 import { profileEndpoints, profileNodes } from './endpoints.ts';
-import { directProfile, profileFiles, type ProfileFiles } from './files.ts';
+import { directProfile, profileFiles, type ProfileBytes, type ProfileFiles } from './files.ts';
 import { shareLinksOf } from './links/subscription.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
 import { singboxProfileOf } from './singbox/profile.ts';
@@ -17,7 +17,7 @@ export { orderNodes } from './order.ts';
 export { shareLink } from './links/subscription.ts';
 export { singboxOutbound } from './singbox/outbounds.ts';
 export { mihomoProxy, certFingerprint } from './mihomo/proxies.ts';
-export { mihomoYaml, type ProfileFiles } from './files.ts';
+export { mihomoYaml, type ProfileBytes, type ProfileFiles } from './files.ts';
 
 /** Throws InactiveUserError for a disabled or expired user. */
 export function singboxProfile(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[]): Record<string, unknown> {
@@ -43,6 +43,12 @@ export function shareLinks(fleet: Fleet, user: User, store: CredentialStore, now
 export function renderProfiles(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[], choice?: InboundChoice): ProfileFiles | undefined {
   if (userState(user, now) !== 'active') return undefined;
   return profileCache(fleet, store).render(profileNodes(fleet, user, order, choice), userIdentity(store, user.name, user.rev));
+}
+
+/** renderProfiles as UTF-8 bytes, the same bytes as encoding its strings (what the site writes). */
+export function renderProfileBytes(fleet: Fleet, user: User, store: CredentialStore, now: Date, order?: readonly string[], choice?: InboundChoice): ProfileBytes | undefined {
+  if (userState(user, now) !== 'active') return undefined;
+  return profileCache(fleet, store).renderBytes(profileNodes(fleet, user, order, choice), userIdentity(store, user.name, user.rev));
 }
 
 /** renderProfiles without templates: the reference the templates are checked against. */

@@ -73,6 +73,33 @@ export function fill(t: Template, v: Values): string {
   return out;
 }
 
+/** A template's literal text as UTF-8, encoded once per template. */
+const litBytes = new WeakMap<Template, Buffer[]>();
+
+/**
+ * fill() as UTF-8 bytes. The same bytes as encoding fill()'s string: literals end at
+ * markers, which are whole characters, so no character is cut in two. It spares a large
+ * build re-encoding some 100 KB of the same literal text per user, which cost more than
+ * filling the holes.
+ */
+export function fillBytes(t: Template, v: Values): Buffer {
+  let lits = litBytes.get(t);
+  if (!lits) litBytes.set(t, (lits = t.lits.map((l) => Buffer.from(l, 'utf8'))));
+  const holes = t.holes.map((h) => h(v));
+  let size = 0;
+  for (const l of lits) size += l.length;
+  for (const h of holes) size += Buffer.byteLength(h, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  out.set(lits[0], 0);
+  let at = lits[0].length;
+  for (let i = 0; i < holes.length; i++) {
+    at += out.write(holes[i], at, 'utf8');
+    out.set(lits[i + 1], at);
+    at += lits[i + 1].length;
+  }
+  return out;
+}
+
 /**
  * Cuts `text` at every marker `pattern` finds; each hole is `encode(value of that marker)`.
  * `kind` names the encoding, so holes of different encodings never share a memo entry.

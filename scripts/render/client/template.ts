@@ -13,10 +13,10 @@ import type { CredentialStore } from '../../secrets/index.ts';
 import { endpointOf, type Endpoint, type Identity } from '../endpoint.ts';
 import { compactJson } from '../json.ts';
 import { endpointsFor } from './endpoints.ts';
-import { directProfile, profileFiles, type ProfileFiles } from './files.ts';
+import { directProfile, profileFiles, type ProfileBytes, type ProfileFiles } from './files.ts';
 import { shareLink, subscriptionBody } from './links/subscription.ts';
 import {
-  cutText, fill, hasMarker, joinTemplates, MarkerIdentity, memo, RAW_MARKER, substitute, URI_MARKER, valuesOf,
+  cutText, fill, fillBytes, hasMarker, joinTemplates, MarkerIdentity, memo, RAW_MARKER, substitute, URI_MARKER, valuesOf,
   type Template, type Values,
 } from './markers.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
@@ -37,6 +37,16 @@ export function fillTemplate(t: ProfileTemplate, who: Identity): ProfileFiles {
     'sing-box.json': fill(t.singbox, v),
     'mihomo.yaml': fill(t.mihomo, v),
     'links.txt': subscriptionBody([fill(t.links, v)]),
+  };
+}
+
+/** fillTemplate as the UTF-8 bytes of each file (what a site build writes). */
+export function fillTemplateBytes(t: ProfileTemplate, who: Identity): ProfileBytes {
+  const v = valuesOf(t.markers, who);
+  return {
+    'sing-box.json': fillBytes(t.singbox, v),
+    'mihomo.yaml': fillBytes(t.mihomo, v),
+    'links.txt': Buffer.from(fillBytes(t.links, v).toString('base64'), 'latin1'),
   };
 }
 

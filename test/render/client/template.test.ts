@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { Fleet } from '../../../scripts/model/types.ts';
 import type { Identity } from '../../../scripts/render/endpoint.ts';
 import { profileNodes } from '../../../scripts/render/client/endpoints.ts';
-import { directProfile, profileFiles } from '../../../scripts/render/client/files.ts';
-import { renderProfiles, renderProfilesDirect } from '../../../scripts/render/client/index.ts';
+import { directProfile, profileBytes, profileFiles } from '../../../scripts/render/client/files.ts';
+import { renderProfileBytes, renderProfiles, renderProfilesDirect } from '../../../scripts/render/client/index.ts';
 import { endpointsFor } from '../../../scripts/render/client/endpoints.ts';
-import { buildTemplate, fillTemplate } from '../../../scripts/render/client/template.ts';
+import { buildTemplate, fillTemplate, fillTemplateBytes } from '../../../scripts/render/client/template.ts';
 import { CredentialStore } from '../../../scripts/secrets/index.ts';
 import { demoFleet, NOW, TEST_SECRET, testStore, userOf } from './fixture.ts';
 
@@ -23,7 +23,7 @@ const ORDERS: (string[] | undefined)[] = [undefined, ['singapore-1', 'tokyo-1', 
 
 /** An identity with credentials no real derivation gives: quoting and escaping must still follow the value. */
 function oddIdentity(i: number): Identity {
-  const odd = ['123', 'yes', '-x', 'a: b', '"q"', 'e5', '1:20', 'x #y', 'ok', '~'];
+  const odd = ['123', 'yes', '-x', 'a: b', '"q"', 'e5', '1:20', 'x #y', 'ok', '~', 'pässwört·例'];
   return { name: `odd-${i}`, uuid: odd[i % odd.length], password: odd[(i + 3) % odd.length], ss2022Key: (m) => `${odd[(i + 5) % odd.length]}+/=${m}` };
 }
 
@@ -38,8 +38,10 @@ describe('profile templates', () => {
         for (const order of ORDERS) {
           for (const name of ACTIVE) {
             const user = userOf(fleet, name);
-            expect(renderProfiles(fleet, user, store, NOW, order), `${what} ${name} ${order} round ${round}`)
-              .toEqual(renderProfilesDirect(fleet, user, reference, NOW, order));
+            const direct = renderProfilesDirect(fleet, user, reference, NOW, order)!;
+            expect(renderProfiles(fleet, user, store, NOW, order), `${what} ${name} ${order} round ${round}`).toEqual(direct);
+            // What the site writes: the same files as UTF-8, from the template's encoded literals.
+            expect(renderProfileBytes(fleet, user, store, NOW, order), `${what} ${name} ${order} round ${round} (bytes)`).toEqual(profileBytes(direct));
           }
         }
       }
@@ -55,9 +57,11 @@ describe('profile templates', () => {
       const nodes = profileNodes(fleet, userOf(fleet, 'alice'));
       const built = buildTemplate(fleet.settings, nodes, store, oddIdentity(0));
       expect(built.template, what).toBeDefined();
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 11; i++) {
         const who = oddIdentity(i);
-        expect(fillTemplate(built.template!, who), `${what} ${i}`).toEqual(profileFiles(directProfile(fleet.settings, endpointsFor(nodes, store, who))));
+        const direct = profileFiles(directProfile(fleet.settings, endpointsFor(nodes, store, who)));
+        expect(fillTemplate(built.template!, who), `${what} ${i}`).toEqual(direct);
+        expect(fillTemplateBytes(built.template!, who), `${what} ${i} (bytes)`).toEqual(profileBytes(direct));
       }
     }
   });
