@@ -70,74 +70,73 @@ for (let b = 0; b < 256; b++) {
   }
 }
 
-class LaneCounts {
-  readonly total = new Float64Array(8);
-  lo = 0;
-  hi = 0;
-  add(byte: number): void { this.lo += LO[byte]; this.hi += HI[byte]; }
-  flush(weight: number): void {
-    for (let k = 0; k < 4; k++) {
-      this.total[k] += ((this.lo >>> (8 * k)) & 0xff) * weight;
-      this.total[k + 4] += ((this.hi >>> (8 * k)) & 0xff) * weight;
-    }
-    this.lo = this.hi = 0;
+/** LO and HI with each counter worth 3: N1's points for a run reaching 5. */
+const LO3 = LO.map((x) => x * 3);
+const HI3 = HI.map((x) => x * 3);
+
+/** Adds the eight 8-bit counters of lo (lanes 0-3) and hi (lanes 4-7), times `weight`. */
+function flush(total: Float64Array, lo: number, hi: number, weight: number): void {
+  for (let k = 0; k < 4; k++) {
+    total[k] += ((lo >>> (8 * k)) & 0xff) * weight;
+    total[k + 4] += ((hi >>> (8 * k)) & 0xff) * weight;
   }
 }
 
 /**
  * N1 (runs of 5+: 3 points, +1 per extra module) and N3 (1:1:3:1:1 pattern with four light
- * modules on one side) of one line, all lanes at once. `run5` counts modules where a run
- * reaches 5, `run6` those where it goes on; the finder pattern is matched on a window of
- * the last 11 modules, as qrcode's mask-pattern.js scores them.
+ * modules on one side) of one line (`n` modules from `start`, `step` apart), all lanes at
+ * once, added to `total`. A line's N1 points are at most its length, so its 8-bit counters
+ * cannot overflow; the finder pattern is matched on a window of the last 11 modules (w0
+ * oldest), as qrcode's mask-pattern.js scores them.
  */
-function linePenalty(l: Uint8Array, n: number, run5: LaneCounts, run6: LaneCounts, finder: LaneCounts): void {
-  let r2 = 0, r3 = 0, r4 = 0, r5 = 0;
-  for (let b = 1; b < n; b++) {
-    const same = ~(l[b] ^ l[b - 1]) & 0xff;
+function linePenalty(d: Uint8Array, start: number, step: number, n: number, total: Float64Array): void {
+  let r2 = 0, r3 = 0, r4 = 0, r5 = 0, runLo = 0, runHi = 0, finderLo = 0, finderHi = 0;
+  let w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0, w8 = 0, w9 = 0, w10 = d[start];
+  for (let b = 1, i = start + step; b < n; b++, i += step) {
+    w0 = w1; w1 = w2; w2 = w3; w3 = w4; w4 = w5; w5 = w6; w6 = w7; w7 = w8; w8 = w9; w9 = w10; w10 = d[i];
+    const same = ~(w10 ^ w9) & 0xff;
     const r6 = same & r5;
     r5 = same & r4; r4 = same & r3; r3 = same & r2; r2 = same;
-    run5.add(r5 & ~r6);
-    run6.add(r6);
+    const exact5 = r5 & ~r6;
+    runLo += LO3[exact5] + LO[r6];
+    runHi += HI3[exact5] + HI[r6];
     if (b < 10) continue;
     // 1011101 with 0000 after it (0x5d0 read oldest first) or before it (0x05d).
-    const core = l[b - 10] & ~l[b - 9] & l[b - 8] & l[b - 7] & l[b - 6] & ~l[b - 5] & l[b - 4];
-    const coreLate = l[b - 6] & ~l[b - 5] & l[b - 4] & l[b - 3] & l[b - 2] & ~l[b - 1] & l[b];
-    const before = core & ~(l[b - 3] | l[b - 2] | l[b - 1] | l[b]);
-    const after = coreLate & ~(l[b - 10] | l[b - 9] | l[b - 8] | l[b - 7]);
-    finder.add((before | after) & 0xff);
+    const before = w0 & ~w1 & w2 & w3 & w4 & ~w5 & w6 & ~(w7 | w8 | w9 | w10);
+    const after = w4 & ~w5 & w6 & w7 & w8 & ~w9 & w10 & ~(w0 | w1 | w2 | w3);
+    const found = (before | after) & 0xff;
+    finderLo += LO[found];
+    finderHi += HI[found];
   }
-  run5.flush(3);
-  run6.flush(1);
-  finder.flush(40);
+  flush(total, runLo, runHi, 1);
+  flush(total, finderLo, finderHi, 40);
 }
 
 /** The ISO 18004 penalty (N1..N4) of each mask, exactly as qrcode's mask-pattern.js scores it. */
 function penalties(lanes: Uint8Array, n: number): Float64Array {
-  const run5 = new LaneCounts(), run6 = new LaneCounts(), finder = new LaneCounts();
-  const line = new Uint8Array(n);
+  const score = new Float64Array(8);
   for (let a = 0; a < n; a++) {
-    linePenalty(lanes.subarray(a * n, a * n + n), n, run5, run6, finder);
-    for (let r = 0; r < n; r++) line[r] = lanes[r * n + a];
-    linePenalty(line, n, run5, run6, finder);
+    linePenalty(lanes, a * n, 1, n, score);
+    linePenalty(lanes, a, n, n, score);
   }
-  const blocks = new LaneCounts(), dark = new LaneCounts();
+  const dark = new Float64Array(8);
   for (let r = 0; r < n; r++) {
+    let blockLo = 0, blockHi = 0, darkLo = 0, darkHi = 0;
     for (let i = r * n, end = i + n; i < end; i++) {
-      dark.add(lanes[i]);
+      const m = lanes[i];
+      darkLo += LO[m];
+      darkHi += HI[m];
       // 2x2 blocks of one color (N2)
       if (r < n - 1 && i < end - 1) {
-        const m = lanes[i];
-        blocks.add(~((m ^ lanes[i + 1]) | (m ^ lanes[i + n]) | (m ^ lanes[i + n + 1])) & 0xff);
+        const same = ~((m ^ lanes[i + 1]) | (m ^ lanes[i + n]) | (m ^ lanes[i + n + 1])) & 0xff;
+        blockLo += LO[same];
+        blockHi += HI[same];
       }
     }
-    blocks.flush(3);
-    dark.flush(1);
+    flush(score, blockLo, blockHi, 3);
+    flush(dark, darkLo, darkHi, 1);
   }
-  const score = new Float64Array(8);
-  for (let k = 0; k < 8; k++) {
-    score[k] = run5.total[k] + run6.total[k] + finder.total[k] + blocks.total[k]
-      + Math.abs(Math.ceil((dark.total[k] * 100 / (n * n)) / 5) - 10) * 10;
-  }
+  for (let k = 0; k < 8; k++) score[k] += Math.abs(Math.ceil((dark[k] * 100 / (n * n)) / 5) - 10) * 10;
   return score;
 }
 

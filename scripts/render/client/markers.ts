@@ -38,6 +38,8 @@ export interface Values {
   readonly byId: Readonly<Record<string, string>>;
   /** Hole texts already worked out for this user: the same hole recurs on every node. */
   readonly memo: Map<string, string>;
+  /** Hole texts as UTF-8, by text: a user's few values recur in hundreds of holes. */
+  readonly bytes: Map<string, Buffer>;
 }
 
 /** The text of a hole, worked out once per user and `key`. */
@@ -55,7 +57,7 @@ export function memo(v: Values, key: string, make: () => string): string {
 export function valuesOf(markers: MarkerIdentity, who: Identity): Values {
   const byId: Record<string, string> = { n: who.name, u: who.uuid, p: who.password };
   markers.methods.forEach((m, i) => { byId[`s${i}`] = who.ss2022Key(m); });
-  return { who, byId, memo: new Map() };
+  return { who, byId, memo: new Map(), bytes: new Map() };
 }
 
 /**
@@ -85,15 +87,22 @@ const litBytes = new WeakMap<Template, Buffer[]>();
 export function fillBytes(t: Template, v: Values): Buffer {
   let lits = litBytes.get(t);
   if (!lits) litBytes.set(t, (lits = t.lits.map((l) => Buffer.from(l, 'utf8'))));
-  const holes = t.holes.map((h) => h(v));
+  const holes: Buffer[] = new Array(t.holes.length);
   let size = 0;
   for (const l of lits) size += l.length;
-  for (const h of holes) size += Buffer.byteLength(h, 'utf8');
+  for (let i = 0; i < holes.length; i++) {
+    const text = t.holes[i](v);
+    let bytes = v.bytes.get(text);
+    if (!bytes) v.bytes.set(text, (bytes = Buffer.from(text, 'utf8')));
+    holes[i] = bytes;
+    size += bytes.length;
+  }
   const out = Buffer.allocUnsafe(size);
   out.set(lits[0], 0);
   let at = lits[0].length;
   for (let i = 0; i < holes.length; i++) {
-    at += out.write(holes[i], at, 'utf8');
+    out.set(holes[i], at);
+    at += holes[i].length;
     out.set(lits[i + 1], at);
     at += lits[i + 1].length;
   }
