@@ -48,7 +48,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string, onTimeou
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now (the kernel picks it; the listener is closed again). */
+/** A TCP port free on `host` (a loopback address, 127.0.0.1 unless given) right now: the kernel picks it; the listener is closed again. */
 export function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
