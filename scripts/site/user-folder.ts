@@ -10,7 +10,7 @@ import { PROFILE_FILES } from './deeplinks.ts';
 import { profileOrder, rankNodes } from './health-order.ts';
 import type { FileWriter } from './output.ts';
 import { inactivePages, type PageCommon } from './pages.ts';
-import { userPages } from './user-page.ts';
+import { userPageFile } from './page-template.ts';
 import { regionChoice, type StatusView } from './status-adapter.ts';
 
 export interface FolderContext extends PageCommon {
@@ -48,7 +48,7 @@ export async function writeUserFolder(c: FolderContext, user: User, out: FileWri
   // Four files: the three profiles apps fetch and one page (both languages, QR codes inline).
   out.writeAll(tokens.map((t) => `s/${t}`), [
     ...PROFILE_FILES.map((f) => [f, profiles[f]] as [string, Buffer]),
-    ...userPages(c, user, url, ranked, c.status),
+    userPageFile(c, user, url, ranked),
   ]);
   return { user: user.name, url: `${url}${directoryIndex(c.fleet.settings.site)}`, tokens };
 }

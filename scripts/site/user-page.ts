@@ -1,16 +1,17 @@
 // The view model of an active user's page, phone first: one-tap import buttons grouped by
 // platform (with where to get each app), then QR codes for scanning from another device,
 // then the user's servers by region, then when the profile refreshes, the status page and
-// whom to ask. The template (site/templates/user.hbs) only lays it out.
+// whom to ask. The template (site/templates/user.hbs) only lays it out. The model is built
+// from a shape and the user's own texts, and nothing else of the user, so that a large
+// build can fill many users' pages from one render (page-template.ts).
 import { regionTitle } from '../model/regions.ts';
 import { directoryIndex } from '../model/site-host.ts';
 import { parseInstant } from '../model/time.ts';
 import type { Fleet, User } from '../model/types.ts';
 import { BYTES_PER_GB, quotaShare } from '../model/quota.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
-import { latencyFor, type RankedNode } from './health-order.ts';
+import type { RankedNode } from './health-order.ts';
 import { langBlocks, layout, timeText, userLang, type PageCommon } from './pages.ts';
-import type { StatusView } from './status-adapter.ts';
 import { qrSymbol } from './qr.ts';
 import { fill, LANG_FILE, type Lang, type Strings } from './templates.ts';
 
@@ -23,55 +24,98 @@ const DAY_MS = 86_400_000;
  * (`#zh`, `#en`) is followed — no second file, no script. The QR codes are in the page
  * once, as SVG symbols each language block shows with <use>.
  */
-export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: string, ranked: RankedNode[], status?: StatusView): [string, string][] {
-  const def = userLang(c.fleet, user);
-  const siteLang = userLang(c.fleet);
+export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: string, ranked: RankedNode[]): [string, string][] {
+  return [['index.html', pageHtml(c, shapeOf(c, user, ranked), personalOf(c, user, folderUrl))]];
+}
+
+/**
+ * What decides a page's markup besides the fleet: users with the same shape get pages that
+ * differ only in their Personal texts (page-template.ts). Nothing else of the user is in it.
+ */
+export interface PageShape {
+  def: Lang;
+  hasQuota: boolean;
+  quotaLevel: '' | 'near' | 'over';
+  /** Each node's place, health and latency as measured for the user's region. */
+  ranked: readonly RankedNode[];
+}
+
+/** The texts of a page that are the user's alone, as they are before the template escapes them. */
+export interface Personal {
+  name: string;
+  expires: Record<Lang, string>;
+  quota: Record<Lang, string>;
+  /** One-tap import link per app, in APPS order. */
+  links: string[];
+  /** Profile URL per file, in PROFILE_FILES order. */
+  urls: string[];
+  /** The QR code symbols (markup, put in raw). */
+  qrDefs: string;
+}
+
+export function shapeOf(c: PageCommon, user: User, ranked: readonly RankedNode[]): PageShape {
+  const quota = quotaFacts(c.fleet, user, c.tpl.strings.en);
+  return { def: userLang(c.fleet, user), hasQuota: quota.quota !== '', quotaLevel: quota.quotaLevel, ranked };
+}
+
+export function personalOf(c: PageCommon & { now: Date }, user: User, folderUrl: string): Personal {
   const profileName = c.fleet.settings.site.title ?? c.fleet.settings.name;
-  const blocks = langBlocks(c, def, (lang, t) => ({
+  const perLang = <T>(f: (t: Strings) => T) => ({ en: f(c.tpl.strings.en), 'zh-CN': f(c.tpl.strings['zh-CN']) });
+  return {
     name: user.name,
-    expires: expiryText(user, c.now, t),
-    ...quotaFacts(c.fleet, user, t),
+    expires: perLang((t) => expiryText(user, c.now, t)),
+    quota: perLang((t) => quotaFacts(c.fleet, user, t).quota),
+    links: APPS.map((a) => a.link(`${folderUrl}${a.file}`, profileName)),
+    urls: PROFILE_FILES.map((f) => `${folderUrl}${f}`),
+    qrDefs: `<svg class="qr-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>${PROFILE_FILES.map((f) => qrSymbol(`qr-${FORMAT_KEY[f]}`, `${folderUrl}${f}`)).join('')}</defs></svg>`,
+  };
+}
+
+/** The page of a shape filled with these texts (real ones, or markers for a template). */
+export function pageHtml(c: PageCommon, shape: PageShape, p: Personal): string {
+  const siteLang = userLang(c.fleet);
+  const blocks = langBlocks(c, shape.def, (lang, t) => ({
+    name: p.name,
+    expires: p.expires[lang],
+    quota: shape.hasQuota ? p.quota[lang] : '',
+    quotaLevel: shape.quotaLevel,
     updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
-    platforms: platformGroups(c, t, folderUrl, profileName),
-    subs: PROFILE_FILES.map((file) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: `${folderUrl}${file}`, symbol: `qr-${FORMAT_KEY[file]}` })),
-    regions: regionGroups(c, lang, t, user, ranked, status),
+    platforms: platformGroups(c, t, p),
+    subs: PROFILE_FILES.map((file, i) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: p.urls[i], symbol: `qr-${FORMAT_KEY[file]}` })),
+    regions: regionGroups(c, lang, t, shape.ranked),
     statusHref: `../../status/${lang === siteLang ? directoryIndex(c.fleet.settings.site) : LANG_FILE[lang]}`,
     contact: c.fleet.settings.site.contact ?? '',
   }));
-  const base = layout(c, def, def, '../../assets/', c.tpl.strings[def].hello);
-  const qrDefs = `<svg class="qr-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>${PROFILE_FILES.map((f) => qrSymbol(`qr-${FORMAT_KEY[f]}`, `${folderUrl}${f}`)).join('')}</defs></svg>`;
-  return [['index.html', c.tpl.render('user', { ...base, alt: undefined, qrDefs, blocks })]];
+  const base = layout(c, shape.def, shape.def, '../../assets/', c.tpl.strings[shape.def].hello);
+  return c.tpl.render('user', { ...base, alt: undefined, qrDefs: p.qrDefs, blocks });
 }
 
 /** iPhone / Android / computer, each with its apps: the import button and where to get the app. */
-function platformGroups(c: PageCommon, t: Strings, folderUrl: string, profileName: string) {
-  return PLATFORMS.map((p) => ({
-    id: p,
-    name: t.platforms[p].name,
-    note: t.platforms[p].note,
-    apps: APPS.filter((a) => a.platform === p).map((a) => {
-      const mirror = c.fleet.settings.site.apps[a.id];
-      return {
-        id: a.id,
-        open: fill(t.open, { app: a.name }),
-        href: a.link(`${folderUrl}${a.file}`, profileName),
-        get: fill(t.get, { app: a.name }),
-        getHref: mirror?.url ?? a.get,
-        sha256: mirror?.sha256 ?? '',
-        facts: t.apps[a.id],
-      };
-    }),
+function platformGroups(c: PageCommon, t: Strings, p: Personal) {
+  return PLATFORMS.map((platform) => ({
+    id: platform,
+    name: t.platforms[platform].name,
+    note: t.platforms[platform].note,
+    apps: APPS.flatMap((a, i) => (a.platform !== platform ? [] : [{
+      id: a.id,
+      open: fill(t.open, { app: a.name }),
+      href: p.links[i],
+      get: fill(t.get, { app: a.name }),
+      getHref: c.fleet.settings.site.apps[a.id]?.url ?? a.get,
+      sha256: c.fleet.settings.site.apps[a.id]?.sha256 ?? '',
+      facts: t.apps[a.id],
+    }])),
   }));
 }
 
-function regionGroups(c: PageCommon, lang: Lang, t: Strings, user: User, ranked: RankedNode[], status?: StatusView) {
+function regionGroups(c: PageCommon, lang: Lang, t: Strings, ranked: readonly RankedNode[]) {
   const groups: { slug: string; name: string; nodes: object[] }[] = [];
   for (const r of ranked) {
     let group = groups.find((g) => g.slug === r.node.region);
     if (!group) groups.push(group = { slug: r.node.region, name: regionTitle(c.fleet.settings, r.node.region, lang), nodes: [] });
-    // Only what a vantage where the user is measured: a US runner's figure says nothing
-    // about a user in China.
-    const ms = latencyFor(status?.nodes[r.node.name], user.region);
+    // Only what a vantage where the user is measured (rankNodes): a US runner's figure says
+    // nothing about a user in China.
+    const ms = r.latency_ms;
     group.nodes.push({ title: r.node.title, state: r.health, stateText: t.state[r.health], latency: ms === undefined ? '' : fill(t.latency, { ms: Math.round(ms) }) });
   }
   return groups;
