@@ -31,8 +31,8 @@ interface Layout {
   dataCodewords: number;
   /** Data codewords per block, group 1 then group 2. */
   blocks: number[];
-  /** Reed-Solomon generator (without its leading 1) for the EC codewords of a block. */
-  generator: Uint8Array;
+  /** Reed-Solomon generator (without its leading 1) for the EC codewords of a block, as logs. */
+  generatorLog: Uint8Array;
 }
 
 // GF(256) with qrcode's (and ISO 18004's) polynomial x^8 + x^4 + x^3 + x^2 + 1.
@@ -110,7 +110,10 @@ function layoutOf(version: number, level: Level): Layout {
   const dataInGroup1 = Math.floor(dataCodewords / blockCount);
   const blocks = Array.from({ length: blockCount }, (_, b) => (b < blockCount - inGroup2 ? dataInGroup1 : dataInGroup1 + 1));
   const ecPerBlock = Math.floor(total / blockCount) - dataInGroup1;
-  layout = { version, size: n, base, reserved: m.reservedBit, order: Uint32Array.from(order), dataCodewords, blocks, generator: generatorOf(ecPerBlock) };
+  const generator = generatorOf(ecPerBlock);
+  // Held as logs, which a zero coefficient has none of (no QR generator has one).
+  if (generator.includes(0)) throw new Error(`QR code: generator of degree ${ecPerBlock} has a zero coefficient`);
+  layout = { version, size: n, base, reserved: m.reservedBit, order: Uint32Array.from(order), dataCodewords, blocks, generatorLog: generator.map((g) => LOG[g]) };
   layouts.set(key, layout);
   return layout;
 }
@@ -136,19 +139,23 @@ function dataCodewords(bytes: Uint8Array, layout: Layout): Uint8Array {
 
 /** Blocks with their EC codewords, interleaved as ISO 18004 (and qrcode) lay them out. */
 function interleave(data: Uint8Array, layout: Layout): Uint8Array {
-  const g = layout.generator;
-  const ecLen = g.length;
+  const logG = layout.generatorLog;
+  const ecLen = logG.length;
   const starts: number[] = [];
   const ec: Uint8Array[] = [];
   let offset = 0;
   for (const size of layout.blocks) {
     starts.push(offset);
+    // Polynomial division as a shift register: each data codeword shifts in, and the
+    // generator times the codeword leaving is added (in log form: one table read a term).
     const rem = new Uint8Array(ecLen);
     for (let i = 0; i < size; i++) {
       const factor = data[offset + i] ^ rem[0];
       rem.copyWithin(0, 1);
       rem[ecLen - 1] = 0;
-      if (factor) for (let j = 0; j < ecLen; j++) rem[j] ^= gfMul(g[j], factor);
+      if (factor === 0) continue;
+      const logF = LOG[factor];
+      for (let j = 0; j < ecLen; j++) rem[j] ^= EXP[logG[j] + logF];
     }
     ec.push(rem);
     offset += size;

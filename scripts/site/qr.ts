@@ -18,8 +18,14 @@ export function qrModules(text: string, level: Level = QR_OPTIONS.errorCorrectio
   return { size: m.size, data: bestMasked(m, ECLevel[level]) };
 }
 
-/** Dark modules as one path: per row, a horizontal stroke per run (qrcode's own drawing). */
-/** The symbol's side in modules (with the margin) and its two paths: white ground, black runs. */
+/** Path pieces by number (a symbol is at most 177 modules wide): built once, not per run. */
+const MOVE = Array.from({ length: 178 }, (_, n) => `m${n} 0`);
+const LINE = Array.from({ length: 178 }, (_, n) => `h${n}`);
+
+/**
+ * The symbol's side in modules (with the margin) and its two paths: white ground, black
+ * runs, one horizontal stroke per run of dark modules (qrcode's own drawing).
+ */
 function qrPaths(size: number, data: Uint8Array, margin: number): { total: number; paths: string } {
   const total = size + margin * 2;
   let path = '';
@@ -30,8 +36,8 @@ function qrPaths(size: number, data: Uint8Array, margin: number): { total: numbe
       if (!data[r * size + c]) { c++; gap++; continue; }
       let end = c + 1;
       while (end < size && data[r * size + end]) end++;
-      path += first ? `M${c + margin} ${0.5 + r + margin}` : `m${gap} 0`;
-      path += `h${end - c}`;
+      path += first ? `M${c + margin} ${0.5 + r + margin}` : MOVE[gap];
+      path += LINE[end - c];
       first = false;
       gap = 0;
       c = end;

@@ -19,18 +19,21 @@ describe('qrSvg', () => {
     expect(masks.size).toBe(8);
   });
 
-  it('matches qrcode for every version: 8- and 16-bit counts, version info, many blocks, UTF-8', () => {
-    const versions = new Set<number>();
-    for (let length = 1; length <= 2331; length += 37) {
-      let text = 'https://例え.example/'.repeat(Math.ceil(length / 20)).slice(0, length);
-      while (Buffer.byteLength(text) > length) text = text.slice(0, -1); // 例え: 3 bytes each
-      const lib = QR.create([{ data: text, mode: 'byte' }] as any, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel });
-      versions.add(lib.version);
-      const ours = qrModules(text);
-      expect(ours.size).toBe(lib.modules.size);
-      expect(Buffer.from(ours.data).equals(Buffer.from(lib.modules.data)), `${length} characters`).toBe(true);
+  it('matches qrcode for every version and level: 8- and 16-bit counts, version info, many blocks, UTF-8', () => {
+    const LIMIT = { L: 2953, M: 2331, Q: 1663, H: 1273 } as const;
+    for (const level of ['M', 'L', 'Q', 'H'] as const) {
+      const versions = new Set<number>();
+      for (let length = 1; length <= LIMIT[level]; length += level === 'M' ? 37 : 131) {
+        let text = 'https://例え.example/'.repeat(Math.ceil(length / 20)).slice(0, length);
+        while (Buffer.byteLength(text) > length) text = text.slice(0, -1); // 例え: 3 bytes each
+        const lib = QR.create([{ data: text, mode: 'byte' }] as any, { errorCorrectionLevel: level });
+        versions.add(lib.version);
+        const ours = qrModules(text, level);
+        expect(ours.size).toBe(lib.modules.size);
+        expect(Buffer.from(ours.data).equals(Buffer.from(lib.modules.data)), `${level}: ${length} bytes`).toBe(true);
+      }
+      expect(Math.min(...versions), level).toBeLessThanOrEqual(2);
+      expect(Math.max(...versions), level).toBeGreaterThanOrEqual(level === 'M' ? 40 : 38);
     }
-    expect(Math.min(...versions)).toBeLessThanOrEqual(2);
-    expect(Math.max(...versions)).toBe(40);
   });
 });
