@@ -61,12 +61,20 @@ export function valuesOf(markers: MarkerIdentity, who: Identity): Values {
 }
 
 /**
- * Text with holes: lits[0] hole[0] lits[1] … hole[n-1] lits[n]. A hole turns the user's
- * values into the text that goes there.
+ * A hole turns the user's values into the text that goes there. Holes with the same `key`
+ * give the same text for a user (memo()), so a fill works each one out once.
  */
+export type Hole = ((v: Values) => string) & { key?: string };
+
+/** A hole whose text is memo()'d under `key`. */
+export function keyedHole(key: string, make: (v: Values) => string): Hole {
+  return Object.assign((v: Values) => memo(v, key, () => make(v)), { key });
+}
+
+/** Text with holes: lits[0] hole[0] lits[1] … hole[n-1] lits[n]. */
 export interface Template {
   lits: string[];
-  holes: ((v: Values) => string)[];
+  holes: Hole[];
 }
 
 export function fill(t: Template, v: Values): string {
@@ -75,34 +83,59 @@ export function fill(t: Template, v: Values): string {
   return out;
 }
 
-/** A template's literal text as UTF-8, encoded once per template. */
-const litBytes = new WeakMap<Template, Buffer[]>();
+/** What fillBytes needs of a template, worked out once: literals as UTF-8, holes by key. */
+interface BytePlan {
+  lits: Buffer[];
+  /** Per hole, the index of its distinct text (holes with one key share one). */
+  slot: Uint32Array;
+  /** Per distinct text, the first hole that gives it. */
+  first: number[];
+}
+const plans = new WeakMap<Template, BytePlan>();
+
+function planOf(t: Template): BytePlan {
+  let plan = plans.get(t);
+  if (plan) return plan;
+  const ids = new Map<string, number>();
+  const first: number[] = [];
+  const slot = new Uint32Array(t.holes.length);
+  t.holes.forEach((h, i) => {
+    let d = h.key === undefined ? undefined : ids.get(h.key);
+    if (d === undefined) {
+      d = first.push(i) - 1;
+      if (h.key !== undefined) ids.set(h.key, d);
+    }
+    slot[i] = d;
+  });
+  plan = { lits: t.lits.map((l) => Buffer.from(l, 'utf8')), slot, first };
+  plans.set(t, plan);
+  return plan;
+}
 
 /**
  * fill() as UTF-8 bytes. The same bytes as encoding fill()'s string: literals end at
  * markers, which are whole characters, so no character is cut in two. It spares a large
- * build re-encoding some 100 KB of the same literal text per user, which cost more than
- * filling the holes.
+ * build re-encoding some 100 KB of the same literal text per user, and works out each
+ * distinct hole text once (a user's few values recur in hundreds of holes).
  */
 export function fillBytes(t: Template, v: Values): Buffer {
-  let lits = litBytes.get(t);
-  if (!lits) litBytes.set(t, (lits = t.lits.map((l) => Buffer.from(l, 'utf8'))));
-  const holes: Buffer[] = new Array(t.holes.length);
-  let size = 0;
-  for (const l of lits) size += l.length;
-  for (let i = 0; i < holes.length; i++) {
-    const text = t.holes[i](v);
+  const { lits, slot, first } = planOf(t);
+  const texts = first.map((h) => {
+    const text = t.holes[h](v);
     let bytes = v.bytes.get(text);
     if (!bytes) v.bytes.set(text, (bytes = Buffer.from(text, 'utf8')));
-    holes[i] = bytes;
-    size += bytes.length;
-  }
+    return bytes;
+  });
+  let size = 0;
+  for (const l of lits) size += l.length;
+  for (let i = 0; i < slot.length; i++) size += texts[slot[i]].length;
   const out = Buffer.allocUnsafe(size);
   out.set(lits[0], 0);
   let at = lits[0].length;
-  for (let i = 0; i < holes.length; i++) {
-    out.set(holes[i], at);
-    at += holes[i].length;
+  for (let i = 0; i < slot.length; i++) {
+    const hole = texts[slot[i]];
+    out.set(hole, at);
+    at += hole.length;
     out.set(lits[i + 1], at);
     at += lits[i + 1].length;
   }
@@ -120,7 +153,7 @@ export function cutText(text: string, pattern: RegExp, encode: (value: string) =
     const id = m[1];
     const key = `${kind}\u0000${id}`;
     t.lits.push(text.slice(last, m.index));
-    t.holes.push((v) => memo(v, key, () => encode(valueOf(v, id))));
+    t.holes.push(keyedHole(key, (v) => encode(valueOf(v, id))));
     last = m.index! + m[0].length;
   }
   t.lits.push(text.slice(last));

@@ -16,7 +16,7 @@ import { endpointsFor } from './endpoints.ts';
 import { directProfile, profileFiles, type ProfileBytes, type ProfileFiles } from './files.ts';
 import { shareLink, subscriptionBody } from './links/subscription.ts';
 import {
-  cutText, fill, fillBytes, hasMarker, joinTemplates, MarkerIdentity, memo, RAW_MARKER, substitute, URI_MARKER, valuesOf,
+  cutText, fill, fillBytes, hasMarker, joinTemplates, keyedHole, MarkerIdentity, RAW_MARKER, substitute, URI_MARKER, valuesOf,
   type Template, type Values,
 } from './markers.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
@@ -95,7 +95,7 @@ function yamlTemplate(root: Record<string, unknown>): Template {
         return;
       }
       const key = `yaml${flow ? 'f' : ''}\u0000${s}`;
-      t.holes.push((v) => memo(v, key, () => yamlString(substitute(s, v), flow)));
+      t.holes.push(keyedHole(key, (v) => yamlString(substitute(s, v), flow)));
       t.lits.push('');
     },
   });
