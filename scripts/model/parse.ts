@@ -3,16 +3,18 @@
 // The `yaml` package is used (not js-yaml) because it keeps source ranges for every node.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
+import { plainMapping } from './plain-yaml.ts';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** Aliases beyond this are refused, not expanded ("billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedFile {
-  file: string;
-  value: unknown;
-  doc: Document.Parsed;
-  lines: LineCounter;
+  readonly file: string;
+  readonly value: unknown;
+  /** The document with source ranges; for a file read by the fast path, parsed when first asked for. */
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
 }
 
 export type ParseResult = { ok: true; parsed: ParsedFile } | { ok: false; diagnostics: Diagnostic[] };
@@ -28,10 +30,11 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
   const binary = findBinary(bytes);
   if (binary) return fail(at(file, binary.line, binary.col, binary.message, 'save the file as UTF-8 text'));
   const text = bytes.toString('utf8');
-  const lines = new LineCounter();
-  // Duplicate keys are found by duplicateKeys() below: yaml's own check compares every key
-  // with every earlier one, and a file of 90,000 keys then takes minutes.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true, version: '1.2' });
+  // Most fleet files are a few `key: value` lines: read those without building a document,
+  // which only a diagnostic's position needs (and then gets, from the same text).
+  const plain = plainMapping(text);
+  if (plain) return { ok: true, parsed: positionedLater(file, plain, text) };
+  const { doc, lines } = parseWithRanges(text);
   if (doc.errors.length === 0) {
     const dup = duplicateKeys(doc);
     if (dup.length) return fail(...dup.slice(0, 5).map((offset) => { const p = lines.linePos(offset); return at(file, p.line, p.col, 'YAML syntax: Map keys must be unique', 'keep one of the two keys'); }));
@@ -78,6 +81,21 @@ export function parseYamlFile(file: string, bytes: Buffer, expect = 'a mapping o
     return fail(at(file, pos.line, pos.col, `expected ${expect}, found ${found}`, 'write `key: value` lines at the top level'));
   }
   return { ok: true, parsed: { file, value, doc, lines } };
+}
+
+function parseWithRanges(text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const lines = new LineCounter();
+  // Duplicate keys are found by duplicateKeys() below: yaml's own check compares every key
+  // with every earlier one, and a file of 90,000 keys then takes minutes.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true, version: '1.2' });
+  return { doc, lines };
+}
+
+/** A file the fast path read: its value now, its document (for positions) when first needed. */
+function positionedLater(file: string, value: unknown, text: string): ParsedFile {
+  let full: { doc: Document.Parsed; lines: LineCounter } | undefined;
+  const ranges = () => (full ??= parseWithRanges(text));
+  return { file, value, get doc() { return ranges().doc; }, get lines() { return ranges().lines; } };
 }
 
 /** Offsets of keys that repeat an earlier key of the same mapping, in one pass over the document. */
