@@ -20,7 +20,7 @@ import { s3Store } from '../scripts/publish/store.ts';
 import { loadMasterSecret } from '../scripts/secrets/index.ts';
 import { buildSite, userLinks } from '../scripts/site/build.ts';
 import { PROFILE_FILES } from '../scripts/site/deeplinks.ts';
-import { qrSymbol } from '../scripts/site/qr.ts';
+import { qrDataUrl } from '../scripts/site/qr.ts';
 import type { StatusView } from '../scripts/site/status-adapter.ts';
 import { startHosts } from '../test/harness/index.ts';
 import { startS3 } from '../test/harness/s3.ts';
@@ -186,7 +186,7 @@ function fleetSite(root: string, out: string): { ms: number; cpu: { user: number
 function qrShare(folders: string[]): { count: number; ms: number } {
   const t0 = performance.now();
   let count = 0;
-  for (const folder of folders) for (const file of PROFILE_FILES) { qrSymbol('q', `${folder}${file}`); count++; }
+  for (const folder of folders) for (const file of PROFILE_FILES) { qrDataUrl(`${folder}${file}`); count++; }
   return { count, ms: performance.now() - t0 };
 }
 

@@ -21,7 +21,7 @@ const MARKER = /\uE000(\d+)\uE001/g;
 
 /** Each Personal text in a fixed order: its index is its marker's id. */
 function textsOf(p: Personal): string[] {
-  return [p.name, p.expires.en, p.expires['zh-CN'], p.quota.en, p.quota['zh-CN'], ...p.links, ...p.urls, p.qrDefs];
+  return [p.name, p.expires.en, p.expires['zh-CN'], p.quota.en, p.quota['zh-CN'], ...p.links, ...p.urls, ...p.qr];
 }
 
 /** The Personal whose every text is a marker (ids in textsOf order). */
@@ -29,7 +29,7 @@ function markersLike(p: Personal): Personal {
   let id = 0;
   const m = () => `${OPEN}${id++}${CLOSE}`;
   const perLang = (): Record<Lang, string> => { const en = m(); return { en, 'zh-CN': m() }; };
-  return { name: m(), expires: perLang(), quota: perLang(), links: p.links.map(m), urls: p.urls.map(m), qrDefs: m() };
+  return { name: m(), expires: perLang(), quota: perLang(), links: p.links.map(m), urls: p.urls.map(m), qr: p.qr.map(m) };
 }
 
 interface PageTemplate {
@@ -42,7 +42,7 @@ interface PageTemplate {
 
 /**
  * Cuts the marked page at its markers. A hole's text is escaped as Handlebars escapes
- * `{{value}}`, unless the marker sat in a `{{{raw}}}` place, which only the QR markup does.
+ * `{{value}}`, unless the marker sat in a `{{{raw}}}` place, which only the QR images' data: URLs do.
  */
 function cut(marked: string, rawIds: ReadonlySet<number>): PageTemplate {
   const litText: string[] = [];
@@ -101,7 +101,9 @@ export class PageCache {
       return direct;
     }
     const marked = markersLike(p);
-    const built = cut(pageHtml(this.c, shape, marked), new Set([textsOf(marked).length - 1]));
+    const count = textsOf(marked).length;
+    const qrIds = new Set(marked.qr.map((_, i) => count - marked.qr.length + i));
+    const built = cut(pageHtml(this.c, shape, marked), qrIds);
     // Trusted only if it gives this user's page exactly; otherwise this shape stays direct.
     this.#templates.set(key, fillText(built, textsOf(p)) === direct ? built : null);
     if (this.#templates.size > MAX_TEMPLATES) this.#templates.delete(this.#templates.keys().next().value!);

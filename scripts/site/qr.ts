@@ -1,11 +1,11 @@
-// QR codes as SVG, made at build time: no script on the page draws them. Large builds
-// make them inside the user-folder workers (workers.ts), so both cores share the work.
+// QR codes as small PNG images, made at build time: no script on the page draws them.
+// Large builds make them inside the user-folder workers (workers.ts), so both cores share
+// the work.
 //
-// Three per active user make QR codes a large share of a build, so what
-// `QR.toString(text, {type: 'svg'})` does is done here, with the same result module for
-// module (test/site/qr.test.ts): the symbol (qr-encode.ts), the mask choice (qr-mask.ts)
-// and the SVG path (one run-length path, as qrcode draws it). The text is one byte-mode
-// segment: URLs are bytes anyway, and it skips qrcode's shortest-path segment search.
+// Three per active user make QR codes a large share of a build, so what `QR.create` does
+// is done here, with the same result module for module (test/site/qr.test.ts): the symbol
+// (qr-encode.ts) and the mask choice (qr-mask.ts). The text is one byte-mode segment: URLs
+// are bytes anyway, and it skips qrcode's shortest-path segment search.
 import { ECLevel, unmaskedSymbol, type Level } from './qr-encode.ts';
 import { bestMasked } from './qr-mask.ts';
 
@@ -18,51 +18,74 @@ export function qrModules(text: string, level: Level = QR_OPTIONS.errorCorrectio
   return { size: m.size, data: bestMasked(m, ECLevel[level]) };
 }
 
-/** Path pieces by number (a symbol is at most 177 modules wide): built once, not per run. */
-const MOVE = Array.from({ length: 178 }, (_, n) => `m${n} 0`);
-const LINE = Array.from({ length: 178 }, (_, n) => `h${n}`);
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+function crc32(bytes: Uint8Array, from: number, to: number): number {
+  let c = -1;
+  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** One PNG chunk (length, type, data, CRC of type and data) written into `out` at `at`; returns the end. */
+function chunk(out: Buffer, at: number, type: string, data: Uint8Array): number {
+  out.writeUInt32BE(data.length, at);
+  out.write(type, at + 4, 'latin1');
+  out.set(data, at + 8);
+  out.writeUInt32BE(crc32(out, at + 4, at + 8 + data.length), at + 8 + data.length);
+  return at + 12 + data.length;
+}
 
 /**
- * The symbol's side in modules (with the margin) and its two paths: white ground, black
- * runs, one horizontal stroke per run of dark modules (qrcode's own drawing).
+ * The symbol as a PNG of one pixel per module (margin included), 1-bit greyscale, the
+ * image data in one stored (uncompressed) deflate block. A phone scans it from the page,
+ * where CSS scales it up without smoothing (`.qr` in site.css). About 300 bytes where the
+ * SVG path was 2,400, and no compressor to run per code: a stored block is also the same
+ * bytes on every zlib.
  */
-function qrPaths(size: number, data: Uint8Array, margin: number): { total: number; paths: string } {
-  const total = size + margin * 2;
-  let path = '';
+export function qrPng(size: number, data: Uint8Array, margin: number): Buffer {
+  const side = size + margin * 2;
+  const stride = 1 + Math.ceil(side / 8); // filter byte (0: none) + the row's bits
+  const raw = new Uint8Array(stride * side).fill(0xff); // 1 = white
+  for (let r = 0; r < side; r++) raw[r * stride] = 0;
   for (let r = 0; r < size; r++) {
-    let gap = 0;
-    let first = true;
-    for (let c = 0; c < size;) {
-      if (!data[r * size + c]) { c++; gap++; continue; }
-      let end = c + 1;
-      while (end < size && data[r * size + end]) end++;
-      path += first ? `M${c + margin} ${0.5 + r + margin}` : MOVE[gap];
-      path += LINE[end - c];
-      first = false;
-      gap = 0;
-      c = end;
+    const row = (r + margin) * stride + 1;
+    for (let c = 0; c < size; c++) {
+      if (!data[r * size + c]) continue;
+      const x = c + margin;
+      raw[row + (x >> 3)] &= ~(0x80 >> (x & 7));
     }
   }
-  return { total, paths: `<path fill="#ffffff" d="M0 0h${total}v${total}H0z"/><path stroke="#000000" d="${path}"/>` };
+  // zlib stream: header (deflate, 32 KiB window, no dictionary), one final stored block, Adler-32.
+  const zlib = Buffer.alloc(2 + 5 + raw.length + 4);
+  zlib[0] = 0x78; zlib[1] = 0x01;
+  zlib[2] = 0x01; // BFINAL, stored
+  zlib.writeUInt16LE(raw.length, 3);
+  zlib.writeUInt16LE(~raw.length & 0xffff, 5);
+  zlib.set(raw, 7);
+  let a = 1;
+  let b = 0;
+  for (const byte of raw) { a = (a + byte) % 65521; b = (b + a) % 65521; }
+  zlib.writeUInt32BE(((b << 16) | a) >>> 0, 7 + raw.length);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // greyscale; compression, filter and interlace methods 0
+  const out = Buffer.alloc(PNG_SIGNATURE.length + 12 * 3 + ihdr.length + zlib.length);
+  PNG_SIGNATURE.copy(out, 0);
+  let at = chunk(out, PNG_SIGNATURE.length, 'IHDR', ihdr);
+  at = chunk(out, at, 'IDAT', zlib);
+  chunk(out, at, 'IEND', new Uint8Array(0));
+  return out;
 }
 
-function svgOf(size: number, data: Uint8Array, margin: number): string {
-  const { total, paths } = qrPaths(size, data, margin);
-  // A size lets <img> lay it out before it loads.
-  return `<svg width="240" height="240" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${total} ${total}" shape-rendering="crispEdges">${paths}</svg>\n`;
-}
-
-/**
- * The code as an SVG <symbol> (id: letters, digits and '-'), for a page that shows it
- * more than once (once per language) with <use>: the paths are in the page one time.
- */
-export function qrSymbol(id: string, text: string): string {
+/** The QR code of `text` as a data: URL of its PNG, for an <img> (the page's CSP allows data: images). */
+export function qrDataUrl(text: string): string {
   const { size, data } = qrModules(text);
-  const { total, paths } = qrPaths(size, data, QR_OPTIONS.margin);
-  return `<symbol id="${id}" viewBox="0 0 ${total} ${total}">${paths}</symbol>`;
-}
-
-export async function qrSvg(text: string): Promise<string> {
-  const { size, data } = qrModules(text);
-  return svgOf(size, data, QR_OPTIONS.margin);
+  return `data:image/png;base64,${qrPng(size, data, QR_OPTIONS.margin).toString('base64')}`;
 }

@@ -12,7 +12,7 @@ import { BYTES_PER_GB, quotaShare } from '../model/quota.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
 import type { RankedNode } from './health-order.ts';
 import { langBlocks, layout, timeText, userLang, type PageCommon } from './pages.ts';
-import { qrSymbol } from './qr.ts';
+import { qrDataUrl } from './qr.ts';
 import { fill, LANG_FILE, type Lang, type Strings } from './templates.ts';
 
 const FORMAT_KEY: Record<ProfileFile, string> = { 'sing-box.json': 'sing-box', 'mihomo.yaml': 'mihomo', 'links.txt': 'links' };
@@ -21,8 +21,8 @@ const DAY_MS = 86_400_000;
 /**
  * The one page of an active user's folder, index.html, in both languages: the user's own
  * first in the markup order that CSS shows, the other shown instead when the link to it
- * (`#zh`, `#en`) is followed — no second file, no script. The QR codes are in the page
- * once, as SVG symbols each language block shows with <use>.
+ * (`#zh`, `#en`) is followed — no second file, no script. The QR codes are small PNG
+ * images in data: URLs (about 400 bytes each).
  */
 export function userPages(c: PageCommon & { now: Date }, user: User, folderUrl: string, ranked: RankedNode[]): [string, string][] {
   return [['index.html', pageHtml(c, shapeOf(c, user, ranked), personalOf(c, user, folderUrl))]];
@@ -49,8 +49,8 @@ export interface Personal {
   links: string[];
   /** Profile URL per file, in PROFILE_FILES order. */
   urls: string[];
-  /** The QR code symbols (markup, put in raw). */
-  qrDefs: string;
+  /** The QR code image of each profile URL, in PROFILE_FILES order: data: URLs of our own base64, put in raw. */
+  qr: string[];
 }
 
 export function shapeOf(c: PageCommon, user: User, ranked: readonly RankedNode[]): PageShape {
@@ -67,7 +67,7 @@ export function personalOf(c: PageCommon & { now: Date }, user: User, folderUrl:
     quota: perLang((t) => quotaFacts(c.fleet, user, t).quota),
     links: APPS.map((a) => a.link(`${folderUrl}${a.file}`, profileName)),
     urls: PROFILE_FILES.map((f) => `${folderUrl}${f}`),
-    qrDefs: `<svg class="qr-defs" width="0" height="0" aria-hidden="true" focusable="false"><defs>${PROFILE_FILES.map((f) => qrSymbol(`qr-${FORMAT_KEY[f]}`, `${folderUrl}${f}`)).join('')}</defs></svg>`,
+    qr: PROFILE_FILES.map((f) => qrDataUrl(`${folderUrl}${f}`)),
   };
 }
 
@@ -81,13 +81,13 @@ export function pageHtml(c: PageCommon, shape: PageShape, p: Personal): string {
     quotaLevel: shape.quotaLevel,
     updateEvery: fill(t.updateEvery, { hours: c.fleet.settings.subscription.update_interval_hours }),
     platforms: platformGroups(c, t, p),
-    subs: PROFILE_FILES.map((file, i) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: p.urls[i], symbol: `qr-${FORMAT_KEY[file]}` })),
+    subs: PROFILE_FILES.map((file, i) => ({ id: FORMAT_KEY[file], label: t.formats[FORMAT_KEY[file]], url: p.urls[i], qr: p.qr[i] })),
     regions: regionGroups(c, lang, t, shape.ranked),
     statusHref: `../../status/${lang === siteLang ? directoryIndex(c.fleet.settings.site) : LANG_FILE[lang]}`,
     contact: c.fleet.settings.site.contact ?? '',
   }));
   const base = layout(c, shape.def, shape.def, '../../assets/', c.tpl.strings[shape.def].hello);
-  return c.tpl.render('user', { ...base, alt: undefined, qrDefs: p.qrDefs, blocks });
+  return c.tpl.render('user', { ...base, alt: undefined, blocks });
 }
 
 /** iPhone / Android / computer, each with its apps: the import button and where to get the app. */

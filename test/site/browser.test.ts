@@ -64,7 +64,7 @@ describe('user page in Chromium', () => {
       const sub = page.locator(`.lang-default .sub[data-format="${id}"]`);
       const url = await sub.locator('input').inputValue();
       expect(url.startsWith(pageUrl)).toBe(true);
-      const png = PNG.sync.read(await sub.locator('svg.qr').screenshot({ path: join(SHOTS, `qr-${id}.png`) }));
+      const png = PNG.sync.read(await sub.locator('img.qr').screenshot({ path: join(SHOTS, `qr-${id}.png`) }));
       const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
       expect(code?.data, id).toBe(url);
     }
@@ -105,12 +105,12 @@ describe('user page in Chromium', () => {
       expect(await page.$$eval('.lang-default .platform', (ps) => ps.map((p) => p.getAttribute('data-platform'))), ua).toEqual([first, ...['ios', 'android', 'desktop'].filter((p) => p !== first)]);
       // The first button is on the first screen (844 px high), above every QR code.
       expect(await top(page, '.lang-default a.app')).toBeLessThan(844);
-      expect(await top(page, '.lang-default a.app')).toBeLessThan(await top(page, '.lang-default svg.qr'));
+      expect(await top(page, '.lang-default a.app')).toBeLessThan(await top(page, '.lang-default img.qr'));
       await page.screenshot({ path: join(SHOTS, `user-390-${first}.png`), fullPage: true });
       await ctx.close();
     }
     const { ctx, page } = await open({ width: 1280 });
-    expect(await top(page, '.lang-default svg.qr')).toBeLessThan(await top(page, '.lang-default a.app'));
+    expect(await top(page, '.lang-default img.qr')).toBeLessThan(await top(page, '.lang-default a.app'));
     // The codes say to scan them inside the app, not with the camera.
     expect(await page.textContent('.lang-default .scan')).toContain('from inside the app');
     await page.screenshot({ path: join(SHOTS, 'user-1280.png'), fullPage: true });
@@ -136,7 +136,7 @@ describe('user page in Chromium', () => {
     expect(page.url()).toBe(`${pageUrl}#zh`);
     expect(await page.locator('h1:visible').textContent()).toBe('您的订阅');
     expect(await page.locator('h1:visible').count()).toBe(1);
-    expect(await page.locator('[lang="zh-CN"] svg.qr:visible').count()).toBe(3);
+    expect(await page.locator('[lang="zh-CN"] img.qr:visible').count()).toBe(3);
     await page.screenshot({ path: join(SHOTS, 'user-zh.png'), fullPage: true });
     await page.click('a.lang:visible');
     expect(await page.locator('h1:visible').textContent()).toBe('Your subscription');
@@ -177,9 +177,9 @@ describe('user page in Chromium', () => {
     expect(await page.locator('a.app:visible').count()).toBe(6);
     // Without JavaScript the buttons keep the page's own order (iPhone, Android, computer), still above the codes at 390 px.
     expect(await page.$$eval('.lang-default .platform', (ps) => ps.map((p) => p.getAttribute('data-platform')))).toEqual(['ios', 'android', 'desktop']);
-    expect(await page.locator('.lang-default a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('.lang-default svg.qr').first().evaluate((e) => e.getBoundingClientRect().top));
+    expect(await page.locator('.lang-default a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('.lang-default img.qr').first().evaluate((e) => e.getBoundingClientRect().top));
     expect(await page.locator('.lang-default .sub[data-format="links"] input').inputValue()).toBe(`${pageUrl}links.txt`);
-    const widths = await page.$$eval('.lang-default svg.qr', (svgs) => svgs.map((q) => Math.round(q.getBoundingClientRect().width)));
+    const widths = await page.$$eval('.lang-default img.qr', (svgs) => svgs.map((q) => Math.round(q.getBoundingClientRect().width)));
     expect(widths).toEqual([240, 240, 240]);
     expect(await page.locator('button.copy').first().isVisible()).toBe(false);
     await page.screenshot({ path: join(SHOTS, 'user-nojs.png'), fullPage: true });

@@ -1,22 +1,51 @@
-// The hand-rolled encoder (qr-encode.ts), mask choice and SVG path in scripts/site/qr.ts
-// must give exactly the symbol qrcode's own create/toString give for the same (byte-mode)
-// segment.
+// The hand-rolled encoder (qr-encode.ts) and mask choice in scripts/site/qr.ts must give
+// exactly the symbol qrcode's own create gives for the same (byte-mode) segment, and the
+// PNG the page shows must be that symbol, pixel for pixel, as a PNG decoder reads it
+// (pngjs, which checks the CRCs and inflates with zlib). The browser test scans them.
+import { PNG } from 'pngjs';
 import QR from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { QR_OPTIONS, qrModules, qrSvg } from '../../scripts/site/qr.ts';
+import { QR_OPTIONS, qrDataUrl, qrModules, qrPng } from '../../scripts/site/qr.ts';
 
-describe('qrSvg', () => {
-  it('matches qrcode module for module, for every mask qrcode would choose', async () => {
+/** The PNG's pixels as modules (1 = dark), margin cut off. */
+function pngModules(png: Buffer, size: number, margin: number): Uint8Array {
+  const img = PNG.sync.read(png);
+  expect([img.width, img.height]).toEqual([size + 2 * margin, size + 2 * margin]);
+  const out = new Uint8Array(size * size);
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const dark = img.data[(y * img.width + x) * 4] === 0;
+      const inside = y >= margin && y < margin + size && x >= margin && x < margin + size;
+      if (!inside) expect(dark, `margin pixel ${x},${y}`).toBe(false);
+      else out[(y - margin) * size + (x - margin)] = Number(dark);
+    }
+  }
+  return out;
+}
+
+describe('QR codes', () => {
+  it('match qrcode module for module, for every mask qrcode would choose, and the PNG is that symbol', () => {
     const masks = new Set<number>();
     for (let i = 0; i < 400; i++) {
       const token = Buffer.from(`token-${i}-${'x'.repeat(i % 23)}`).toString('base64url');
       const text = `https://sub.example.com/s/${token}/${['sing-box.json', 'mihomo.yaml', 'links.txt'][i % 3]}`;
-      const segment = [{ data: text, mode: 'byte' }] as any;
-      masks.add(QR.create(segment, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel }).maskPattern!);
-      const lib = await QR.toString(segment, { type: 'svg', ...QR_OPTIONS });
-      expect(await qrSvg(text)).toBe(lib.replace('<svg ', '<svg width="240" height="240" '));
+      const lib = QR.create([{ data: text, mode: 'byte' }] as any, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel });
+      masks.add(lib.maskPattern!);
+      const ours = qrModules(text);
+      expect(Buffer.from(ours.data).equals(Buffer.from(lib.modules.data)), text).toBe(true);
+      const url = qrDataUrl(text);
+      expect(url.startsWith('data:image/png;base64,')).toBe(true);
+      const png = Buffer.from(url.slice('data:image/png;base64,'.length), 'base64');
+      expect(Buffer.from(pngModules(png, ours.size, QR_OPTIONS.margin)).equals(Buffer.from(lib.modules.data)), text).toBe(true);
     }
     expect(masks.size).toBe(8);
+  });
+
+  it('draws a PNG of any width, rows not a multiple of 8 pixels included', () => {
+    for (const size of [21, 25, 29, 57, 177]) {
+      const data = Uint8Array.from({ length: size * size }, (_, i) => ((i * 7919) % 5 === 0 ? 1 : 0));
+      for (const margin of [0, 2, 4]) expect(Buffer.from(pngModules(qrPng(size, data, margin), size, margin)).equals(Buffer.from(data)), `${size}+${margin}`).toBe(true);
+    }
   });
 
   it('matches qrcode for every version and level: 8- and 16-bit counts, version info, many blocks, UTF-8', () => {

@@ -107,7 +107,7 @@ describe('site security', () => {
     for (const f of files) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
   });
 
-  it('pages load nothing from another host; the only links out are app downloads, without a referrer', () => {
+  it('pages load nothing from another host (QR codes are data: images); the only links out are app downloads, without a referrer', () => {
     const downloads = new Set(APPS.map((a) => a.get));
     for (const f of files.filter((x) => x.endsWith('.html'))) {
       const html = readFileSync(join(out, f), 'utf8');
@@ -119,7 +119,9 @@ describe('site security', () => {
         const app = /^(sing-box|clash|hiddify|v2rayng|shadowrocket):\/\//.test(value);
         // A download page opens only when tapped, and carries no Referer (the page's URL is a credential).
         const download = tag === 'a' && attr === 'href' && downloads.has(value) && m[0]!.includes('rel="noreferrer"');
-        expect(relative || app || download, `${f}: ${value}`).toBe(true);
+        // A QR code: an image carried in the page itself, nothing fetched.
+        const inline = tag === 'img' && attr === 'src' && /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/.test(value);
+        expect(relative || app || download || inline, `${f}: ${value}`).toBe(true);
       }
       expect(html).not.toMatch(/url\(|@import|<iframe|<object|<embed/);
     }
