@@ -7,8 +7,9 @@
 // Markers reach the page only through Personal, and pageHtml takes nothing else of the
 // user, so a template cannot carry one user's data into another's page. A template is
 // trusted only after it reproduced, byte for byte, the direct render of the user it was
-// built with; a shape seen once is rendered the direct way (building costs about two).
+// built with; a shape seen once is rendered the direct way (core/template-cache.ts).
 import Handlebars from 'handlebars';
+import { TemplateCache } from '../core/template-cache.ts';
 import type { Lang } from './templates.ts';
 import { pageHtml, personalOf, shapeOf, type PageShape, type Personal } from './user-page.ts';
 import type { PageCommon } from './pages.ts';
@@ -74,13 +75,9 @@ function fillBytes(t: PageTemplate, texts: string[]): Buffer {
   return Buffer.concat(t.lits.flatMap((lit, i) => (i < holes.length ? [lit, holes[i]] : [lit])));
 }
 
-const MAX_TEMPLATES = 32;
-const MAX_SEEN = 4096;
-
 /** One thread's templates for one build (keyed by the build's PageCommon). */
 export class PageCache {
-  readonly #seen = new Set<string>();
-  readonly #templates = new Map<string, PageTemplate | null>();
+  readonly #templates = new TemplateCache<PageTemplate>();
 
   constructor(readonly c: PageCommon) {}
 
@@ -88,25 +85,15 @@ export class PageCache {
   page(shape: PageShape, p: Personal): Buffer | string {
     const key = shapeKey(shape);
     const template = this.#templates.get(key);
-    if (template) {
-      this.#templates.delete(key);
-      this.#templates.set(key, template);
-      return fillBytes(template, textsOf(p));
-    }
+    if (template) return fillBytes(template, textsOf(p));
     const direct = pageHtml(this.c, shape, p);
-    if (template === null) return direct;
-    if (!this.#seen.has(key)) {
-      if (this.#seen.size >= MAX_SEEN) this.#seen.clear();
-      this.#seen.add(key);
-      return direct;
-    }
+    if (template === null || !this.#templates.worthBuilding(key)) return direct;
     const marked = markersLike(p);
     const count = textsOf(marked).length;
     const qrIds = new Set(marked.qr.map((_, i) => count - marked.qr.length + i));
     const built = cut(pageHtml(this.c, shape, marked), qrIds);
     // Trusted only if it gives this user's page exactly; otherwise this shape stays direct.
     this.#templates.set(key, fillText(built, textsOf(p)) === direct ? built : null);
-    if (this.#templates.size > MAX_TEMPLATES) this.#templates.delete(this.#templates.keys().next().value!);
     return direct;
   }
 }

@@ -1,23 +1,17 @@
 // Which profiles are rendered from a template. Templates live per fleet model and
 // credential store (both are fixed for a render: loadFleet deep-freezes the model), keyed
-// by the user's node list (and each node's listed inbounds). A node list seen once is rendered the direct way: building a
-// template costs about two direct renders, so it only pays off from the second user on.
-// The number of templates kept is bounded, so a fleet where every user sees different
-// nodes costs no more memory than the direct way.
+// by the user's node list (and each node's listed inbounds); core/template-cache.ts decides
+// when one is built and how many are kept.
 import type { Fleet, FleetSettings, Node } from '../../model/types.ts';
 import type { CredentialStore } from '../../secrets/index.ts';
+import { TemplateCache } from '../../core/template-cache.ts';
 import type { Identity } from '../endpoint.ts';
 import { endpointsFor } from './endpoints.ts';
 import { directProfile, profileBytes, profileFiles, type ProfileBytes, type ProfileFiles } from './files.ts';
 import { buildTemplate, fillTemplate, fillTemplateBytes, type ProfileTemplate } from './template.ts';
 
-const MAX_TEMPLATES = 32;
-const MAX_SEEN = 4096;
-
 class ProfileCache {
-  /** Node lists rendered once; null in templates = the template did not check out. */
-  readonly #seen = new Set<string>();
-  readonly #templates = new Map<string, ProfileTemplate | null>();
+  readonly #templates = new TemplateCache<ProfileTemplate>();
 
   constructor(readonly settings: FleetSettings, readonly nodes: readonly Node[], readonly store: CredentialStore) {}
 
@@ -36,25 +30,13 @@ class ProfileCache {
     // The inbounds too: recovery lists a node with other inbounds for users in some regions.
     const key = nodes.map((n) => `${n.name}:${n.inbounds.map((i) => i.tag).join(',')}`).join('\n');
     const template = this.#templates.get(key);
-    if (template) {
-      // Least recently used goes first: re-insert to move this one to the end.
-      this.#templates.delete(key);
-      this.#templates.set(key, template);
-      return { template };
-    }
-    if (template === null || !this.#seen.has(key)) {
-      if (template === undefined) this.#see(key);
+    if (template) return { template };
+    if (template === null || !this.#templates.worthBuilding(key)) {
       return { files: profileFiles(directProfile(this.settings, endpointsFor(nodes, this.store, who))) };
     }
     const built = buildTemplate(this.settings, nodes, this.store, who);
     this.#templates.set(key, built.template ?? null);
-    if (this.#templates.size > MAX_TEMPLATES) this.#templates.delete(this.#templates.keys().next().value!);
     return { files: built.files };
-  }
-
-  #see(key: string): void {
-    if (this.#seen.size >= MAX_SEEN) this.#seen.clear();
-    this.#seen.add(key);
   }
 }
 
