@@ -18,6 +18,7 @@ export function qrModules(text: string, level: Level = QR_OPTIONS.errorCorrectio
   return { size: m.size, data: bestMasked(m, ECLevel[level]) };
 }
 
+const NOTHING = new Uint8Array(0);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -50,37 +51,42 @@ function chunk(out: Buffer, at: number, type: string, data: Uint8Array): number 
 export function qrPng(size: number, data: Uint8Array, margin: number): Buffer {
   const side = size + margin * 2;
   const stride = 1 + Math.ceil(side / 8); // filter byte (0: none) + the row's bits
-  const raw = new Uint8Array(stride * side).fill(0xff); // 1 = white
+  const length = stride * side;
+  // zlib stream: header (deflate, 32 KiB window, no dictionary), one final stored block
+  // holding the rows, Adler-32.
+  const zlib = Buffer.allocUnsafe(2 + 5 + length + 4); // every byte is written below
+  zlib[0] = 0x78; zlib[1] = 0x01;
+  zlib[2] = 0x01; // BFINAL, stored
+  zlib.writeUInt16LE(length, 3);
+  zlib.writeUInt16LE(~length & 0xffff, 5);
+  const raw = zlib.subarray(7, 7 + length);
+  raw.fill(0xff); // 1 = white
   for (let r = 0; r < side; r++) raw[r * stride] = 0;
   for (let r = 0; r < size; r++) {
     const row = (r + margin) * stride + 1;
-    for (let c = 0; c < size; c++) {
-      if (!data[r * size + c]) continue;
+    for (let c = 0, at = r * size; c < size; c++, at++) {
+      if (data[at] === 0) continue;
       const x = c + margin;
       raw[row + (x >> 3)] &= ~(0x80 >> (x & 7));
     }
   }
-  // zlib stream: header (deflate, 32 KiB window, no dictionary), one final stored block, Adler-32.
-  const zlib = Buffer.alloc(2 + 5 + raw.length + 4);
-  zlib[0] = 0x78; zlib[1] = 0x01;
-  zlib[2] = 0x01; // BFINAL, stored
-  zlib.writeUInt16LE(raw.length, 3);
-  zlib.writeUInt16LE(~raw.length & 0xffff, 5);
-  zlib.set(raw, 7);
+  // Adler-32 reduced once at the end: a symbol's rows are at most 4,344 bytes (version 40,
+  // margin 2), under the 5,552 after which the sums could pass 2^32 in 32-bit zlib; here
+  // they are doubles and exact far beyond that.
   let a = 1;
   let b = 0;
-  for (const byte of raw) { a = (a + byte) % 65521; b = (b + a) % 65521; }
-  zlib.writeUInt32BE(((b << 16) | a) >>> 0, 7 + raw.length);
+  for (let i = 0; i < length; i++) { a += raw[i]; b += a; }
+  zlib.writeUInt32BE(((b % 65521) * 65536 + (a % 65521)) >>> 0, 7 + length);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(side, 0);
   ihdr.writeUInt32BE(side, 4);
   ihdr[8] = 1; // bit depth
   ihdr[9] = 0; // greyscale; compression, filter and interlace methods 0
-  const out = Buffer.alloc(PNG_SIGNATURE.length + 12 * 3 + ihdr.length + zlib.length);
+  const out = Buffer.allocUnsafe(PNG_SIGNATURE.length + 12 * 3 + ihdr.length + zlib.length); // written in full
   PNG_SIGNATURE.copy(out, 0);
   let at = chunk(out, PNG_SIGNATURE.length, 'IHDR', ihdr);
   at = chunk(out, at, 'IDAT', zlib);
-  chunk(out, at, 'IEND', new Uint8Array(0));
+  chunk(out, at, 'IEND', NOTHING);
   return out;
 }
 
