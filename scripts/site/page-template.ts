@@ -10,6 +10,7 @@
 // built with; a shape seen once is rendered the direct way (core/template-cache.ts).
 import Handlebars from 'handlebars';
 import { TemplateCache } from '../core/template-cache.ts';
+import type { QrImageUrl } from './qr.ts';
 import type { Lang } from './templates.ts';
 import { pageHtml, personalOf, shapeOf, type PageShape, type Personal } from './user-page.ts';
 import type { PageCommon } from './pages.ts';
@@ -30,7 +31,7 @@ function markersLike(p: Personal): Personal {
   let id = 0;
   const m = () => `${OPEN}${id++}${CLOSE}`;
   const perLang = (): Record<Lang, string> => { const en = m(); return { en, 'zh-CN': m() }; };
-  return { name: m(), expires: perLang(), quota: perLang(), links: p.links.map(m), urls: p.urls.map(m), qr: p.qr.map(m) };
+  return { name: m(), expires: perLang(), quota: perLang(), links: p.links.map(m), urls: p.urls.map(m), qr: p.qr.map(() => m() as QrImageUrl) };
 }
 
 interface PageTemplate {

@@ -90,8 +90,14 @@ export function qrPng(size: number, data: Uint8Array, margin: number): Buffer {
   return out;
 }
 
+/**
+ * A data: URL made by qrDataUrl: base64 only, so a template may put it in raw. The type
+ * keeps any other string out of that place (a cast would stand out in review).
+ */
+export type QrImageUrl = string & { readonly qrImage: unique symbol };
+
 /** The QR code of `text` as a data: URL of its PNG, for an <img> (the page's CSP allows data: images). */
-export function qrDataUrl(text: string): string {
+export function qrDataUrl(text: string): QrImageUrl {
   const { size, data } = qrModules(text);
-  return `data:image/png;base64,${qrPng(size, data, QR_OPTIONS.margin).toString('base64')}`;
+  return `data:image/png;base64,${qrPng(size, data, QR_OPTIONS.margin).toString('base64')}` as QrImageUrl;
 }

@@ -12,7 +12,7 @@ import { BYTES_PER_GB, quotaShare } from '../model/quota.ts';
 import { APPS, PLATFORMS, PROFILE_FILES, type ProfileFile } from './deeplinks.ts';
 import type { RankedNode } from './health-order.ts';
 import { langBlocks, layout, timeText, userLang, type PageCommon } from './pages.ts';
-import { qrDataUrl } from './qr.ts';
+import { qrDataUrl, type QrImageUrl } from './qr.ts';
 import { fill, LANG_FILE, type Lang, type Strings } from './templates.ts';
 
 const FORMAT_KEY: Record<ProfileFile, string> = { 'sing-box.json': 'sing-box', 'mihomo.yaml': 'mihomo', 'links.txt': 'links' };
@@ -49,8 +49,8 @@ export interface Personal {
   links: string[];
   /** Profile URL per file, in PROFILE_FILES order. */
   urls: string[];
-  /** The QR code image of each profile URL, in PROFILE_FILES order: data: URLs of our own base64, put in raw. */
-  qr: string[];
+  /** The QR code image of each profile URL, in PROFILE_FILES order (put in raw: see QrImageUrl). */
+  qr: QrImageUrl[];
 }
 
 export function shapeOf(c: PageCommon, user: User, ranked: readonly RankedNode[]): PageShape {

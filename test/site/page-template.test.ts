@@ -7,6 +7,7 @@ import type { Fleet } from '../../scripts/model/types.ts';
 import { rankNodes } from '../../scripts/site/health-order.ts';
 import { PageCache, userPageFile } from '../../scripts/site/page-template.ts';
 import { readStatus } from '../../scripts/site/status-adapter.ts';
+import type { QrImageUrl } from '../../scripts/site/qr.ts';
 import { loadTemplates } from '../../scripts/site/templates.ts';
 import { pageHtml, personalOf, shapeOf, userPages, type Personal } from '../../scripts/site/user-page.ts';
 import { load, makeFleet, NOW, removeAll, STATUS_FIXTURE, tempDir, type TestUser } from './helpers.ts';
@@ -58,7 +59,7 @@ describe('page templates', () => {
         quota: { en: `${i} GB <of> 50`, 'zh-CN': `${i} GB 'z'` },
         links: real.links.map((l) => `${l}&x="${i}"`),
         urls: real.urls.map((u) => `${u}?<${i}>`),
-        qr: real.qr.map((_, k) => `data:image/png;base64,AB+/${i}${k}==`),
+        qr: real.qr.map((_, k) => `data:image/png;base64,AB+/${i}${k}==` as QrImageUrl),
       });
       const cache = new PageCache(c);
       for (let i = 1; i <= 4; i++) {
