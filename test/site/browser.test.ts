@@ -179,7 +179,7 @@ describe('user page in Chromium', () => {
     expect(await page.$$eval('.lang-default .platform', (ps) => ps.map((p) => p.getAttribute('data-platform')))).toEqual(['ios', 'android', 'desktop']);
     expect(await page.locator('.lang-default a.app').first().evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(await page.locator('.lang-default img.qr').first().evaluate((e) => e.getBoundingClientRect().top));
     expect(await page.locator('.lang-default .sub[data-format="links"] input').inputValue()).toBe(`${pageUrl}links.txt`);
-    const widths = await page.$$eval('.lang-default img.qr', (svgs) => svgs.map((q) => Math.round(q.getBoundingClientRect().width)));
+    const widths = await page.$$eval('.lang-default img.qr', (imgs) => imgs.map((q) => Math.round(q.getBoundingClientRect().width)));
     expect(widths).toEqual([240, 240, 240]);
     expect(await page.locator('button.copy').first().isVisible()).toBe(false);
     await page.screenshot({ path: join(SHOTS, 'user-nojs.png'), fullPage: true });
