@@ -56,6 +56,8 @@ export function checkLimits(limits: HostLimits, used: { files: number; bytes?: n
 }
 
 function advice(limits: HostLimits): string {
-  if (limits.host === 'Cloudflare Pages (free plan)') return 'set `site.plan: paid` on a paid Cloudflare plan (100,000 files), or move to another host';
-  return 'move to a host with room for it (Cloudflare Pages on a paid plan takes 100,000 files), or lower `users.rotation_grace` so fewer grace-period copies are kept';
+  const store = 'publish to an object store instead (`site.host: s3` with `site.s3`, e.g. Cloudflare R2: no file or size limit; `fleet publish`)';
+  if (limits.host === 'Cloudflare Pages (free plan)') return `set \`site.plan: paid\` on a paid Cloudflare plan (100,000 files), or ${store}`;
+  const paid = limits.host === 'GitHub Pages' ? ' or Cloudflare Pages on a paid plan (100,000 files)' : '';
+  return `${store}${paid}, or lower \`users.rotation_grace\` so fewer grace-period copies are kept`;
 }

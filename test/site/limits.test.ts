@@ -37,12 +37,15 @@ describe('host limits', () => {
   it('says nothing below 80%, warns from 80%, refuses at 100%, with the numbers and what to do', () => {
     const free = hostLimits({ host: 'cloudflare', plan: 'free' });
     expect(checkLimits(free, { files: 15_999 })).toEqual([]);
-    expect(checkLimits(free, { files: 16_000 })).toEqual([{ level: 'warning', message: 'the site has 16,000 files, 80% of the 20,000 files Cloudflare Pages (free plan) allows', hint: 'before it is full: set `site.plan: paid` on a paid Cloudflare plan (100,000 files), or move to another host' }]);
+    expect(checkLimits(free, { files: 16_000 })).toEqual([{ level: 'warning', message: 'the site has 16,000 files, 80% of the 20,000 files Cloudflare Pages (free plan) allows', hint: 'before it is full: set `site.plan: paid` on a paid Cloudflare plan (100,000 files), or publish to an object store instead (`site.host: s3` with `site.s3`, e.g. Cloudflare R2: no file or size limit; `fleet publish`)' }]);
     expect(checkLimits(free, { files: 20_000 })[0]!.level).toBe('error');
     expect(checkLimits(hostLimits({ host: 'cloudflare', plan: 'paid' }), { files: 20_000 })).toEqual([]);
     const pages = hostLimits({ host: 'github-pages', plan: 'free' });
     expect(checkLimits(pages, { files: 1_000_000, bytes: 999_999_999 })).toEqual([{ level: 'warning', message: 'the site has 1,000 MB, 99% of the 1,000 MB GitHub Pages allows', hint: expect.stringMatching(/^before it is full: /) }]);
-    expect(checkLimits(pages, { files: 1, bytes: 1_000_000_000 })[0]!.hint).toContain('it would not publish');
+    const full = checkLimits(pages, { files: 1, bytes: 1_000_000_000 })[0]!.hint;
+    expect(full).toMatch(/^it would not publish: publish to an object store instead \(`site\.host: s3` .* or Cloudflare Pages on a paid plan \(100,000 files\), or lower `users\.rotation_grace`/);
+    // A paid Cloudflare plan that is full has one way out: the object store.
+    expect(checkLimits(hostLimits({ host: 'cloudflare', plan: 'paid' }), { files: 100_000 })[0]!.hint).toMatch(/^it would not publish: publish to an object store instead .*, or lower `users\.rotation_grace`/);
     expect(checkLimits(hostLimits({ host: 'plain', plan: 'free' }), { files: 10_000_000, bytes: 1e12 })).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // The `fleet github …` commands run the way the workflows run them (GITHUB_ACTIONS,
 // GITHUB_REPOSITORY, GITHUB_API_URL, RUNNER_TEMP, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT) against
 // the GitHub stand-in, which refuses every request the real API would refuse.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Octokit } from 'octokit';
@@ -153,5 +154,87 @@ describe('fleet github dispatch', () => {
     const env = actionsEnv();
     expect((await fleet(['github', 'dispatch', '../x'], env)).code).toBe(2);
     expect((await fleet(['github', 'dispatch', 'pages.yml', '--input', 'novalue'], env)).code).toBe(2);
+  });
+});
+
+describe('fleet github rollout-commit', () => {
+  // A repository with the branch main (two commits) and a side branch that was never merged.
+  function repo(): { root: string; first: string; second: string; side: string } {
+    const root = tempDir('boxfleet-rollout-');
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', HOME: root } }).trim();
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'ops@example.com');
+    git('config', 'user.name', 'ops');
+    const commit = (msg: string) => { git('commit', '-q', '--allow-empty', '-m', msg); return git('rev-parse', 'HEAD'); };
+    const first = commit('users: add alice');
+    git('checkout', '-q', '-b', 'side');
+    const side = commit('users: add mallory');
+    git('checkout', '-q', 'main');
+    const second = commit('nodes: tokyo-1 moves to port 8444');
+    return { root, first, second, side };
+  }
+  const output = () => readFileSync(join(dir, 'output'), 'utf8');
+  const shaOutput = (sha: string) => new RegExp(`^sha<<(EOF_[0-9a-f]+)\\n${sha}\\n\\1\\n$`);
+  const job = (name: string, conclusion: 'success' | 'failure' | 'skipped' | null, status: 'completed' | 'in_progress' = 'completed') => ({ name, status, conclusion });
+
+  it('names the last rollout to every node, never the tip whose rollout failed, is running, or reached some nodes only', async () => {
+    const { root, first, second } = repo();
+    const ok = [job('deploy', 'success'), job('shard-plan', 'skipped'), job('canary', 'skipped'), job('shard', 'skipped'), job('publish', 'success')];
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: first, event: 'push', status: 'completed', conclusion: 'success', jobs: ok });
+    // The push after it: its rollout failed on a node and was rolled back.
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'push', status: 'completed', conclusion: 'failure', jobs: [job('deploy', 'failure'), job('publish', 'skipped')] });
+    // Then a run by hand for one node: it succeeded, but the other nodes still run `first`.
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('deploy', 'success'), job('publish', 'skipped')] });
+    // And the daily run, still rolling out.
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'schedule', status: 'in_progress', conclusion: null, jobs: [job('deploy', null, 'in_progress'), job('publish', null, 'in_progress')] });
+    // Another workflow's successful run of the tip counts for nothing.
+    gh.addRun({ workflow: 'pages.yml', branch: 'main', head_sha: second, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('publish', 'success')] });
+
+    const env = actionsEnv();
+    const r = await fleet(['github', 'rollout-commit'], env, root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^site commit: ${first} \\(the last rollout to every node: deploy\\.yml run \\d+, push, `));
+    expect(output()).toMatch(shaOutput(first));
+    expect(summary()).toContain(`### Site commit\n\nsite commit: ${first}`);
+
+    // Once the daily run has reached every node, its commit is the one.
+    const daily = gh.runs.at(-2)!;
+    daily.status = 'completed'; daily.conclusion = 'success';
+    daily.jobs = [job('deploy', 'success'), job('publish', 'success')];
+    const next = actionsEnv();
+    expect((await fleet(['github', 'rollout-commit'], next, root)).code).toBe(0);
+    expect(output()).toMatch(shaOutput(second));
+    gh.runs.splice(0);
+  });
+
+  it('takes a commit given by hand only from the branch, and says what to do when no rollout is known', async () => {
+    const { root, first, side } = repo();
+    const env = actionsEnv();
+    const given = await fleet(['github', 'rollout-commit', '--commit', first], env, root);
+    expect(given.code).toBe(0);
+    expect(given.out).toBe(`site commit: ${first} (given with --commit)`);
+    expect(output()).toMatch(shaOutput(first));
+
+    const offBranch = await fleet(['github', 'rollout-commit', '--commit', side], actionsEnv(), root);
+    expect(offBranch.code).toBe(1);
+    expect(offBranch.err).toContain(`commit ${side} is not on main (checked out at HEAD)`);
+    expect(output()).toBe('');
+    const unknown = await fleet(['github', 'rollout-commit', '--commit', 'f'.repeat(40)], actionsEnv(), root);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('is not in this checkout');
+    const short = await fleet(['github', 'rollout-commit', '--commit', first.slice(0, 12)], actionsEnv(), root);
+    expect(short.code).toBe(2);
+    expect(short.err).toContain('--commit takes a full commit SHA');
+
+    // Never deployed (or only by hand for some nodes): nothing is built.
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: first, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('deploy', 'success'), job('publish', 'skipped')] });
+    const none = await fleet(['github', 'rollout-commit'], actionsEnv(), root);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('no rollout to every node on main among the last 1 successful deploy.yml runs');
+    expect(none.err).toContain('run the deploy workflow');
+    expect(none.err).not.toMatch(/\n\s+at /);
+    expect(output()).toBe('');
+    gh.runs.splice(0);
   });
 });

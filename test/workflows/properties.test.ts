@@ -44,7 +44,7 @@ const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe m
 const WRITES: Record<string, Record<string, string[]>> = {
   'deploy.yml': { deploy: [], 'shard-plan': [], canary: [], shard: [], publish: ['actions'] },
   'drift.yml': { drift: ['issues'] },
-  'pages.yml': { build: [], deploy: ['id-token', 'pages'], 'object-store': [] },
+  'pages.yml': { commit: [], build: [], deploy: ['id-token', 'pages'], 'object-store': [] },
   'plan-comment.yml': { comment: ['pull-requests'] },
   'probe-vantage.yml': { vantages: [], probe: [] },
   'probe.yml': { probe: ['actions', 'contents', 'issues', 'pull-requests'], compact: ['contents'] },
@@ -194,6 +194,24 @@ describe('workflows: triggers and concurrency', () => {
     const cond = String((workflow('deploy.yml').jobs.publish as { if?: string }).if).replace(/\s+/g, ' ');
     expect(cond).toContain("!contains(needs.*.result, 'failure')");
     expect(cond).toMatch(/(^|&& )!inputs\.nodes &&/);
+  });
+
+  it('pages: builds the commit the nodes run, from deploy\'s publish or the last rollout, never the tip', () => {
+    const w = workflow('pages.yml');
+    const find = steps(w.jobs.commit).find((x) => /fleet -- github rollout-commit/.test(x.run ?? ''));
+    expect(find?.id).toBe('commit');
+    expect(find?.env?.COMMIT).toBe('${{ inputs.commit }}');
+    expect(w.jobs.commit.permissions).toEqual({ contents: 'read', actions: 'read' });
+    expect(steps(w.jobs.commit).find((x) => x.uses?.startsWith('actions/checkout@'))?.with?.['fetch-depth']).toBe(0);
+    for (const job of ['build', 'object-store']) {
+      expect(w.jobs[job].needs).toContain('commit');
+      const checkout = steps(w.jobs[job]).filter((x) => x.uses?.startsWith('actions/checkout@'));
+      expect(checkout.map((x) => x.with?.ref)).toEqual(['${{ needs.commit.outputs.sha }}']);
+    }
+    const dispatch = steps(workflow('deploy.yml').jobs.publish).find((x) => /github dispatch pages\.yml/.test(x.run ?? ''));
+    expect(dispatch?.run).toContain('--input "commit=$GITHUB_SHA"');
+    // Templates and translations change the site: their push goes through a rollout too.
+    expect((workflow('deploy.yml').on as { push: { paths: string[] } }).push.paths).toContain('site/**');
   });
 
   it('pages: publish-guard runs before anything is uploaded', () => {

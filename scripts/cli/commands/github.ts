@@ -44,6 +44,17 @@ export const commands: Command[] = [
     run: async (ctx, args) => (await import('../../github/dispatch.ts')).runDispatch(ctx, args),
   },
   {
+    name: 'github rollout-commit',
+    summary: 'the commit the site is built from: the last rollout to every node (deploy.yml\'s publish job), or --commit',
+    options: [
+      { name: 'commit', value: 'SHA', help: 'build this commit instead (a full SHA on the branch); empty: the last rollout' },
+      { name: 'branch', value: 'BRANCH', help: 'the branch deploy.yml rolls out (default: $GITHUB_REF_NAME, else main)' },
+    ],
+    examples: ['GITHUB_TOKEN=… npm run fleet -- github rollout-commit'],
+    details: `Profiles may only name what the nodes accept, so pages.yml never builds the tip of the branch: a push whose rollout failed, was rolled back or is still running stays off the site. Looks at the last 30 successful deploy.yml runs on the branch, newest first, for one whose publish job succeeded (a run by hand for some nodes has none), and refuses a commit that is not in the checked-out branch's history. In Actions it sets the step output sha. Needs \`actions: read\`. ${API_ENV}`,
+    run: async (ctx, args) => (await import('../../github/rollout-commit.ts')).runRolloutCommit(ctx, args),
+  },
+  {
     name: 'github propose-recovery',
     summary: 'recovery.mode propose: open one pull request per standby promoted on the status branch, making it permanent in nodes/',
     options: [

@@ -1,7 +1,7 @@
 // A stand-in for GitHub's REST API on loopback, for tests only. Every request is checked
 // against GitHub's OpenAPI description first (contract.ts); requests that pass are served
 // from memory for the endpoints boxfleet uses (issues, comments, labels, workflow
-// dispatch, release assets). Failures can be injected (500, rate limits) to test retries
+// dispatch, workflow runs and their jobs, release assets). Failures can be injected (500, rate limits) to test retries
 // and throttling. Release assets redirect to a second server on another port, as GitHub's
 // do to its storage host, which records whether a request still carried the token.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,6 +23,14 @@ export interface StandInIssue {
 
 export interface StandInAsset { id: number; tag: string; name: string; data: Buffer }
 
+/** A workflow run and its jobs (actions/list-workflow-runs, actions/list-jobs-for-workflow-run). */
+export interface StandInRun {
+  id: number; workflow: string; branch: string; head_sha: string; event: string;
+  status: 'queued' | 'in_progress' | 'completed'; conclusion: 'success' | 'failure' | 'cancelled' | null;
+  created_at: string;
+  jobs: { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: 'success' | 'failure' | 'skipped' | 'cancelled' | null }[];
+}
+
 export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number; /** Only requests to this operation fail (default: the next request, whatever it is). */ operationId?: string }
 
 export interface GitHubStandIn {
@@ -33,6 +41,9 @@ export interface GitHubStandIn {
   /** Requests the real API would refuse; a passing test expects none. */
   violations: string[];
   requests: { method: string; path: string; operationId?: string }[];
+  /** Workflow runs, in the order they started. */
+  runs: StandInRun[];
+  addRun(run: Omit<StandInRun, 'id' | 'created_at'>): StandInRun;
   /** Release assets (private: served only through the API with a token). */
   assets: StandInAsset[];
   /** Requests that reached the storage host, and whether each carried an Authorization header. */
@@ -50,7 +61,12 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
   const clock = opts.clock ?? (() => new Date());
   const state: GitHubStandIn = {
     url: '', owner: opts.owner ?? 'acme', repo: opts.repo ?? 'fleet',
-    issues: [], dispatches: [], violations: [], requests: [], assets: [], storageRequests: [],
+    issues: [], dispatches: [], violations: [], requests: [], assets: [], storageRequests: [], runs: [],
+    addRun: (run) => {
+      const r = { ...run, id: 90_000 + state.runs.length, created_at: clock().toISOString() };
+      state.runs.push(r);
+      return r;
+    },
     addReleaseAsset: (tag, name, data) => { state.assets.push({ id: 5000 + state.assets.length, tag, name, data }); },
     failNext: (f) => failures.push({ ...f, times: f.times ?? 1 }),
     addPullRequest: (number, title = `PR ${number}`, head) => {
@@ -217,6 +233,22 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
         if (req.headers.accept !== 'application/octet-stream') return [200, { id: a.id, name: a.name, size: a.data.length }];
         return [302, undefined, { location: `${storageUrl}/assets/${a.id}` }];
       }
+      case 'actions/list-workflow-runs': {
+        // As GitHub: newest first; `status` matches a run's status or its conclusion.
+        const q = (k: string) => url.searchParams.get(k);
+        const list = state.runs.filter((r) => r.workflow === m.params.workflow_id
+          && (!q('branch') || r.branch === q('branch')) && (!q('event') || r.event === q('event'))
+          && (!q('status') || r.status === q('status') || r.conclusion === q('status'))).reverse();
+        const per = Number(q('per_page') ?? 30);
+        const page = Number(q('page') ?? 1);
+        return [200, { total_count: list.length, workflow_runs: list.slice((page - 1) * per, page * per).map((r) => runView(state, r)) }];
+      }
+      case 'actions/list-jobs-for-workflow-run': {
+        const r = state.runs.find((x) => x.id === Number(m.params.run_id));
+        if (!r) return [404, { message: 'Not Found' }];
+        const jobs = r.jobs.map((j, i) => ({ id: r.id * 100 + i, run_id: r.id, name: j.name, status: j.status, conclusion: j.conclusion, head_sha: r.head_sha, workflow_name: r.workflow }));
+        return [200, { total_count: jobs.length, jobs }];
+      }
       case 'actions/create-workflow-dispatch':
         state.dispatches.push({ workflow_id: m.params.workflow_id, ref: String(body!.ref), inputs: body!.inputs as Record<string, unknown> | undefined });
         return [204, undefined];
@@ -246,6 +278,15 @@ function issueView(s: GitHubStandIn, i: StandInIssue) {
     html_url: `https://github.com/${s.owner}/${s.repo}/issues/${i.number}`,
     user: author(),
     ...(i.pull_request ? { pull_request: { url: `${s.url}/repos/${s.owner}/${s.repo}/pulls/${i.number}` } } : {}),
+  };
+}
+
+function runView(s: GitHubStandIn, r: StandInRun) {
+  return {
+    id: r.id, run_number: r.id - 89_999, name: r.workflow.replace(/\.ya?ml$/, ''), path: `.github/workflows/${r.workflow}`,
+    head_branch: r.branch, head_sha: r.head_sha, event: r.event, status: r.status, conclusion: r.conclusion,
+    created_at: r.created_at, updated_at: r.created_at,
+    html_url: `https://github.com/${s.owner}/${s.repo}/actions/runs/${r.id}`,
   };
 }
 
