@@ -27,5 +27,5 @@ export { probeCredentials, PROBE_USER, PROBE_LABELS } from './probe.ts';
 export { CredentialStore, openCredentialStore } from './store.ts';
 export { vantageKey, VANTAGE_KEY_ENV, VANTAGE_KEY_PATTERN } from './vantage.ts';
 export { pinMessage, pinSigner, type PinSigner } from './pin.ts';
-export { inActions, maskValue, maskFields } from './mask.ts';
+export { inActions, maskBatch, maskValue, maskFields } from './mask.ts';
 export { redactor, withAddresses, ADDRESS, REDACTED, MIN_REDACT_LENGTH } from './redact.ts';

@@ -16,12 +16,45 @@ export function inActions(env: Readonly<Record<string, string | undefined>>): bo
  */
 export function maskValue(value: string): void {
   if (value === '') return;
+  if (batch) { batch.push(value); return; }
   const stdoutWrite = process.stdout.write;
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   try {
     actionsCore().setSecret(value);
   } finally {
     process.stdout.write = stdoutWrite;
+  }
+}
+
+let batch: string[] | undefined;
+
+/**
+ * Runs `derive`, a synchronous step that derives many values and prints nothing, with the
+ * mask commands of everything it derives written at its end in one write, even when it
+ * throws (before the error can be printed). A site build for 10,000 users masks 30,000
+ * values; one write each cost it about 0.3 s. The commands are core.setSecret's own.
+ */
+export function maskBatch<T>(derive: () => T): T {
+  if (batch) return derive();
+  batch = [];
+  try {
+    return derive();
+  } finally {
+    const values = batch;
+    batch = undefined;
+    writeMasks(values);
+  }
+}
+
+function writeMasks(values: string[]): void {
+  const commands: string[] = [];
+  const stdoutWrite = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => { commands.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  try {
+    for (const value of values) actionsCore().setSecret(value);
+  } finally {
+    process.stdout.write = stdoutWrite;
+    if (commands.length) process.stderr.write(commands.join(''));
   }
 }
 

@@ -7,9 +7,9 @@ import { activeUsers } from '../model/access.ts';
 import type { Fleet } from '../model/types.ts';
 import { OperationError } from '../core/command.ts';
 import { checkLimits, hostLimits } from '../model/site-limits.ts';
-import { openCredentialStore, type MasterSecret } from '../secrets/index.ts';
+import { maskBatch, openCredentialStore, type MasterSecret } from '../secrets/index.ts';
 import { graceRev } from '../model/access.ts';
-import { endpointsOf, userIdentity } from '../render/endpoint.ts';
+import { endpointsOf, userIdentity, type Identity } from '../render/endpoint.ts';
 import { checkSelfSigned } from '../render/server/tls.ts';
 import { DEMO_MARKER } from './demo.ts';
 import { headersFile, type TokenFolder } from './headers.ts';
@@ -88,15 +88,26 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
 /**
  * Workers derive credentials in their own stores, which do not mask: a mask command from a
  * worker thread could reach the log after a value it masks. So in Actions the main thread
- * derives (and so masks) every credential the workers will hand out before they start.
+ * derives (and so masks) every credential the workers will hand out before they start:
+ * the nodes' keys and what each user's endpoints take from the user's identity. Which
+ * identity keys the endpoints ask for depends on the nodes' inbounds only, so one user's
+ * endpoints name them (for 10,000 users, building everyone's took 0.4 s more).
  */
 function deriveForWorkers(c: FolderContext): void {
-  for (const user of c.fleet.users) {
-    const who = userIdentity(c.store, user.name, user.rev);
-    const grace = graceRev(user, c.fleet, c.now);
-    if (grace !== undefined) c.store.user(user.name, grace);
-    for (const node of c.fleet.nodes) endpointsOf(node, c.store, who);
-  }
+  maskBatch(() => {
+    const first = c.fleet.users[0];
+    if (first === undefined) return;
+    const methods = new Set<string>();
+    const who = userIdentity(c.store, first.name, first.rev);
+    const recording: Identity = { ...who, ss2022Key: (method) => { methods.add(method); return who.ss2022Key(method); } };
+    for (const node of c.fleet.nodes) endpointsOf(node, c.store, recording);
+    for (const user of c.fleet.users) {
+      const creds = c.store.user(user.name, user.rev);
+      for (const method of methods) creds.ss2022Key(method);
+      const grace = graceRev(user, c.fleet, c.now);
+      if (grace !== undefined) c.store.user(user.name, grace);
+    }
+  });
 }
 
 function writeRoot(c: FolderContext, out: SiteWriter, folders: TokenFolder[], warn: (m: string) => void): void {

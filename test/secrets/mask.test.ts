@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFleet } from '../../scripts/model/load.ts';
 import { renderProfiles } from '../../scripts/render/client/index.ts';
 import { renderBuild } from '../../scripts/render/build.ts';
-import { CredentialStore, loadMasterSecret } from '../../scripts/secrets/index.ts';
+import { CredentialStore, loadMasterSecret, maskBatch, maskValue } from '../../scripts/secrets/index.ts';
 import { main } from '../../scripts/fleet.ts';
 import { buildSite } from '../../scripts/site/build.ts';
 import { loadActionsCore } from '../../scripts/text/actions-core.ts';
@@ -119,6 +119,24 @@ describe('masking in GitHub Actions', () => {
     expectMaskedFirst(log, new Set(creds));
   });
 
+  it('maskBatch writes core.setSecret\'s commands at its end in one write, also when it throws', () => {
+    const values = ['plain-value-1', 'multi\nline\r\nvalue', '100% sure'];
+    const { log } = record();
+    for (const v of values) maskValue(v);
+    const oneByOne = log.splice(0);
+    expect(oneByOne).toEqual(values.map((v) => `${maskLine(v)}\n`));
+    const result = maskBatch(() => { for (const v of values) maskValue(v); expect(log).toEqual([]); return 7; });
+    expect(result).toBe(7);
+    expect(log).toEqual([oneByOne.join('')]);
+    log.splice(0);
+    expect(() => maskBatch(() => { maskValue('derived-before-a-failure'); throw new Error('boom'); })).toThrow('boom');
+    expect(log).toEqual([`${maskLine('derived-before-a-failure')}\n`]);
+    // Outside a batch, each value is written at once again.
+    log.splice(0);
+    maskValue('after');
+    expect(log).toEqual([`${maskLine('after')}\n`]);
+  });
+
   it('a parallel site build masks in the main thread every value its workers hand out', async () => {
     const root = await fleetRoot();
     const fleet = loadFleet(root, new Date(NOW)).fleet!;
@@ -127,9 +145,12 @@ describe('masking in GitHub Actions', () => {
     const master = loadMasterSecret(ACTIONS, { purpose: 'preview' });
     expect(master.mask).toBe(true);
     await buildSite(fleet, master, new Date(NOW), { outDir: out, threads: 2, warn: () => {} });
-    const masked = new Set(log.filter((c) => c.startsWith('::add-mask::')).map((c) => c.slice(12, -1)));
+    const maskWrites = log.filter((c) => c.startsWith('::add-mask::'));
+    const masked = new Set(maskWrites.join('').split('\n').filter(Boolean).map((l) => l.slice(12)));
 
     const folders = readdirSync(join(out, 's')).filter((f) => f !== 'index.html');
+    // The users' values in one write (maskBatch), not one write each.
+    expect(maskWrites.some((w) => folders.every((token) => w.includes(`::add-mask::${token}\n`)))).toBe(true);
     expect(folders.length).toBeGreaterThanOrEqual(fleet.users.length);
     for (const token of folders) expect(masked, 'token folder').toContain(token);
     let checked = 0;
