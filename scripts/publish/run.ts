@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
 import { siteProblems } from '../github/publish-guard.ts';
 import { requireFleet } from '../model/require.ts';
-import { loadMasterSecret } from '../secrets/index.ts';
+import { loadMasterSecret, maskBatch } from '../secrets/index.ts';
+import { mismatchText, siteMismatch } from './fresh.ts';
 import { siteObjects } from './objects.ts';
 import { planPublish, publishSite, PublishStopped } from './publish.ts';
 import { hideTokens, s3Store, storeErrorText, type Store } from './store.ts';
@@ -26,6 +27,13 @@ export async function runPublish(ctx: CommandContext, args: ParsedArgs): Promise
   let objects: ReturnType<typeof siteObjects>;
   try { objects = siteObjects(dir, site.title ?? fleet.settings.name); }
   catch (e) { throw new OperationError(`not published: cannot read the built site: ${storeErrorText(e)} — build it again with \`npm run fleet -- site\``); }
+  // The store is made to match the site: one built from another state of the fleet would
+  // bring back revoked users' folders or delete new users'.
+  const mismatch = mismatchText(maskBatch(() => siteMismatch(objects.map((o) => o.key), fleet, secret, ctx.now)));
+  if (mismatch) {
+    throw new OperationError(`not published: ${dirArg} was built from another state of the fleet: ${mismatch} — `
+      + `build it again with \`npm run fleet -- site --out ${shellArg(dirArg)}\`, then publish that`);
+  }
   let store: Store;
   try { store = s3Store(site.s3, ctx.env); }
   catch (e) { throw new OperationError((e as Error).message); }
@@ -43,10 +51,15 @@ export async function runPublish(ctx: CommandContext, args: ParsedArgs): Promise
     return EXIT.ok;
   } catch (e) {
     if (e instanceof PublishStopped) {
-      throw new OperationError(`publish to ${where} ${e.what}: ${storeErrorText(e.cause)} — run \`npm run fleet -- publish --site ${dirArg}\` again: it continues where this one stopped`);
+      throw new OperationError(`publish to ${where} ${e.what}: ${storeErrorText(e.cause)} — run \`npm run fleet -- publish --site ${shellArg(dirArg)}\` again: it continues where this one stopped`);
     }
     throw new OperationError(`publish to ${where} failed before anything changed: ${storeErrorText(e)}`);
   } finally {
     store.close();
   }
+}
+
+/** A path as a shell word, so a printed command works as printed. */
+function shellArg(path: string): string {
+  return /^[A-Za-z0-9_./:@%+=-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

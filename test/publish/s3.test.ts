@@ -325,4 +325,38 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
     expect(await s3.keys()).toEqual(before);
     expect(listFiles(site()).length).toBeGreaterThan(0);
   });
+
+  it('refuses a site built from another state of the fleet: a revoked user\'s folder would come back', async () => {
+    const built = await fleet(['site'], { FLEET_SECRET: SECRET_A });
+    expect(built.code, built.err).toBe(0);
+    const before = await s3.keys();
+    const users = join(root, 'users');
+    const saved = new Map(readdirSync(users).map((f) => [f, readFileSync(join(users, f), 'utf8')]));
+    const tokens = readdirSync(join(site(), 's')).filter((t) => t !== 'index.html');
+    const publish = async () => {
+      const r = await fleet(['publish', '--site', 'build/site'], env());
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^fleet publish: not published: build\/site was built from another state of the fleet: .* — build it again with `npm run fleet -- site --out build\/site`, then publish that$/);
+      for (const t of tokens) expect(r.err + r.out).not.toContain(t);
+      return r.err;
+    };
+    try {
+      setUser('cobalt-lynx', undefined);
+      expect(await publish()).toContain(': 1 token folder no user has now (revoked, removed, or rotated past the grace period)');
+      setUser('cobalt-lynx', { ...USERS.find((u) => u.name === 'cobalt-lynx'), enabled: false });
+      expect(await publish()).toContain(': 1 disabled or expired user still with profiles');
+      setUser('cobalt-lynx', { ...USERS.find((u) => u.name === 'cobalt-lynx'), rev: 2 });
+      expect(await publish()).toContain(': 1 token folder no user has now (revoked, removed, or rotated past the grace period), 1 user folder missing (users added since)');
+      writeFileSync(join(users, 'cobalt-lynx.yaml'), saved.get('cobalt-lynx.yaml')!);
+      setUser('new-robin', { enabled: true, rev: 1 });
+      expect(await publish()).toContain(': 1 user folder missing (users added since)');
+      expect(await s3.keys()).toEqual(before);
+    } finally {
+      for (const f of readdirSync(users)) if (!saved.has(f)) rmSync(join(users, f));
+      for (const [f, text] of saved) writeFileSync(join(users, f), text);
+    }
+    // As it was, the same site publishes.
+    const again = await fleet(['publish', '--site', 'build/site'], env());
+    expect(again.code, again.err).toBe(0);
+  });
 });
