@@ -67,13 +67,22 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
   }
   report.actions = outcomes.map((o) => ({ kind: o.action.kind, node: o.action.node.name, state: stateOf(o.action), ...(o.url ? { issue: o.url } : {}), ok: o.ok, ...(o.error ? { error: o.error } : {}) }));
 
-  // 3. The incident history on the status branch (what GitHub really did), when asked.
+  // 3. The incident history on the status branch (what GitHub really did), when asked. A
+  //    step of an incident that another run recorded first (two runs deciding at once) is
+  //    not announced again below.
+  const toldElsewhere = new Set<Outcome>();
   if (args.options.history === true && !dryRun) {
-    const events = incidentEvents(outcomes, ctx.now);
+    const eventsOf = outcomes.map((o) => incidentEvents([o], ctx.now));
+    const events = eventsOf.flat();
     if (events.length) {
       try {
         const r = await recordIncidents(branchRef(ctx, args), events);
-        report.history = { ok: true, recorded: r.added };
+        let i = 0;
+        eventsOf.forEach((evs, k) => {
+          const fresh = r.fresh.slice(i, (i += evs.length));
+          if (evs.length && !fresh.some(Boolean)) toldElsewhere.add(outcomes[k]!);
+        });
+        report.history = { ok: true, recorded: r.added, ...(toldElsewhere.size ? { note: `${toldElsewhere.size} already recorded by another run, not announced again` } : {}) };
       } catch (e) {
         report.history = { ok: false, recorded: 0, note: (e as Error).message };
       }
@@ -85,7 +94,7 @@ export async function runIncidents(ctx: CommandContext, args: ParsedArgs): Promi
   //    crossed the threshold are still named, marked as unwritten: the chat must not stay
   //    silent about an outage because the issue tracker is down. They repeat each run until
   //    GitHub works again, which is the honest "state unknown".
-  const lines = outcomes.filter((o) => o.ok).flatMap((o) => {
+  const lines = outcomes.filter((o) => o.ok && !toldElsewhere.has(o)).flatMap((o) => {
     const line = telegramLine(o.action, o.url);
     return line ? [line, ...telegramRecovery(o.action, view)] : [];
   });
@@ -121,7 +130,7 @@ function textLines(r: Report): string[] {
   if (out.length === 0) out.push('no incidents to open, update or close');
   out.push(`github: ${r.github.ok ? 'ok' : 'FAILED'}${r.github.note ? ` (${r.github.note})` : ''}`);
   out.push(`telegram: ${r.telegram.ok ? `${r.telegram.sent} message(s)` : 'FAILED'}${r.telegram.note ? ` (${r.telegram.note})` : ''}`);
-  if (r.history) out.push(`history: ${r.history.ok ? `${r.history.recorded} event(s) recorded on the status branch` : `FAILED (${r.history.note ?? 'not recorded'})`}`);
+  if (r.history) out.push(`history: ${r.history.ok ? `${r.history.recorded} event(s) recorded on the status branch${r.history.note ? ` (${r.history.note})` : ''}` : `FAILED (${r.history.note ?? 'not recorded'})`}`);
   return out;
 }
 

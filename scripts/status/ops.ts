@@ -108,33 +108,54 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
 
 /**
  * Adds `events` to the month files they belong to (by each event's time), skipping one
- * already there, so a retried run is harmless. Returns how many were added.
+ * already there, so a retried run is harmless. Says of each event whether it was added.
  */
 function appendByMonth<E extends { t: string }>(
   months: Map<string, { schema_version: 1; month: string; events: E[] }>, events: E[],
-  same: (a: E, b: E) => boolean, order: (a: E, b: E) => number,
-): number {
-  let added = 0;
-  for (const e of events) {
+  isThere: (recorded: readonly E[], e: E) => boolean, order: (a: E, b: E) => number,
+): boolean[] {
+  return events.map((e) => {
     const month = e.t.slice(0, 7);
     const file = months.get(month) ?? { schema_version: 1 as const, month, events: [] };
-    if (file.events.some((x) => same(x, e))) continue;
+    if (isThere(file.events, e)) return false;
     file.events.push(e);
     file.events.sort((a, b) => byText(a.t, b.t) || order(a, b));
     months.set(month, file);
-    added++;
-  }
-  return added;
+    return true;
+  });
 }
 
-/** Appends incident events to incidents/<YYYY-MM>.json; one with the same time, node and kind is there once. */
-export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): Promise<{ added: number; attempts: number }> {
-  let added = 0;
+/**
+ * Whether `e` is already told: the same event of the same run (a retry), or the same step
+ * of the same incident another run recorded first. Two probe runs can decide at once (a
+ * vantage merge beside the schedule): both see a node cross the threshold, both open an
+ * issue, and each records its event at its own time. An incident is its node and the time
+ * its trouble began; it opens and resolves once, and a change repeats the latest step
+ * only when that step already says the same state (a flap down → blocked → down is
+ * three steps, each told).
+ */
+export function incidentRecorded(recorded: readonly IncidentEvent[], e: IncidentEvent): boolean {
+  if (recorded.some((x) => x.t === e.t && x.node === e.node && x.event === e.event)) return true;
+  const incident = recorded.filter((x) => x.node === e.node && x.since === e.since);
+  if (e.event !== 'changed') return incident.some((x) => x.event === e.event);
+  const latest = incident.reduce<IncidentEvent | undefined>((l, x) => (l === undefined || byText(l.t, x.t) <= 0 ? x : l), undefined);
+  return latest !== undefined && latest.event !== 'resolved' && latest.state === e.state
+    && (latest.blocked_in ?? []).join(',') === (e.blocked_in ?? []).join(',');
+}
+
+/**
+ * Appends incident events to incidents/<YYYY-MM>.json, each step of an incident once
+ * (incidentRecorded). `fresh[i]`: whether events[i] was added by this call, so the
+ * caller announces only those.
+ */
+export async function recordIncidents(ref: BranchRef, events: IncidentEvent[]): Promise<{ added: number; fresh: boolean[]; attempts: number }> {
+  let fresh: boolean[] = [];
   const r = await updateBranch(ref, (tree) => {
-    added = appendByMonth(tree.incidents, events, (x, e) => x.t === e.t && x.node === e.node && x.event === e.event, (a, b) => byText(a.node, b.node));
+    fresh = appendByMonth(tree.incidents, events, incidentRecorded, (a, b) => byText(a.node, b.node));
+    const added = fresh.filter(Boolean).length;
     return { message: `incidents: ${added} event(s)`, changed: added > 0 };
   });
-  return { added, attempts: r.attempts };
+  return { added: fresh.filter(Boolean).length, fresh, attempts: r.attempts };
 }
 
 /** Appends recovery decisions to recovery/<YYYY-MM>.json; one with the same time, region, node, action and inbound is there once. */
@@ -142,8 +163,8 @@ export async function recordRecovery(ref: BranchRef, events: RecoveryEvent[]): P
   let added = 0;
   const r = await updateBranch(ref, (tree) => {
     added = appendByMonth(tree.recovery, events,
-      (x, e) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound,
-      (a, b) => byText(a.region, b.region) || byText(a.node, b.node));
+      (recorded, e) => recorded.some((x) => x.t === e.t && x.region === e.region && x.node === e.node && x.action === e.action && x.inbound === e.inbound),
+      (a, b) => byText(a.region, b.region) || byText(a.node, b.node)).filter(Boolean).length;
     return { message: `recovery: ${added} decision(s) [skip ci]`, changed: added > 0 };
   });
   return { added, attempts: r.attempts };

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../scripts/fleet.ts';
-import { recordIncidents } from '../../scripts/status/ops.ts';
+import { incidentRecorded, recordIncidents } from '../../scripts/status/ops.ts';
 import { useChannels } from './channels.ts';
 import { at, fleetRoot, NODE_ADDRESS, probeRun, Store, tempDir } from './helpers.ts';
 
@@ -147,6 +147,53 @@ describe('fleet incidents', () => {
     expect(twin.comments.map((c) => c.body)).toEqual([`Duplicate of #${kept.number}, which tracks this node (two probe runs decided at the same time). Closed by boxfleet.`]);
     expect(kept.state).toBe('open');
     expect(ch.gh.violations).toEqual([]);
+  });
+
+  it('two runs deciding at once (--history) announce the incident once: the step the other recorded first is not told again', async () => {
+    const root = fleetRoot();
+    const branchRepo = join(tempDir(), 'status.git');
+    execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
+    const history = ['--history', '--repo', branchRepo, '--branch', 'fleet-status'];
+    const s = new Store();
+    for (const m of [0, 15, 30, 45]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' }));
+    for (const m of [0, 15, 30]) await ch.tick(root, s, m, undefined, history);
+    // The scheduled run opens the incident and tells the chat.
+    const first = await ch.tick(root, s, 45, undefined, history);
+    expect(first.code).toBe(0);
+    expect(ch.ours()).toHaveLength(1);
+    expect(ch.tg.messages).toHaveLength(1);
+    // A vantage merge listed the issues a moment before that one existed: it opens its own.
+    const kept = ch.ours()[0]!;
+    ch.gh.issues.splice(ch.gh.issues.indexOf(kept), 1);
+    const racing = await ch.tick(root, s, 46, undefined, history);
+    ch.gh.issues.unshift(kept);
+    expect(racing.code).toBe(0);
+    expect(ch.ours()).toHaveLength(2);
+    expect(racing.out).toContain('history: 0 event(s) recorded on the status branch (1 already recorded by another run, not announced again)');
+    expect(ch.tg.messages).toHaveLength(1);
+    // The next run closes the twin, quietly.
+    s.add(probeRun('github', 'us', 60, { 'tokyo-1': 'down' }));
+    expect((await ch.tick(root, s, 60, undefined, history)).code).toBe(0);
+    expect(ch.ours().filter((i) => i.state === 'open').map((i) => i.number)).toEqual([kept.number]);
+    expect(ch.tg.messages).toHaveLength(1);
+  });
+
+  it('a step of an incident is recorded once, but a flap back and forth is each time a new step', () => {
+    const S = at(15);
+    const ev = (m: number, event: 'opened' | 'changed' | 'resolved', state?: 'down' | 'blocked', blocked_in?: string[]) =>
+      ({ t: at(m), node: 'tokyo-1', event, since: S, ...(state ? { state } : {}), ...(blocked_in ? { blocked_in } : {}) });
+    const told = [ev(45, 'opened', 'down'), ev(75, 'changed', 'blocked', ['cn'])];
+    expect(incidentRecorded(told, ev(46, 'opened', 'down'))).toBe(true);
+    expect(incidentRecorded(told, ev(76, 'changed', 'blocked', ['cn']))).toBe(true);
+    expect(incidentRecorded(told, ev(76, 'changed', 'blocked', ['cn', 'ir']))).toBe(false);
+    expect(incidentRecorded(told, ev(90, 'changed', 'down'))).toBe(false);
+    told.push(ev(90, 'changed', 'down'));
+    expect(incidentRecorded(told, ev(105, 'changed', 'blocked', ['cn']))).toBe(false);
+    expect(incidentRecorded(told, ev(120, 'resolved'))).toBe(false);
+    told.push(ev(120, 'resolved'));
+    expect(incidentRecorded(told, ev(121, 'resolved'))).toBe(true);
+    // The next incident of the node began later: its opening is new.
+    expect(incidentRecorded(told, { ...ev(200, 'opened', 'down'), since: at(170) })).toBe(false);
   });
 
   it('opens at most max_new_issues_per_run issues, longest-failing first; the rest wait for the next run', async () => {
