@@ -10,11 +10,14 @@ import { EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs 
 import { apiFailure, githubClient } from './client.ts';
 import { addSummary, setOutput } from './summary.ts';
 
-/** The workflow that rolls the fleet out, and its job that runs only after every node took it. */
+/**
+ * The workflow that rolls the fleet out, and its job that succeeds exactly when every node
+ * took the run's commit (needs the rollout jobs, no steps that could fail after them).
+ */
 export const DEPLOY_WORKFLOW = 'deploy.yml';
-export const PUBLISH_JOB = 'publish';
-/** Successful deploy runs looked at, newest first (a daily schedule makes one a day at least). */
-export const MAX_RUNS = 30;
+export const ROLLOUT_JOB = 'rolled-out';
+/** Deploy runs looked at, newest first (a daily schedule makes one a day at least). */
+export const MAX_RUNS = 20;
 
 const COMMIT_ID = /^[0-9a-f]{40}$/;
 
@@ -36,43 +39,57 @@ export async function runRolloutCommit(ctx: CommandContext, args: ParsedArgs): P
   return EXIT.ok;
 }
 
-/** The head commit of the newest successful deploy run whose publish job succeeded. */
+/**
+ * The head commit of the deploy run whose rolled-out job finished last. Not simply the
+ * newest run: re-running an older run rolls the nodes back to its commit, and the run
+ * keeps its place in the list. Runs of any status count (the publish job after the
+ * rollout may still run, or have failed: the nodes run the commit either way).
+ */
 async function lastRollout(ctx: CommandContext, branch: string): Promise<Rollout> {
   const gh = githubClient(ctx);
   const base = { owner: gh.owner, repo: gh.repo };
   let runs;
   try {
-    runs = (await gh.octokit.rest.actions.listWorkflowRuns({ ...base, workflow_id: DEPLOY_WORKFLOW, branch, status: 'success', per_page: MAX_RUNS })).data.workflow_runs;
+    runs = (await gh.octokit.rest.actions.listWorkflowRuns({ ...base, workflow_id: DEPLOY_WORKFLOW, branch, per_page: MAX_RUNS })).data.workflow_runs;
   } catch (e) { throw apiFailure(`listing ${DEPLOY_WORKFLOW} runs on ${branch}`, e); }
+  let best: { run: (typeof runs)[number]; at: string } | undefined;
   for (const run of runs) {
     let jobs;
     try {
-      jobs = (await gh.octokit.rest.actions.listJobsForWorkflowRun({ ...base, run_id: run.id, filter: 'latest', per_page: 100 })).data.jobs;
+      // A sharded deploy has up to 256 shard jobs besides: read every page.
+      jobs = await gh.octokit.paginate(gh.octokit.rest.actions.listJobsForWorkflowRun, { ...base, run_id: run.id, filter: 'latest', per_page: 100 });
     } catch (e) { throw apiFailure(`listing the jobs of ${DEPLOY_WORKFLOW} run ${run.id}`, e); }
-    // A run by hand for some nodes skips publish: the other nodes may not run its commit.
-    if (!jobs.some((j) => j.name === PUBLISH_JOB && j.conclusion === 'success')) continue;
-    if (!COMMIT_ID.test(run.head_sha)) throw new OperationError(`${DEPLOY_WORKFLOW} run ${run.id} names no commit SHA`);
-    return { sha: run.head_sha, source: `the last rollout to every node: ${DEPLOY_WORKFLOW} run ${run.run_number ?? run.id}, ${run.event}, ${run.created_at}` };
+    // A run by hand for some nodes skips it: the other nodes may not run its commit.
+    const done = jobs.find((j) => j.name === ROLLOUT_JOB && j.conclusion === 'success' && j.completed_at);
+    if (!done || !COMMIT_ID.test(run.head_sha)) continue;
+    const at = done.completed_at!;
+    if (!best || at > best.at) best = { run, at };
+  }
+  if (best) {
+    const { run, at } = best;
+    return { sha: run.head_sha, source: `the last rollout to every node: ${DEPLOY_WORKFLOW} run ${run.run_number}${(run.run_attempt ?? 1) > 1 ? ` attempt ${run.run_attempt}` : ''}, ${run.event}, done ${at}` };
   }
   throw new OperationError(
-    `no rollout to every node on ${branch} among the last ${runs.length} successful ${DEPLOY_WORKFLOW} runs, so no commit is known whose profiles the nodes accept — `
-    + `run the deploy workflow (its publish job starts this one), or start pages.yml with the input commit set to a full SHA every node runs`,
+    `no rollout to every node on ${branch} among the last ${runs.length} ${DEPLOY_WORKFLOW} runs (none whose ${ROLLOUT_JOB} job succeeded), so no commit is known whose profiles the nodes accept — `
+    + `run the deploy workflow (it starts this one when every node took its commit), or start pages.yml with the input commit set to a full SHA every node runs`,
   );
 }
 
 /**
- * Only a commit of the branch is built: a SHA from another branch (or one a force-push took
- * off it) would publish users and workflow code that were never reviewed into it.
+ * Only a commit of the branch itself is built: one the branch pointed at (first-parent
+ * history), not one from another branch, from inside a merged pull request (never deployed
+ * as a whole), or one a force-push took off it. These would publish users and code that
+ * were never reviewed or rolled out as they are.
  */
 async function requireOnBranch(root: string, sha: string, branch: string): Promise<void> {
   const git = simpleGit({ baseDir: root }).env(childEnv());
-  let base: string;
+  let history: string;
   try {
-    // (simple-git reports a failed command only when it wrote to stderr: `merge-base
-    // --is-ancestor` exits 1 silently, so compare the merge base instead.)
-    base = (await git.raw(['merge-base', sha, 'HEAD'])).trim();
+    history = await git.raw(['rev-list', '--first-parent', 'HEAD']);
   } catch {
-    throw new OperationError(`commit ${sha} is not in this checkout — check out ${branch} with its history (actions/checkout with fetch-depth: 0)`);
+    throw new OperationError(`the branch's history cannot be read here — check out ${branch} with its history (actions/checkout with fetch-depth: 0)`);
   }
-  if (base !== sha) throw new OperationError(`commit ${sha} is not on ${branch} (checked out at HEAD): the site is only built from the branch's own history`);
+  if (!history.split('\n').includes(sha)) {
+    throw new OperationError(`commit ${sha} is not one ${branch} pointed at (its first-parent history, checked out at HEAD; a shallow checkout sees only its last commits: fetch-depth: 0): the site is only built from the branch's own commits`);
+  }
 }

@@ -158,8 +158,9 @@ describe('fleet github dispatch', () => {
 });
 
 describe('fleet github rollout-commit', () => {
-  // A repository with the branch main (two commits) and a side branch that was never merged.
-  function repo(): { root: string; first: string; second: string; side: string } {
+  // A repository whose branch main pointed at `first`, then at the merge of a pull request
+  // whose own commit (`inside`) it never pointed at; `side` is on a branch never merged.
+  function repo(): { root: string; first: string; second: string; inside: string; side: string } {
     const root = tempDir('boxfleet-rollout-');
     const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', HOME: root } }).trim();
     git('init', '-q', '-b', 'main');
@@ -169,69 +170,92 @@ describe('fleet github rollout-commit', () => {
     const first = commit('users: add alice');
     git('checkout', '-q', '-b', 'side');
     const side = commit('users: add mallory');
+    git('checkout', '-q', '-b', 'pr', 'main');
+    const inside = commit('nodes: tokyo-1 moves to port 8444, half done');
     git('checkout', '-q', 'main');
-    const second = commit('nodes: tokyo-1 moves to port 8444');
-    return { root, first, second, side };
+    git('merge', '-q', '--no-ff', '-m', 'Merge pull request #7', 'pr');
+    const second = git('rev-parse', 'HEAD');
+    return { root, first, second, inside, side };
   }
   const output = () => readFileSync(join(dir, 'output'), 'utf8');
   const shaOutput = (sha: string) => new RegExp(`^sha<<(EOF_[0-9a-f]+)\\n${sha}\\n\\1\\n$`);
-  const job = (name: string, conclusion: 'success' | 'failure' | 'skipped' | null, status: 'completed' | 'in_progress' = 'completed') => ({ name, status, conclusion });
+  type Conclusion = 'success' | 'failure' | 'skipped' | null;
+  const job = (name: string, conclusion: Conclusion, completed_at?: string) =>
+    ({ name, status: conclusion === null ? 'in_progress' as const : 'completed' as const, conclusion, ...(completed_at ? { completed_at } : {}) });
+  const deployRun = (head_sha: string, event: string, jobs: ReturnType<typeof job>[], conclusion: 'success' | 'failure' | null = 'success') =>
+    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha, event, status: conclusion === null ? 'in_progress' : 'completed', conclusion, jobs });
 
-  it('names the last rollout to every node, never the tip whose rollout failed, is running, or reached some nodes only', async () => {
+  it('names the commit of the last rollout to every node, never a tip whose rollout failed, is running, or reached some nodes only', async () => {
     const { root, first, second } = repo();
-    const ok = [job('deploy', 'success'), job('shard-plan', 'skipped'), job('canary', 'skipped'), job('shard', 'skipped'), job('publish', 'success')];
-    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: first, event: 'push', status: 'completed', conclusion: 'success', jobs: ok });
+    deployRun(first, 'push', [job('deploy', 'success'), job('rolled-out', 'success', '2026-11-26T10:00:00Z'), job('publish', 'success')]);
     // The push after it: its rollout failed on a node and was rolled back.
-    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'push', status: 'completed', conclusion: 'failure', jobs: [job('deploy', 'failure'), job('publish', 'skipped')] });
+    deployRun(second, 'push', [job('deploy', 'failure'), job('rolled-out', 'skipped'), job('publish', 'skipped')], 'failure');
     // Then a run by hand for one node: it succeeded, but the other nodes still run `first`.
-    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('deploy', 'success'), job('publish', 'skipped')] });
+    deployRun(second, 'workflow_dispatch', [job('deploy', 'success'), job('rolled-out', 'skipped'), job('publish', 'skipped')]);
     // And the daily run, still rolling out.
-    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: second, event: 'schedule', status: 'in_progress', conclusion: null, jobs: [job('deploy', null, 'in_progress'), job('publish', null, 'in_progress')] });
+    deployRun(second, 'schedule', [job('deploy', null), job('rolled-out', null), job('publish', null)], null);
     // Another workflow's successful run of the tip counts for nothing.
-    gh.addRun({ workflow: 'pages.yml', branch: 'main', head_sha: second, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('publish', 'success')] });
+    gh.addRun({ workflow: 'pages.yml', branch: 'main', head_sha: second, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('rolled-out', 'success')] });
 
     const env = actionsEnv();
     const r = await fleet(['github', 'rollout-commit'], env, root);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(new RegExp(`^site commit: ${first} \\(the last rollout to every node: deploy\\.yml run \\d+, push, `));
+    expect(r.out).toMatch(new RegExp(`^site commit: ${first} \\(the last rollout to every node: deploy\\.yml run \\d+, push, done 2026-11-26T10:00:00Z\\)$`));
     expect(output()).toMatch(shaOutput(first));
     expect(summary()).toContain(`### Site commit\n\nsite commit: ${first}`);
 
-    // Once the daily run has reached every node, its commit is the one.
+    // Every node took the daily run's commit; its publish job failed afterwards (the probe
+    // manifest, the dispatch): the nodes run `second` all the same.
     const daily = gh.runs.at(-2)!;
-    daily.status = 'completed'; daily.conclusion = 'success';
-    daily.jobs = [job('deploy', 'success'), job('publish', 'success')];
-    const next = actionsEnv();
-    expect((await fleet(['github', 'rollout-commit'], next, root)).code).toBe(0);
+    Object.assign(daily, { status: 'completed', conclusion: 'failure', jobs: [job('deploy', 'success'), job('rolled-out', 'success', '2026-11-26T11:00:00Z'), job('publish', 'failure')] });
+    expect((await fleet(['github', 'rollout-commit'], actionsEnv(), root)).code).toBe(0);
     expect(output()).toMatch(shaOutput(second));
+
+    // Someone re-runs the first deploy: the nodes are back on `first`, though its run is older.
+    Object.assign(gh.runs[0]!, { run_attempt: 2, jobs: [job('deploy', 'success'), job('rolled-out', 'success', '2026-11-26T11:30:00Z'), job('publish', 'success')] });
+    const rerun = await fleet(['github', 'rollout-commit'], actionsEnv(), root);
+    expect(rerun.out).toMatch(new RegExp(`^site commit: ${first} \\(.* run \\d+ attempt 2, push, done 2026-11-26T11:30:00Z\\)$`));
+    expect(output()).toMatch(shaOutput(first));
     gh.runs.splice(0);
   });
 
-  it('takes a commit given by hand only from the branch, and says what to do when no rollout is known', async () => {
-    const { root, first, side } = repo();
+  it('reads every page of a sharded run\'s jobs', async () => {
+    const { root, second } = repo();
+    const shards = Array.from({ length: 180 }, () => job('shard', 'success'));
+    deployRun(second, 'workflow_dispatch', [job('shard-plan', 'success'), job('canary', 'success'), ...shards, job('rolled-out', 'success'), job('publish', 'success')]);
+    const r = await fleet(['github', 'rollout-commit'], actionsEnv(), root);
+    expect(r.code, r.err).toBe(0);
+    expect(output()).toMatch(shaOutput(second));
+    expect(gh.requests.filter((q) => q.operationId === 'actions/list-jobs-for-workflow-run').length).toBeGreaterThanOrEqual(2);
+    gh.runs.splice(0);
+  });
+
+  it('takes a commit given by hand only from the branch\'s own history, and says what to do when no rollout is known', async () => {
+    const { root, first, second, inside, side } = repo();
     const env = actionsEnv();
     const given = await fleet(['github', 'rollout-commit', '--commit', first], env, root);
     expect(given.code).toBe(0);
     expect(given.out).toBe(`site commit: ${first} (given with --commit)`);
     expect(output()).toMatch(shaOutput(first));
+    expect((await fleet(['github', 'rollout-commit', '--commit', second], actionsEnv(), root)).code).toBe(0);
 
-    const offBranch = await fleet(['github', 'rollout-commit', '--commit', side], actionsEnv(), root);
-    expect(offBranch.code).toBe(1);
-    expect(offBranch.err).toContain(`commit ${side} is not on main (checked out at HEAD)`);
-    expect(output()).toBe('');
-    const unknown = await fleet(['github', 'rollout-commit', '--commit', 'f'.repeat(40)], actionsEnv(), root);
-    expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain('is not in this checkout');
+    // Another branch, the inside of a merged pull request, a commit this checkout lacks.
+    for (const sha of [side, inside, 'f'.repeat(40)]) {
+      const r = await fleet(['github', 'rollout-commit', '--commit', sha], actionsEnv(), root);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`commit ${sha} is not one main pointed at (its first-parent history`);
+      expect(output()).toBe('');
+    }
     const short = await fleet(['github', 'rollout-commit', '--commit', first.slice(0, 12)], actionsEnv(), root);
     expect(short.code).toBe(2);
     expect(short.err).toContain('--commit takes a full commit SHA');
 
-    // Never deployed (or only by hand for some nodes): nothing is built.
-    gh.addRun({ workflow: 'deploy.yml', branch: 'main', head_sha: first, event: 'workflow_dispatch', status: 'completed', conclusion: 'success', jobs: [job('deploy', 'success'), job('publish', 'skipped')] });
+    // Never deployed to every node (only by hand for some): nothing is built.
+    deployRun(first, 'workflow_dispatch', [job('deploy', 'success'), job('rolled-out', 'skipped'), job('publish', 'skipped')]);
     const none = await fleet(['github', 'rollout-commit'], actionsEnv(), root);
     expect(none.code).toBe(1);
-    expect(none.err).toContain('no rollout to every node on main among the last 1 successful deploy.yml runs');
+    expect(none.err).toContain('no rollout to every node on main among the last 1 deploy.yml runs (none whose rolled-out job succeeded)');
     expect(none.err).toContain('run the deploy workflow');
     expect(none.err).not.toMatch(/\n\s+at /);
     expect(output()).toBe('');

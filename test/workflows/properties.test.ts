@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../scripts/cli/args.ts';
 import { findCommand, loadCommands } from '../../scripts/cli/registry.ts';
 import { linesOf, markdownLines, type CommandLine } from './command-lines.ts';
+import { DEPLOY_WORKFLOW, ROLLOUT_JOB } from '../../scripts/github/rollout-commit.ts';
 import { REPO, workflow, workflows, type Job, type Step } from './helpers.ts';
 
 const all = workflows();
@@ -42,7 +43,7 @@ const NEEDS_FLEET_SECRET = new Set(['deploy', 'drift', 'site', 'probe', 'probe m
 
 /** Write permissions, per workflow and job: anything more (or less) is a change to review. */
 const WRITES: Record<string, Record<string, string[]>> = {
-  'deploy.yml': { deploy: [], 'shard-plan': [], canary: [], shard: [], publish: ['actions'] },
+  'deploy.yml': { deploy: [], 'shard-plan': [], canary: [], shard: [], 'rolled-out': [], publish: ['actions'] },
   'drift.yml': { drift: ['issues'] },
   'pages.yml': { commit: [], build: [], deploy: ['id-token', 'pages'], 'object-store': [] },
   'plan-comment.yml': { comment: ['pull-requests'] },
@@ -191,9 +192,16 @@ describe('workflows: triggers and concurrency', () => {
   it('deploy: the site is published only after a rollout of every node, never after one by hand for some', () => {
     // A run for some nodes leaves the others on what they ran, and can replace a full
     // deploy that was pending in the same concurrency group.
-    const cond = String((workflow('deploy.yml').jobs.publish as { if?: string }).if).replace(/\s+/g, ' ');
+    const w = workflow('deploy.yml');
+    const marker = w.jobs['rolled-out'];
+    const cond = String(marker.if).replace(/\s+/g, ' ');
     expect(cond).toContain("!contains(needs.*.result, 'failure')");
     expect(cond).toMatch(/(^|&& )!inputs\.nodes &&/);
+    expect(marker.needs).toEqual(['deploy', 'canary', 'shard']);
+    // Nothing in it can fail after the rollout: pages.yml reads its success as "every node runs this commit".
+    expect(steps(marker).map((x) => x.run)).toEqual(['echo "every node runs $GITHUB_SHA"']);
+    expect(w.jobs.publish.needs).toBe('rolled-out');
+    expect(w.jobs.publish.if).toBeUndefined();
   });
 
   it('pages: builds the commit the nodes run, from deploy\'s publish or the last rollout, never the tip', () => {
@@ -207,7 +215,11 @@ describe('workflows: triggers and concurrency', () => {
       expect(w.jobs[job].needs).toContain('commit');
       const checkout = steps(w.jobs[job]).filter((x) => x.uses?.startsWith('actions/checkout@'));
       expect(checkout.map((x) => x.with?.ref)).toEqual(['${{ needs.commit.outputs.sha }}']);
+      // Never an empty ref (the tip): the job's first step refuses it.
+      expect(steps(w.jobs[job])[0]).toMatchObject({ env: { SHA: '${{ needs.commit.outputs.sha }}' }, run: expect.stringMatching(/^test -n "\$SHA" \|\| /) });
     }
+    // The job rollout-commit looks for is the one deploy.yml has.
+    expect(workflow(DEPLOY_WORKFLOW).jobs[ROLLOUT_JOB]).toBeDefined();
     const dispatch = steps(workflow('deploy.yml').jobs.publish).find((x) => /github dispatch pages\.yml/.test(x.run ?? ''));
     expect(dispatch?.run).toContain('--input "commit=$GITHUB_SHA"');
     // Templates and translations change the site: their push goes through a rollout too.

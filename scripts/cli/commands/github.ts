@@ -45,13 +45,13 @@ export const commands: Command[] = [
   },
   {
     name: 'github rollout-commit',
-    summary: 'the commit the site is built from: the last rollout to every node (deploy.yml\'s publish job), or --commit',
+    summary: 'the commit the site is built from: the last rollout to every node (deploy.yml\'s rolled-out job), or --commit',
     options: [
       { name: 'commit', value: 'SHA', help: 'build this commit instead (a full SHA on the branch); empty: the last rollout' },
       { name: 'branch', value: 'BRANCH', help: 'the branch deploy.yml rolls out (default: $GITHUB_REF_NAME, else main)' },
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github rollout-commit'],
-    details: `Profiles may only name what the nodes accept, so pages.yml never builds the tip of the branch: a push whose rollout failed, was rolled back or is still running stays off the site. Looks at the last 30 successful deploy.yml runs on the branch, newest first, for one whose publish job succeeded (a run by hand for some nodes has none), and refuses a commit that is not in the checked-out branch's history. In Actions it sets the step output sha. Needs \`actions: read\`. ${API_ENV}`,
+    details: `Profiles may only name what the nodes accept, so pages.yml never builds the tip of the branch: a push whose rollout failed, was rolled back or is still running stays off the site. Looks at the last 20 deploy.yml runs on the branch and takes the one whose rolled-out job finished last (a run by hand for some nodes has none; a re-run of an older run rolls the nodes back to its commit), and refuses a commit the checked-out branch never pointed at (its first-parent history). In Actions it sets the step output sha. Needs \`actions: read\`. ${API_ENV}`,
     run: async (ctx, args) => (await import('../../github/rollout-commit.ts')).runRolloutCommit(ctx, args),
   },
   {

@@ -28,7 +28,10 @@ export interface StandInRun {
   id: number; workflow: string; branch: string; head_sha: string; event: string;
   status: 'queued' | 'in_progress' | 'completed'; conclusion: 'success' | 'failure' | 'cancelled' | null;
   created_at: string;
-  jobs: { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: 'success' | 'failure' | 'skipped' | 'cancelled' | null }[];
+  /** The latest attempt (a re-run keeps the run's id and place, and starts a new attempt). */
+  run_attempt?: number;
+  /** The latest attempt's jobs; completed_at defaults to the run's created_at. */
+  jobs: { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: 'success' | 'failure' | 'skipped' | 'cancelled' | null; completed_at?: string }[];
 }
 
 export interface InjectedFailure { status: number; headers?: Record<string, string>; message?: string; times?: number; /** Only requests to this operation fail (default: the next request, whatever it is). */ operationId?: string }
@@ -246,8 +249,16 @@ export async function startGitHubStandIn(opts: { owner?: string; repo?: string; 
       case 'actions/list-jobs-for-workflow-run': {
         const r = state.runs.find((x) => x.id === Number(m.params.run_id));
         if (!r) return [404, { message: 'Not Found' }];
-        const jobs = r.jobs.map((j, i) => ({ id: r.id * 100 + i, run_id: r.id, name: j.name, status: j.status, conclusion: j.conclusion, head_sha: r.head_sha, workflow_name: r.workflow }));
-        return [200, { total_count: jobs.length, jobs }];
+        const jobs = r.jobs.map((j, i) => ({
+          id: r.id * 1000 + i, run_id: r.id, run_attempt: r.run_attempt ?? 1, name: j.name, status: j.status, conclusion: j.conclusion,
+          completed_at: j.status === 'completed' ? (j.completed_at ?? r.created_at) : null, head_sha: r.head_sha, workflow_name: r.workflow,
+        }));
+        // As GitHub: at most per_page (≤ 100) a page, the next one named in a Link header.
+        const per = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const headers: Record<string, string> = {};
+        if (page * per < jobs.length) headers.link = `<${state.url}${url.pathname}?${withPage(url, page + 1)}>; rel="next"`;
+        return [200, { total_count: jobs.length, jobs: jobs.slice((page - 1) * per, page * per) }, headers];
       }
       case 'actions/create-workflow-dispatch':
         state.dispatches.push({ workflow_id: m.params.workflow_id, ref: String(body!.ref), inputs: body!.inputs as Record<string, unknown> | undefined });
@@ -283,7 +294,7 @@ function issueView(s: GitHubStandIn, i: StandInIssue) {
 
 function runView(s: GitHubStandIn, r: StandInRun) {
   return {
-    id: r.id, run_number: r.id - 89_999, name: r.workflow.replace(/\.ya?ml$/, ''), path: `.github/workflows/${r.workflow}`,
+    id: r.id, run_number: r.id - 89_999, run_attempt: r.run_attempt ?? 1, name: r.workflow.replace(/\.ya?ml$/, ''), path: `.github/workflows/${r.workflow}`,
     head_branch: r.branch, head_sha: r.head_sha, event: r.event, status: r.status, conclusion: r.conclusion,
     created_at: r.created_at, updated_at: r.created_at,
     html_url: `https://github.com/${s.owner}/${s.repo}/actions/runs/${r.id}`,
