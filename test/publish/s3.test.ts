@@ -350,12 +350,31 @@ describe('fleet publish to an S3-compatible store (SeaweedFS)', () => {
       writeFileSync(join(users, 'cobalt-lynx.yaml'), saved.get('cobalt-lynx.yaml')!);
       setUser('new-robin', { enabled: true, rev: 1 });
       expect(await publish()).toContain(': 1 user folder missing (users added since)');
+      rmSync(join(users, 'new-robin.yaml'));
+      // maple-heron's rotation grace period (48 h from 2026-11-25T12:00Z) is over: an hour's
+      // slack for the time between build and publish, then the old token's folder is stale.
+      const late = async (now: string) => {
+        const err: string[] = [];
+        const code = await main(['publish', '--site', 'build/site', '--dry-run', '--root', root, '--now', now], { out: () => {}, err: (t) => err.push(t) }, env());
+        return { code, err: err.join('\n') };
+      };
+      expect((await late('2026-11-27T12:59:00Z')).code).toBe(0);
+      const stale = await late('2026-11-27T13:00:01Z');
+      expect(stale.code).toBe(1);
+      expect(stale.err).toContain(': 1 token folder no user has now (revoked, removed, or rotated past the grace period)');
+      // Built while a user was disabled, published after they were enabled again: their
+      // profiles would be deleted from the store.
+      setUser('cobalt-lynx', { ...USERS.find((u) => u.name === 'cobalt-lynx'), enabled: false });
+      expect((await fleet(['site'], { FLEET_SECRET: SECRET_A })).code).toBe(0);
+      writeFileSync(join(users, 'cobalt-lynx.yaml'), saved.get('cobalt-lynx.yaml')!);
+      expect(await publish()).toContain(': 1 active user without profiles (enabled since)');
       expect(await s3.keys()).toEqual(before);
     } finally {
       for (const f of readdirSync(users)) if (!saved.has(f)) rmSync(join(users, f));
       for (const [f, text] of saved) writeFileSync(join(users, f), text);
     }
-    // As it was, the same site publishes.
+    // As it was, a site built again publishes.
+    expect((await fleet(['site'], { FLEET_SECRET: SECRET_A })).code).toBe(0);
     const again = await fleet(['publish', '--site', 'build/site'], env());
     expect(again.code, again.err).toBe(0);
   });
