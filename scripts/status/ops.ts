@@ -117,7 +117,9 @@ function appendByMonth<E extends { t: string }>(
   return events.map((e) => {
     const month = e.t.slice(0, 7);
     const file = months.get(month) ?? { schema_version: 1 as const, month, events: [] };
-    if (isThere(file.events, e)) return false;
+    // Two runs on either side of a month's end see each other's events too.
+    const before = months.get(previousMonth(month))?.events ?? [];
+    if (isThere(before.length ? [...before, ...file.events] : file.events, e)) return false;
     file.events.push(e);
     file.events.sort((a, b) => byText(a.t, b.t) || order(a, b));
     months.set(month, file);
@@ -125,19 +127,30 @@ function appendByMonth<E extends { t: string }>(
   });
 }
 
+/** `YYYY-MM` of the month before. */
+function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+/** Runs that decide at once do so within minutes; a person closing an issue by hand, and
+ *  a later run opening the incident again, is a new step to tell. */
+const RACE_WINDOW_MS = 10 * 60 * 1000;
+
 /**
  * Whether `e` is already told: the same event of the same run (a retry), or the same step
  * of the same incident another run recorded first. Two probe runs can decide at once (a
  * vantage merge beside the schedule): both see a node cross the threshold, both open an
  * issue, and each records its event at its own time. An incident is its node and the time
- * its trouble began; it opens and resolves once, and a change repeats the latest step
- * only when that step already says the same state (a flap down → blocked → down is
- * three steps, each told).
+ * its trouble began; it resolves once, opens once within RACE_WINDOW_MS (again after a
+ * person closed its issue), and a change repeats the latest step only when that step
+ * already says the same state (a flap down → blocked → down is three steps, each told).
  */
 export function incidentRecorded(recorded: readonly IncidentEvent[], e: IncidentEvent): boolean {
   if (recorded.some((x) => x.t === e.t && x.node === e.node && x.event === e.event)) return true;
   const incident = recorded.filter((x) => x.node === e.node && x.since === e.since);
-  if (e.event !== 'changed') return incident.some((x) => x.event === e.event);
+  if (e.event === 'resolved') return incident.some((x) => x.event === 'resolved');
+  if (e.event === 'opened') return incident.some((x) => x.event === 'opened' && Math.abs(Date.parse(x.t) - Date.parse(e.t)) < RACE_WINDOW_MS);
   const latest = incident.reduce<IncidentEvent | undefined>((l, x) => (l === undefined || byText(l.t, x.t) <= 0 ? x : l), undefined);
   return latest !== undefined && latest.event !== 'resolved' && latest.state === e.state
     && (latest.blocked_in ?? []).join(',') === (e.blocked_in ?? []).join(',');

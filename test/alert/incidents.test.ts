@@ -155,20 +155,25 @@ describe('fleet incidents', () => {
     execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
     const history = ['--history', '--repo', branchRepo, '--branch', 'fleet-status'];
     const s = new Store();
-    for (const m of [0, 15, 30, 45]) s.add(probeRun('github', 'us', m, { 'tokyo-1': 'down' }));
-    for (const m of [0, 15, 30]) await ch.tick(root, s, m, undefined, history);
+    for (const m of [0, 15, 30]) {
+      s.add(probeRun('github', 'us', m, { 'tokyo-1': m === 0 ? 'up' : 'down' }));
+      expect((await ch.tick(root, s, m, undefined, history)).code).toBe(0);
+    }
+    expect(ch.ours()).toHaveLength(0);
     // The scheduled run opens the incident and tells the chat.
+    s.add(probeRun('github', 'us', 45, { 'tokyo-1': 'down' }));
     const first = await ch.tick(root, s, 45, undefined, history);
     expect(first.code).toBe(0);
     expect(ch.ours()).toHaveLength(1);
     expect(ch.tg.messages).toHaveLength(1);
     // A vantage merge listed the issues a moment before that one existed: it opens its own.
     const kept = ch.ours()[0]!;
-    ch.gh.issues.splice(ch.gh.issues.indexOf(kept), 1);
+    const labels = kept.labels;
+    kept.labels = []; // not in that run's listing
     const racing = await ch.tick(root, s, 46, undefined, history);
-    ch.gh.issues.unshift(kept);
+    kept.labels = labels;
     expect(racing.code).toBe(0);
-    expect(ch.ours()).toHaveLength(2);
+    expect(ch.ours().map((i) => i.number)).toEqual([kept.number, kept.number + 1]);
     expect(racing.out).toContain('history: 0 event(s) recorded on the status branch (1 already recorded by another run, not announced again)');
     expect(ch.tg.messages).toHaveLength(1);
     // The next run closes the twin, quietly.
@@ -176,6 +181,15 @@ describe('fleet incidents', () => {
     expect((await ch.tick(root, s, 60, undefined, history)).code).toBe(0);
     expect(ch.ours().filter((i) => i.state === 'open').map((i) => i.number)).toEqual([kept.number]);
     expect(ch.tg.messages).toHaveLength(1);
+  });
+
+  it('two runs on either side of a month\'s end record the opening once', async () => {
+    const branchRepo = join(tempDir(), 'status.git');
+    execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
+    const ref = (t: string) => ({ repo: branchRepo, branch: 'fleet-status', now: new Date(t), config: [] });
+    const opened = (t: string) => ({ t, node: 'tokyo-1', event: 'opened' as const, state: 'down' as const, since: '2026-11-30T23:15:00.000Z' });
+    expect((await recordIncidents(ref('2026-11-30T23:58:00Z'), [opened('2026-11-30T23:58:00.000Z')])).fresh).toEqual([true]);
+    expect((await recordIncidents(ref('2026-12-01T00:01:00Z'), [opened('2026-12-01T00:01:00.000Z')])).fresh).toEqual([false]);
   });
 
   it('a step of an incident is recorded once, but a flap back and forth is each time a new step', () => {
@@ -194,6 +208,9 @@ describe('fleet incidents', () => {
     expect(incidentRecorded(told, ev(121, 'resolved'))).toBe(true);
     // The next incident of the node began later: its opening is new.
     expect(incidentRecorded(told, { ...ev(200, 'opened', 'down'), since: at(170) })).toBe(false);
+    // A person closed the issue while the node was still down; a run half an hour later opens it again.
+    expect(incidentRecorded(told, ev(75, 'opened', 'down'))).toBe(false);
+    expect(incidentRecorded(told, ev(54, 'opened', 'down'))).toBe(true);
   });
 
   it('opens at most max_new_issues_per_run issues, longest-failing first; the rest wait for the next run', async () => {
