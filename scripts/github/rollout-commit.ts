@@ -1,6 +1,6 @@
 // `fleet github rollout-commit`: the commit pages.yml builds the site from. A profile may only
 // name credentials, ports and keys the nodes already accept, so the site is built from the
-// last rollout that reached every node (deploy.yml's publish job succeeded), not from the tip
+// last rollout that reached every node (deploy.yml's rolled-out job succeeded), not from the tip
 // of the branch: a push whose rollout failed, was rolled back or is still running stays off
 // the site, even when a probe run republishes it in the meantime (new health order).
 import { simpleGit } from 'simple-git';
@@ -16,7 +16,10 @@ import { addSummary, setOutput } from './summary.ts';
  */
 export const DEPLOY_WORKFLOW = 'deploy.yml';
 export const ROLLOUT_JOB = 'rolled-out';
-/** Deploy runs looked at, newest first (a daily schedule makes one a day at least). */
+/**
+ * Deploy runs looked at, newest first (a daily schedule makes one a day at least); a
+ * re-run of an older one than these is not seen.
+ */
 export const MAX_RUNS = 20;
 
 const COMMIT_ID = /^[0-9a-f]{40}$/;
@@ -56,7 +59,7 @@ async function lastRollout(ctx: CommandContext, branch: string): Promise<Rollout
   for (const run of runs) {
     let jobs;
     try {
-      // A sharded deploy has up to 256 shard jobs besides: read every page.
+      // A sharded deploy has a job per shard besides (`github shards` allows 256): read every page.
       jobs = await gh.octokit.paginate(gh.octokit.rest.actions.listJobsForWorkflowRun, { ...base, run_id: run.id, filter: 'latest', per_page: 100 });
     } catch (e) { throw apiFailure(`listing the jobs of ${DEPLOY_WORKFLOW} run ${run.id}`, e); }
     // A run by hand for some nodes skips it: the other nodes may not run its commit.

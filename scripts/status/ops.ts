@@ -117,9 +117,10 @@ function appendByMonth<E extends { t: string }>(
   return events.map((e) => {
     const month = e.t.slice(0, 7);
     const file = months.get(month) ?? { schema_version: 1 as const, month, events: [] };
-    // Two runs on either side of a month's end see each other's events too.
-    const before = months.get(previousMonth(month))?.events ?? [];
-    if (isThere(before.length ? [...before, ...file.events] : file.events, e)) return false;
+    // Two runs on either side of a month's end see each other's events too, whichever
+    // recorded first.
+    const around = [...(months.get(nextMonth(month, -1))?.events ?? []), ...(months.get(nextMonth(month, 1))?.events ?? [])];
+    if (isThere(around.length ? [...around, ...file.events] : file.events, e)) return false;
     file.events.push(e);
     file.events.sort((a, b) => byText(a.t, b.t) || order(a, b));
     months.set(month, file);
@@ -127,10 +128,11 @@ function appendByMonth<E extends { t: string }>(
   });
 }
 
-/** `YYYY-MM` of the month before. */
-function previousMonth(month: string): string {
+/** `YYYY-MM` of the month `step` months from `month` (±1). */
+function nextMonth(month: string, step: 1 | -1): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  const k = y * 12 + (m - 1) + step;
+  return `${Math.floor(k / 12)}-${String((k % 12) + 1).padStart(2, '0')}`;
 }
 
 /** Runs that decide at once do so within minutes; a person closing an issue by hand, and

@@ -183,13 +183,15 @@ describe('fleet incidents', () => {
     expect(ch.tg.messages).toHaveLength(1);
   });
 
-  it('two runs on either side of a month\'s end record the opening once', async () => {
-    const branchRepo = join(tempDir(), 'status.git');
-    execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
-    const ref = (t: string) => ({ repo: branchRepo, branch: 'fleet-status', now: new Date(t), config: [] });
-    const opened = (t: string) => ({ t, node: 'tokyo-1', event: 'opened' as const, state: 'down' as const, since: '2026-11-30T23:15:00.000Z' });
-    expect((await recordIncidents(ref('2026-11-30T23:58:00Z'), [opened('2026-11-30T23:58:00.000Z')])).fresh).toEqual([true]);
-    expect((await recordIncidents(ref('2026-12-01T00:01:00Z'), [opened('2026-12-01T00:01:00.000Z')])).fresh).toEqual([false]);
+  it('two runs on either side of a month\'s end record the opening once, whichever records first', async () => {
+    const opened = (t: string) => ({ t, node: 'tokyo-1', event: 'opened' as const, state: 'down' as const, since: '2026-12-31T23:15:00.000Z' });
+    for (const [first, second] of [['2026-12-31T23:58:00.000Z', '2027-01-01T00:01:00.000Z'], ['2027-01-01T00:01:00.000Z', '2026-12-31T23:58:00.000Z']]) {
+      const branchRepo = join(tempDir(), 'status.git');
+      execFileSync('git', ['init', '--quiet', '--bare', branchRepo]);
+      const ref = (t: string) => ({ repo: branchRepo, branch: 'fleet-status', now: new Date(t), config: [] });
+      expect((await recordIncidents(ref(first!), [opened(first!)])).fresh).toEqual([true]);
+      expect((await recordIncidents(ref(second!), [opened(second!)])).fresh).toEqual([false]);
+    }
   });
 
   it('a step of an incident is recorded once, but a flap back and forth is each time a new step', () => {
