@@ -138,7 +138,11 @@ describe('workflows: triggers and concurrency', () => {
     const w = workflow('probe.yml');
     expect(w.on.workflow_run).toMatchObject({ workflows: ['probe-vantage'], types: ['completed'] });
     const dl = steps(w.jobs.probe).find((s) => s.uses?.startsWith('actions/download-artifact@'));
-    expect(dl?.with).toMatchObject({ 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}' });
+    expect(dl?.with).toMatchObject({ 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}', path: 'build/vantage-runs' });
+    // Each artifact in a folder of its own, and every folder's runs merged: one vantage's
+    // upload cannot overwrite another's file of the same name.
+    expect(dl?.with?.['merge-multiple']).toBeUndefined();
+    expect(steps(w.jobs.probe).find((s) => /fleet -- status merge/.test(s.run ?? ''))?.run).toBe('npm run fleet -- status merge build/vantage-runs/*/*.json');
     expect(steps(w.jobs.compact).some((s) => /fleet -- status compact/.test(s.run ?? ''))).toBe(true);
     expect(w.jobs.compact.if).toMatch(/github\.event\.schedule == '41 3 \* \* \*'/);
     expect((w.on.schedule as { cron: string }[]).map((s) => s.cron)).toContain('41 3 * * *');
