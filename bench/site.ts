@@ -145,15 +145,24 @@ async function benchSize(work: string, users: number): Promise<{ root: string; o
   }
   const full = [...activeFolders.values()].filter((b) => b > 20_000);
   const perFolder = full.reduce((a, b) => a + b, 0) / Math.max(1, full.length);
+  // What each of an active folder's four files takes (inactive users' folders hold one small page).
+  const perFile = new Map<string, number>();
+  for (const o of folderBytes) {
+    if ((activeFolders.get(o.key.split('/')[1]) ?? 0) <= 20_000) continue;
+    const file = o.key.split('/').slice(2).join('/');
+    perFile.set(file, (perFile.get(file) ?? 0) + o.size);
+  }
   const cpu = cpus[builds.indexOf(median(builds))];
   const ratio = median(builds) / median(copies);
   console.log(`\n${users.toLocaleString('en-US')} users (${r.active} active, ${r.folders} token folders), ${NODES} nodes × 4 inbounds`);
   console.log(`  output:              ${r.files.toLocaleString('en-US')} files, ${mb(r.bytes)}`);
   console.log(`  per active folder:   ${(perFolder / 1000).toFixed(1)} KB (page + 3 profiles)   goal ≤ 80 KB: ${verdict(perFolder <= 80_000)}`);
+  console.log(`    of which:          ${[...perFile].sort().map(([f, b]) => `${f} ${(b / Math.max(1, full.length) / 1000).toFixed(1)} KB`).join(', ')}`);
   console.log(`  Pages artifact tar:  ${tar.toLocaleString('en-US')} bytes   goal ≤ ${PAGES_LIMIT.toLocaleString('en-US')}${users >= 10_000 ? `: ${verdict(tar <= PAGES_LIMIT)}` : ''}`);
   console.log(`  build from scratch:  median ${s(median(builds))} of ${builds.map(s).join(', ')} (\`fleet site\` as a whole process with GITHUB_ACTIONS=true, as pages.yml runs it, tmpfs)   CPU user ${s(cpu.user)}, system ${s(cpu.system)}`);
   console.log(`  cp -r of its output: median ${s(median(copies))} of ${copies.map(s).join(', ')}`);
-  console.log(`  build ÷ cp -r:       ${ratio.toFixed(1)}×   goal ≤ 3×: ${verdict(ratio <= 3)}`);
+  // The issue sets its goals at 10,000 users; smaller fleets print the figures without a verdict.
+  console.log(`  build ÷ cp -r:       ${ratio.toFixed(1)}×   goal ≤ 3×${users >= 10_000 ? `: ${verdict(ratio <= 3)}` : ' (at 10,000 users)'}`);
   const qr = qrShare(userLinks(fleet, SECRET, NOW).map((l) => l.url.slice(0, l.url.lastIndexOf('/') + 1)));
   console.log(`  QR codes alone:      ${qr.count.toLocaleString('en-US')} (3 per active user), ${(qr.ms * 1000 / qr.count).toFixed(0)} µs each, ${s(qr.ms)} of CPU: at least ${s(qr.ms / 2)} on two cores, ${Math.round(qr.ms / 2 / (3 * median(copies)) * 100)}% of the 3 × cp -r budget`);
   return { root, out, fleet };

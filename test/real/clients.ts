@@ -4,9 +4,11 @@
 // proxy explicitly; these are the only edits made to a published profile:
 //   sing-box.json  the `proxy` selector's `default` set to the proxy under test
 //   mihomo.yaml    the proxy under test moved to the head of the `proxy` select group
+//                  (edited as a YAML document: the anchors, aliases and merge keys the
+//                  profile is written with reach mihomo as published)
 // (the share-link client's config is the test's own: a provider and one group).
 import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { parseDocument, stringify, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { TestHost } from '../harness/index.ts';
 import { isAlive } from '../harness/index.ts';
 import { sh } from '../deploy/helpers.ts';
@@ -115,11 +117,12 @@ async function startSingboxClient(h: TestHost): Promise<number> {
 
 /** mihomo with the published profile, `name` first in the `proxy` group; fetches use its mixed port. */
 export async function runMihomo(h: TestHost, profile: string, name: string): Promise<ClientRun> {
-  const cfg = parse(profile) as { 'proxy-groups': { name: string; proxies: string[] }[]; 'mixed-port': number };
-  const group = cfg['proxy-groups'].find((g) => g.name === 'proxy');
-  if (!group?.proxies.includes(name)) throw new Error(`profile has no proxy ${name}`);
-  group.proxies = [name, ...group.proxies.filter((p) => p !== name)];
-  return startMihomo(h, stringify(cfg), cfg['mixed-port']);
+  const doc = parseDocument(profile, { merge: true });
+  const group = (doc.get('proxy-groups') as YAMLSeq<YAMLMap>).items.find((g) => g.get('name') === 'proxy');
+  const proxies = (group?.toJSON() as { proxies?: string[] } | undefined)?.proxies ?? [];
+  if (!proxies.includes(name)) throw new Error(`profile has no proxy ${name}`);
+  group!.set('proxies', doc.createNode([name, ...proxies.filter((p) => p !== name)], { flow: true }));
+  return startMihomo(h, doc.toString({ lineWidth: 0 }), doc.get('mixed-port') as number);
 }
 
 /** mihomo whose only proxies come from the share-link subscription at `url`; `name` selected by filter. */

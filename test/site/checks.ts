@@ -26,7 +26,7 @@ export function profileProblems(files: { singbox: string; mihomo: string; links:
   const out: string[] = [];
   const sb = JSON.parse(files.singbox);
   out.push(...validateSingBoxConfig(sb).map((e) => `sing-box.json ${e}`));
-  const mh = YAML.parse(files.mihomo);
+  const mh = YAML.parse(files.mihomo, { merge: true });
   out.push(...mihomoErrors(mh).map((e) => `mihomo.yaml ${e}`));
   if (!Array.isArray(mh?.proxies) || mh.proxies.length === 0) out.push('mihomo.yaml: no proxies');
   const body = files.links.trim();

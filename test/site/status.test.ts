@@ -40,7 +40,7 @@ describe('health-aware order', () => {
     const fleet = load(root);
     await build(root, out, { secret: SECRET_A, status: readStatus(STATUS_FIXTURE, fleet) });
     const token = new CredentialStore(secretOf(SECRET_A).secret, 1).user('cobalt-lynx', 1).token;
-    const mihomo = YAML.parse(readFileSync(join(out, 's', token, 'mihomo.yaml'), 'utf8'));
+    const mihomo = YAML.parse(readFileSync(join(out, 's', token, 'mihomo.yaml'), 'utf8'), { merge: true });
     const names: string[] = mihomo.proxies.map((p: { name: string }) => p.name);
     expect(names.some((n) => n.startsWith('Tokyo 1'))).toBe(false);
     expect(names.findIndex((n) => n.startsWith('Singapore 1'))).toBeLessThan(names.findIndex((n) => n.startsWith('Frankfurt 1')));

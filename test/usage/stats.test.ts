@@ -72,7 +72,7 @@ describe('per-user counters of the stats build on a real node', () => {
       const path = new URL((JSON.parse(l.out) as { url: string }[])[0]!.url).pathname;
       profiles[user] = readFileSync(join(siteDir, path, 'mihomo.yaml'), 'utf8');
     }
-    const doc = parse(profiles.alice) as { proxies: { name: string; server: string }[] };
+    const doc = parse(profiles.alice, { merge: true }) as { proxies: { name: string; server: string }[] };
     proxies = doc.proxies.filter((p) => p.server === w.node.ip).map((p) => p.name);
     for (const [user, p] of Object.entries(PAYLOAD)) await w.client.exec(['sh', '-c', `head -c ${p.up} /dev/urandom > /root/up-${user}.bin`], { check: true });
   }, 300_000);
@@ -87,7 +87,7 @@ describe('per-user counters of the stats build on a real node', () => {
   async function move(user: Name, proxy: string): Promise<void> {
     const run = await runMihomo(w.client, profiles[user], proxy);
     try {
-      const port = (parse(profiles[user]) as { 'mixed-port': number })['mixed-port'];
+      const port = (parse(profiles[user], { merge: true }) as { 'mixed-port': number })['mixed-port'];
       const via = ['-sS', '-m', '30', '-x', `http://127.0.0.1:${port}`, '-o', '/dev/null', '-w', '%{http_code}'];
       // The first dial (a QUIC handshake for Hysteria2 and TUIC) may fail while the client
       // settles: the counted transfers start only once a small request went through.
@@ -291,7 +291,7 @@ describe('per-user counters of the stats build on a real node', () => {
       // The real server now refuses alice and still serves rita.
       const run = await runMihomo(w.client, profiles.alice, proxies[0]!);
       try {
-        const port = (parse(profiles.alice) as { 'mixed-port': number })['mixed-port'];
+        const port = (parse(profiles.alice, { merge: true }) as { 'mixed-port': number })['mixed-port'];
         const r = await w.client.exec(['curl', '-sS', '-m', '10', '-x', `http://127.0.0.1:${port}`, '-o', '/dev/null', '-w', '%{http_code}', `http://${w.webIp}/bytes/1000`], { timeoutMs: 30_000 });
         expect(r.stdout).not.toBe('200');
       } finally {

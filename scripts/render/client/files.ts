@@ -6,6 +6,7 @@ import type { FleetSettings } from '../../model/types.ts';
 import type { Endpoint } from '../endpoint.ts';
 import { compactJson } from '../json.ts';
 import { shareLink, subscriptionBody } from './links/subscription.ts';
+import { compactMihomo } from './mihomo/compact.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
 import { singboxProfileOf } from './singbox/profile.ts';
 import { yamlDocument } from './yaml.ts';
@@ -27,9 +28,9 @@ export function profileBytes(files: ProfileFiles): ProfileBytes {
   };
 }
 
-/** The mihomo profile as YAML text. */
+/** The mihomo profile as YAML text, what it repeats written once (mihomo/compact.ts). */
 export function mihomoYaml(profile: Record<string, unknown>): string {
-  return yamlDocument(profile);
+  return yamlDocument(compactMihomo(profile));
 }
 
 /** The documents before the links are joined: templates compare link by link. */

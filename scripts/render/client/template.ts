@@ -19,6 +19,7 @@ import {
   cutText, fill, fillBytes, hasMarker, joinTemplates, keyedHole, MarkerIdentity, RAW_MARKER, substitute, URI_MARKER, valuesOf,
   type Template, type Values,
 } from './markers.ts';
+import { compactMihomo } from './mihomo/compact.ts';
 import { mihomoProfileOf } from './mihomo/profile.ts';
 import { singboxProfileOf } from './singbox/profile.ts';
 import { yamlEmit, yamlString } from './yaml.ts';
@@ -70,7 +71,7 @@ export function buildTemplate(
     markers,
     // JSON escapes character by character, so a JSON-escaped value fills a hole exactly.
     singbox: cutText(compactJson(singboxProfileOf(settings, marked)), RAW_MARKER, jsonInner, 'json'),
-    mihomo: yamlTemplate(mihomoProfileOf(settings, marked)),
+    mihomo: yamlTemplate(compactMihomo(mihomoProfileOf(settings, marked))),
     links: joinTemplates(links, '\n'),
   };
   const check = fillTemplate(template, who);

@@ -10,8 +10,9 @@
 // is plainly safe: it cannot be read as anything but that same string by a YAML 1.1 or 1.2
 // parser (go-yaml in mihomo, JS parsers in tests and apps). Every other string is written
 // as a JSON string: JSON's escapes are a subset of YAML's double-quoted escapes, so the
-// JSON text is a valid YAML double-quoted scalar with the same value. No anchors, aliases,
-// tags are ever written.
+// JSON text is a valid YAML double-quoted scalar with the same value. Anchors, aliases and
+// merge keys are written only where the caller asks for them (YamlAnchor, YamlAlias,
+// MERGE_KEY; mihomo/compact.ts), never tags.
 
 /**
  * Where a string scalar goes. The plain emitter writes it at once; the profile templates
@@ -21,6 +22,29 @@ export interface YamlSink {
   text(s: string): void;
   /** `flow`: inside `{…}` or `[…]`, where `,[]{}` end a plain scalar. */
   scalar(s: string, flow: boolean): void;
+}
+
+/** `&name value`: a mapping or list that later parts of the document repeat by `*name`. */
+export class YamlAnchor {
+  constructor(readonly name: string, readonly value: Record<string, unknown> | readonly unknown[]) { anchorName(name); }
+}
+
+/** `*name`: the node of the anchor `name`, which must come earlier in the document. */
+export class YamlAlias {
+  constructor(readonly name: string) { anchorName(name); }
+}
+
+/**
+ * The merge key (YAML 1.1 `<<`, which go-yaml v3, serde_yaml's apply_merge and js-yaml
+ * resolve): as the key of a YamlAlias to a mapping, the mapping it is written in takes
+ * every field of that mapping it does not set itself. Any other `<<` key is quoted, a plain
+ * key like any other.
+ */
+export const MERGE_KEY = '<<';
+
+// Anchor names are ours: short ASCII words, nothing a flow collection or a parser could misread.
+function anchorName(name: string): void {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new TypeError(`yaml: anchor name ${JSON.stringify(name)} is not a short lowercase word`);
 }
 
 /** The YAML text of a mapping (the document root), with one trailing newline. */
@@ -34,8 +58,9 @@ export function yamlDocument(root: Record<string, unknown>): string {
 export function yamlEmit(root: Record<string, unknown>, sink: YamlSink): void {
   if (!isPlainObject(root)) throw new TypeError('yaml: the document root must be a plain object');
   const entries = defined(root, 'the document root');
+  const w: Writer = { sink, anchors: new Set() };
   if (entries.length === 0) sink.text('{}\n');
-  else mapBody(entries, '', sink);
+  else mapBody(entries, '', w);
 }
 
 /** A string as a YAML scalar: plain when plainly safe, otherwise a JSON (double-quoted) string. */
@@ -47,39 +72,68 @@ export function yamlString(s: string, flow = false): string {
 
 type Entries = [string, unknown][];
 
-function mapBody(entries: Entries, indent: string, sink: YamlSink): void {
-  for (const [key, value] of entries) {
-    sink.text(indent);
-    sink.scalar(key, false);
-    sink.text(':');
-    afterKey(value, indent, key, sink);
+/** The sink, and the anchors written so far: an alias may only name one of them. */
+interface Writer { sink: YamlSink; anchors: Set<string> }
+
+/** A key: the merge key plain before an alias, every other key as a scalar. */
+function key(k: string, value: unknown, flow: boolean, w: Writer): void {
+  if (k === MERGE_KEY && value instanceof YamlAlias) w.sink.text(MERGE_KEY);
+  else w.sink.scalar(k, flow);
+}
+
+/** `&name ` before the anchored node; each name once per document. */
+function anchor(a: YamlAnchor, w: Writer): void {
+  if (w.anchors.has(a.name)) throw new TypeError(`yaml: anchor &${a.name} written twice`);
+  w.anchors.add(a.name);
+  w.sink.text(`&${a.name} `);
+}
+
+function alias(a: YamlAlias, where: string, w: Writer): void {
+  if (!w.anchors.has(a.name)) throw new TypeError(`yaml: alias *${a.name} at "${where}" before its anchor`);
+  w.sink.text(`*${a.name}`);
+}
+
+function mapBody(entries: Entries, indent: string, w: Writer): void {
+  for (const [k, value] of entries) {
+    w.sink.text(indent);
+    key(k, value, false, w);
+    w.sink.text(':');
+    afterKey(value, indent, k, w);
   }
 }
 
-function afterKey(value: unknown, indent: string, where: string, sink: YamlSink): void {
+function afterKey(value: unknown, indent: string, where: string, w: Writer): void {
+  const sink = w.sink;
+  if (value instanceof YamlAnchor || value instanceof YamlAlias) {
+    // An anchored node is written on one line, in flow style.
+    sink.text(' ');
+    flowValue(value, where, w);
+    return sink.text('\n');
+  }
   if (Array.isArray(value)) {
     if (value.length === 0) return sink.text(' []\n');
     sink.text('\n');
-    return seqBody(value, `${indent}  `, false, where, sink);
+    return seqBody(value, `${indent}  `, false, where, w);
   }
   if (isPlainObject(value)) {
     const entries = defined(value, where);
     if (entries.length === 0) return sink.text(' {}\n');
     sink.text('\n');
-    return mapBody(entries, `${indent}  `, sink);
+    return mapBody(entries, `${indent}  `, w);
   }
   sink.text(' ');
   scalar(value, where, sink);
   sink.text('\n');
 }
 
-function seqBody(items: readonly unknown[], indent: string, inline: boolean, where: string, sink: YamlSink): void {
+function seqBody(items: readonly unknown[], indent: string, inline: boolean, where: string, w: Writer): void {
+  const sink = w.sink;
   items.forEach((item, i) => {
     sink.text(i === 0 && inline ? '- ' : `${indent}- `);
     const at = `${where}[${i}]`;
-    if (Array.isArray(item) && item.length > 0) return seqBody(item, `${indent}  `, true, at, sink);
-    if (isPlainObject(item)) {
-      flowValue(item, at, sink);
+    if (Array.isArray(item) && item.length > 0) return seqBody(item, `${indent}  `, true, at, w);
+    if (isPlainObject(item) || item instanceof YamlAnchor || item instanceof YamlAlias) {
+      flowValue(item, at, w);
       return sink.text('\n');
     }
     if (Array.isArray(item)) return sink.text('[]\n');
@@ -90,13 +144,19 @@ function seqBody(items: readonly unknown[], indent: string, inline: boolean, whe
 }
 
 /** A value on one line: `{k: v, …}`, `[a, …]` or a scalar. */
-function flowValue(value: unknown, where: string, sink: YamlSink): void {
+function flowValue(value: unknown, where: string, w: Writer): void {
+  const sink = w.sink;
+  if (value instanceof YamlAnchor) {
+    anchor(value, w);
+    return flowValue(value.value, where, w);
+  }
+  if (value instanceof YamlAlias) return alias(value, where, w);
   if (Array.isArray(value)) {
     sink.text('[');
     value.forEach((item, i) => {
       if (item === undefined) throw new TypeError(`yaml: undefined list item at "${where}[${i}]"`);
       if (i > 0) sink.text(', ');
-      flowValue(item, `${where}[${i}]`, sink);
+      flowValue(item, `${where}[${i}]`, w);
     });
     return sink.text(']');
   }
@@ -104,9 +164,9 @@ function flowValue(value: unknown, where: string, sink: YamlSink): void {
     sink.text('{');
     defined(value, where).forEach(([k, v], i) => {
       if (i > 0) sink.text(', ');
-      sink.scalar(k, true);
+      key(k, v, true, w);
       sink.text(': ');
-      flowValue(v, `${where}.${k}`, sink);
+      flowValue(v, `${where}.${k}`, w);
     });
     return sink.text('}');
   }

@@ -103,7 +103,7 @@ describe('server configs and client profiles agree', () => {
     it(`${user.name}: every sing-box outbound and mihomo proxy matches its node`, () => {
       const files = renderProfiles(fleet, user, store, NOW)!;
       const sb = JSON.parse(files['sing-box.json']);
-      const mh = YAML.parse(files['mihomo.yaml']);
+      const mh = YAML.parse(files['mihomo.yaml'], { merge: true });
       const endpoints = profileEndpoints(fleet, user, store, NOW);
       for (const ep of endpoints) {
         const where = `${user.name} → ${ep.label}`;

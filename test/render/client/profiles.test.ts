@@ -122,7 +122,7 @@ describe('client profiles of the demo users', () => {
     for (const f of [fleet, demoFleet({ 'fleet.yaml': (d) => { d.subscription.routing = 'cn-direct'; } })]) {
       for (const name of ACTIVE) {
         const text = renderProfiles(f, userOf(f, name), store, NOW)!['mihomo.yaml'];
-        const p = YAML.parse(text);
+        const p = YAML.parse(text, { merge: true });
         expect(mihomoErrors(p), name).toEqual([]);
         expect(text).not.toMatch(/skip-cert-verify/);
         const names = p.proxies.map((x: any) => x.name);
@@ -130,7 +130,7 @@ describe('client profiles of the demo users', () => {
         expect(p['mixed-port']).toBe(7890);
       }
     }
-    const broken = YAML.parse(files('alice')['mihomo.yaml']);
+    const broken = YAML.parse(files('alice')['mihomo.yaml'], { merge: true });
     broken.proxies.find((x: any) => x.type === 'ss').cipher = 'rot13';
     expect(mihomoErrors(broken).length).toBeGreaterThan(0);
   });
@@ -138,14 +138,14 @@ describe('client profiles of the demo users', () => {
   it('routing presets: global has no rule sets, cn-direct downloads them through the proxy', () => {
     const g = singboxProfile(fleet, userOf(fleet, 'erin'), store, NOW) as any;
     expect(g.route.rule_set).toBeUndefined();
-    expect(YAML.parse(files('erin')['mihomo.yaml']).rules).toEqual(['GEOIP,lan,DIRECT,no-resolve', 'MATCH,proxy']);
+    expect(YAML.parse(files('erin')['mihomo.yaml'], { merge: true }).rules).toEqual(['GEOIP,lan,DIRECT,no-resolve', 'MATCH,proxy']);
     const cnFleet = demoFleet({ 'fleet.yaml': (d) => { d.subscription.routing = 'cn-direct'; } });
     const cn = singboxProfile(cnFleet, userOf(cnFleet, 'erin'), store, NOW) as any;
     expect(cn.route.rule_set.map((r: any) => [r.tag, r.type, r.format, r.download_detour])).toEqual([
       ['geosite-cn', 'remote', 'binary', 'proxy'], ['geoip-cn', 'remote', 'binary', 'proxy'],
     ]);
     expect(cn.route.rules[3]).toEqual({ rule_set: ['geosite-cn', 'geoip-cn'], outbound: 'direct' });
-    const m = YAML.parse(renderProfiles(cnFleet, userOf(cnFleet, 'erin'), store, NOW)!['mihomo.yaml']);
+    const m = YAML.parse(renderProfiles(cnFleet, userOf(cnFleet, 'erin'), store, NOW)!['mihomo.yaml'], { merge: true });
     expect(Object.keys(m['rule-providers'])).toEqual(['cn-domain', 'cn-ip']);
     expect(m.rules).toContain('RULE-SET,cn-domain,DIRECT');
     expect(m.rules.at(-1)).toBe('MATCH,proxy');
@@ -160,7 +160,7 @@ describe('client profiles of the demo users', () => {
     expect(p.outbounds.find((o: any) => o.tag === 'auto')).toEqual({
       type: 'urltest', tag: 'auto', outbounds: nodes, url: 'https://www.gstatic.com/generate_204', interval: '3m', tolerance: 50,
     });
-    const m = YAML.parse(files('alice')['mihomo.yaml']);
+    const m = YAML.parse(files('alice')['mihomo.yaml'], { merge: true });
     expect(m['proxy-groups'].map((g: any) => [g.name, g.type])).toEqual([
       ['proxy', 'select'], ['auto', 'url-test'], ['fallback', 'fallback'],
       ['auto · asia-east', 'url-test'], ['auto · europe', 'url-test'], ['auto · asia-southeast', 'url-test'],

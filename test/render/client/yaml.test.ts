@@ -2,10 +2,10 @@
 // (yaml), YAML 1.1 (yaml's 1.1 schema, the rules go-yaml in mihomo inherits) and js-yaml;
 // ordinary profile strings stay plain so people can read the file; structure is block style
 // with maps in lists on one line (flow style).
-import { load as jsyamlLoad } from 'js-yaml';
+import { load as jsyamlLoad, YAML11_SCHEMA } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { yamlDocument, yamlString } from '../../../scripts/render/client/yaml.ts';
+import { MERGE_KEY, YamlAlias, YamlAnchor, yamlDocument, yamlString } from '../../../scripts/render/client/yaml.ts';
 
 const readers: [string, (text: string) => unknown][] = [
   ['yaml 1.2', (t) => YAML.parse(t)],
@@ -95,5 +95,33 @@ describe('yaml emitter', () => {
     expect(() => yamlDocument({ a: [undefined] })).toThrow(/undefined/);
     expect(() => yamlDocument({ a: () => 1 })).toThrow(/function/);
     expect(() => yamlDocument({ a: 1n })).toThrow(/bigint/);
+  });
+
+  it('writes anchors, aliases and merge keys only where asked, and every reader resolves them to the same data', () => {
+    const text = yamlDocument({
+      common: { t: new YamlAnchor('t', { type: 'vless', port: 443, alpn: ['h3'] }) },
+      proxies: [{ name: 'a', [MERGE_KEY]: new YamlAlias('t'), sni: 'x' }, { name: 'b', [MERGE_KEY]: new YamlAlias('t') }],
+      groups: [{ name: 'auto', proxies: new YamlAnchor('members-1', ['a', 'b']) }, { name: 'fallback', proxies: new YamlAlias('members-1') }],
+      '<<': 'a plain key',
+    });
+    expect(text).toContain('  t: &t {type: vless, port: 443, alpn: [h3]}\n');
+    expect(text).toContain('  - {name: a, <<: *t, sni: x}\n');
+    expect(text).toContain('proxies: *members-1}');
+    expect(text).toContain('"<<": a plain key');
+    const want = {
+      common: { t: { type: 'vless', port: 443, alpn: ['h3'] } },
+      proxies: [{ name: 'a', type: 'vless', port: 443, alpn: ['h3'], sni: 'x' }, { name: 'b', type: 'vless', port: 443, alpn: ['h3'] }],
+      groups: [{ name: 'auto', proxies: ['a', 'b'] }, { name: 'fallback', proxies: ['a', 'b'] }],
+      '<<': 'a plain key',
+    };
+    for (const [name, read] of [['yaml 1.1', (t: string) => YAML.parse(t, { schema: 'yaml-1.1' })], ['yaml merge', (t: string) => YAML.parse(t, { merge: true })], ['js-yaml 1.1', (t: string) => jsyamlLoad(t, { schema: YAML11_SCHEMA })]] as const) {
+      expect(JSON.parse(JSON.stringify(read(text))), `${name}:\n${text}`).toEqual(want);
+    }
+  });
+
+  it('refuses an alias before its anchor, an anchor twice and an anchor name a parser could misread', () => {
+    expect(() => yamlDocument({ a: new YamlAlias('x'), b: new YamlAnchor('x', [1]) })).toThrow(/alias \*x at "a" before its anchor/);
+    expect(() => yamlDocument({ a: new YamlAnchor('x', [1]), b: new YamlAnchor('x', [2]) })).toThrow(/anchor &x written twice/);
+    for (const bad of ['', 'X', 'a b', 'a,b', 'a]', '1a', 'a'.repeat(33)]) expect(() => new YamlAnchor(bad, [])).toThrow(/anchor name/);
   });
 });
