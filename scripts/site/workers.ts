@@ -42,33 +42,46 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsxApi: tsxApiUrl(), entry } });
 }
 
-export async function writeFoldersInWorkers(init: WorkerInit, threads: number): Promise<{ results: FolderResult[]; files: number; bytes: number }> {
+/** Worker threads started ahead of the work: they load their code while the main thread still prepares. */
+export interface WorkerPool {
+  /** Writes every user's folder. */
+  write(): Promise<{ results: FolderResult[]; files: number; bytes: number }>;
+  stop(): Promise<void>;
+}
+
+export function startWorkers(init: WorkerInit, threads: number): WorkerPool {
   const workers = Array.from({ length: threads }, () => startWorker(init));
-  const results: FolderResult[] = new Array(init.fleet.users.length);
+  // A worker that fails while loading, before write() listens, must not become an uncaught error.
+  let failed: Error | undefined;
+  for (const w of workers) w.on('error', (e) => { failed ??= e; });
+  return {
+    write: () => (failed ? Promise.reject(failed) : writeFolders(workers, init.fleet.users.length)),
+    stop: async () => { await Promise.all(workers.map((w) => w.terminate())); },
+  };
+}
+
+async function writeFolders(workers: Worker[], count: number): Promise<{ results: FolderResult[]; files: number; bytes: number }> {
+  const results: FolderResult[] = new Array(count);
   let files = 0;
   let bytes = 0;
   let next = 0;
-  try {
-    await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-      const send = () => {
-        if (next >= results.length) return resolve();
-        const users = Array.from({ length: Math.min(BATCH, results.length - next) }, (_, k) => next + k);
-        next += users.length;
-        worker.postMessage({ id: users[0], users });
-      };
-      worker.on('message', (m: { id: number; results?: FolderResult[]; files: number; bytes: number; error?: string }) => {
-        if (m.error) return reject(new Error(`site worker: ${m.error}`));
-        m.results!.forEach((r, k) => { results[m.id + k] = r; });
-        files += m.files;
-        bytes += m.bytes;
-        send();
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => { if (next < results.length || code !== 0) reject(new Error(`site worker exited (${code})`)); });
+  await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
+    const send = () => {
+      if (next >= count) return resolve();
+      const batch = Array.from({ length: Math.min(BATCH, count - next) }, (_, k) => next + k);
+      next += batch.length;
+      worker.postMessage({ id: batch[0], users: batch });
+    };
+    worker.on('message', (m: { id: number; results?: FolderResult[]; files: number; bytes: number; error?: string }) => {
+      if (m.error) return reject(new Error(`site worker: ${m.error}`));
+      m.results!.forEach((r, k) => { results[m.id + k] = r; });
+      files += m.files;
+      bytes += m.bytes;
       send();
-    })));
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => { if (next < count || code !== 0) reject(new Error(`site worker exited (${code})`)); });
+    send();
+  })));
   return { results, files, bytes };
 }

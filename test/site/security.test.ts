@@ -1,11 +1,12 @@
 // What the published tree may and may not contain: capability paths, no listing, make
 // before break on rotation, immediate revocation, no foreign hosts, determinism.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { APPS } from '../../scripts/site/deeplinks.ts';
 import { isDemoBuild } from '../../scripts/site/demo.ts';
+import { buildSite } from '../../scripts/site/build.ts';
 import { build, listFiles, load, makeFleet, NOW, removeAll, SECRET_A, SECRET_B, secretOf, tempDir, USERS } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -199,5 +200,22 @@ describe('parallel build', () => {
       for (const f of files) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o644);
       for (const d of new Set(files.map((f) => dirname(join(dir, f))))) expect(statSync(d).mode & 0o777, d).toBe(0o755);
     }
+  });
+});
+
+describe('parallel build that fails', () => {
+  it('stops its workers and leaves no output when the build fails after they started', async () => {
+    // The workers start before the main thread checks the nodes: the demo's self-signed
+    // certificate, made from the demo secret, fails that check under another secret.
+    const root = makeFleet(temp('fail'));
+    const threads = () => readdirSync('/proc/self/task').length;
+    const before = threads();
+    const parent = temp('fail-out');
+    await expect(buildSite(load(root), secretOf(SECRET_A), NOW, { outDir: join(parent, 'site'), threads: 2, warn: () => {} }))
+      .rejects.toThrow(/was not made from its derived key/);
+    // terminate() resolves once a worker stopped; its OS thread is gone a moment later.
+    for (let i = 0; i < 50 && threads() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(threads()).toBeLessThanOrEqual(before);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });
