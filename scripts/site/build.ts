@@ -19,7 +19,7 @@ import { statusPages } from './status-page.ts';
 import type { StatusView } from './status-adapter.ts';
 import { loadTemplates } from './templates.ts';
 import { fleetData, writeUserFolder, type FolderContext, type FolderResult } from './user-folder.ts';
-import { startWorkers } from './workers.ts';
+import { startWorkers, type WorkerPool } from './workers.ts';
 
 export interface SiteOptions {
   outDir: string;
@@ -41,12 +41,15 @@ export async function buildSite(fleet: Fleet, secret: MasterSecret, now: Date, o
   const out = new SiteWriter(opts.outDir);
   const threads = opts.threads ?? (fleet.users.length >= PARALLEL_FROM ? Math.min(2, availableParallelism()) : 1);
   const base = baseOf(fleet, opts.baseUrl);
-  // Started first: the workers load their code while this thread checks and masks.
-  const pool = threads > 1 ? startWorkers({
-    fleet: fleetData(fleet), secret: new Uint8Array(secret.secret), demo: secret.demo, now: now.toISOString(),
-    base, status: opts.status, dir: out.dir,
-  }, threads) : undefined;
+  let pool: WorkerPool | undefined;
   try {
+    // Started first: the workers load their code while this thread checks and masks.
+    if (threads > 1) {
+      pool = startWorkers({
+        fleet: fleetData(fleet), secret: new Uint8Array(secret.secret), demo: secret.demo, now: now.toISOString(),
+        base, status: opts.status, dir: out.dir,
+      }, threads);
+    }
     const c: FolderContext = {
       fleet, tpl: loadTemplates(), demo: secret.demo, now, base, status: opts.status,
       store: openCredentialStore(secret, fleet.settings.epoch),

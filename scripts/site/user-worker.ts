@@ -13,7 +13,8 @@ const init = workerData as WorkerInit;
 const fleet: Fleet = { ...init.fleet, where: (file) => ({ file, line: 1, col: 1 }) };
 const c: FolderContext = {
   fleet, tpl: loadTemplates(), demo: init.demo, now: new Date(init.now), base: init.base, status: init.status,
-  // mask: false: the main thread derived and masked every value before starting workers.
+  // mask: false: the main thread masks every value a worker hands out before it prints
+  // anything a worker reports (site/build.ts deriveForWorkers).
   store: openCredentialStore({ secret: Buffer.from(init.secret), demo: init.demo, mask: false }, fleet.settings.epoch),
 };
 // Synchronous writes: this thread has nothing else to do meanwhile (writer.ts).

@@ -50,7 +50,13 @@ export interface WorkerPool {
 }
 
 export function startWorkers(init: WorkerInit, threads: number): WorkerPool {
-  const workers = Array.from({ length: threads }, () => startWorker(init));
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < threads; i++) workers.push(startWorker(init));
+  } catch (e) {
+    for (const w of workers) void w.terminate(); // one that started must not keep the process alive
+    throw e;
+  }
   // A worker that fails while loading, before write() listens, must not become an uncaught error.
   let failed: Error | undefined;
   for (const w of workers) w.on('error', (e) => { failed ??= e; });

@@ -7,6 +7,7 @@ import { CredentialStore } from '../../scripts/secrets/index.ts';
 import { APPS } from '../../scripts/site/deeplinks.ts';
 import { isDemoBuild } from '../../scripts/site/demo.ts';
 import { buildSite } from '../../scripts/site/build.ts';
+import type { StatusView } from '../../scripts/site/status-adapter.ts';
 import { build, listFiles, load, makeFleet, NOW, removeAll, SECRET_A, SECRET_B, secretOf, tempDir, USERS } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -216,6 +217,16 @@ describe('parallel build that fails', () => {
     // terminate() resolves once a worker stopped; its OS thread is gone a moment later.
     for (let i = 0; i < 50 && threads() > before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(threads()).toBeLessThanOrEqual(before);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('removes its temp dir when a worker cannot even start', async () => {
+    // What a worker is given is copied into it; a value that cannot be copied fails `new Worker`.
+    const root = makeFleet(temp('nostart'));
+    const parent = temp('nostart-out');
+    const status = { updated: NOW.toISOString(), nodes: {}, incidents: [], uncopyable: () => 1 } as unknown as StatusView;
+    await expect(buildSite(load(root), secretOf(SECRET_A), NOW, { outDir: join(parent, 'site'), status, threads: 2, warn: () => {} }))
+      .rejects.toThrow(/could not be cloned/);
     expect(readdirSync(parent)).toEqual([]);
   });
 });

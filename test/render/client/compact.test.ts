@@ -73,4 +73,20 @@ describe('mihomo profile compaction', () => {
     expect(text).toContain('{name: r, type: url-test, proxies: [b, a]}');
     expect(YAML.parse(text, { merge: true })['proxy-groups']).toEqual(groups);
   });
+
+  it('refuses a proxy with a "<<" field of its own and a profile that already has the shared fields key', () => {
+    const proxies = [{ name: 'a', type: 'trojan', server: 's', '<<': 'x' }, { name: 'b', type: 'trojan', server: 's' }];
+    expect(() => compactMihomo({ proxies })).toThrow(/"<<" field/);
+    expect(() => compactMihomo({ [COMMON_KEY]: {}, proxies: [] })).toThrow(/compaction's own key/);
+  });
+
+  it('decides what to share by field names, so a template with short markers is compacted as the real profile', () => {
+    const proxy = (name: string, password: string) => ({ name, type: 'trojan', server: name, password, port: 443 });
+    const short = compactMihomo({ proxies: [proxy('a', 'p'), proxy('b', 'p')] }) as Record<string, any>;
+    const long = compactMihomo({ proxies: [proxy('a', 'x'.repeat(64)), proxy('b', 'x'.repeat(64))] }) as Record<string, any>;
+    expect(Object.keys(short[COMMON_KEY].trojan.value)).toEqual(Object.keys(long[COMMON_KEY].trojan.value));
+    // Only the type in common: nothing to gain, nothing shared.
+    const lone = compactMihomo({ proxies: [proxy('a', 'p'), { ...proxy('b', 'q'), port: 8443 }] });
+    expect(lone[COMMON_KEY]).toBeUndefined();
+  });
 });

@@ -24,6 +24,7 @@ const OWN = new Set(['name', 'server']);
 
 /** `profile` with shared proxy fields anchored once and repeated group lists aliased. */
 export function compactMihomo(profile: Record<string, unknown>): Record<string, unknown> {
+  if (Object.hasOwn(profile, COMMON_KEY)) throw new Error(`mihomo profile: ${COMMON_KEY} is the compaction's own key`);
   const proxies = profile.proxies as Proxy[] | undefined;
   const groups = profile['proxy-groups'] as Group[] | undefined;
   const shared = proxies ? sharedFields(proxies) : new Map<string, Record<string, unknown>>();
@@ -43,24 +44,28 @@ export function compactMihomo(profile: Record<string, unknown>): Record<string, 
 }
 
 /**
- * Per protocol with at least two proxies, the fields all of them set to the same value, if
- * writing them once saves bytes.
+ * Per protocol with at least two proxies, the fields all of them set to the same value,
+ * when there are at least two (`type` and one more: then each proxy saves more than the
+ * `<<: *type, ` it pays). Decided on field names and counts, never on the values' lengths,
+ * so a profile template (rendered with short markers for the user's credentials) is
+ * compacted exactly as each user's own profile.
  */
 function sharedFields(proxies: readonly Proxy[]): Map<string, Record<string, unknown>> {
   const byType = new Map<string, Proxy[]>();
-  for (const p of proxies) byType.set(p.type, [...(byType.get(p.type) ?? []), p]);
+  for (const p of proxies) {
+    if (Object.hasOwn(p, MERGE_KEY)) throw new Error(`mihomo proxy ${JSON.stringify(p.name)}: a "${MERGE_KEY}" field`);
+    byType.set(p.type, [...(byType.get(p.type) ?? []), p]);
+  }
   const shared = new Map<string, Record<string, unknown>>();
   for (const [type, list] of byType) {
     if (list.length < 2) continue;
     const common: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(list[0])) {
-      if (OWN.has(key) || key === MERGE_KEY || value === undefined) continue;
+      if (OWN.has(key) || value === undefined) continue;
       const text = JSON.stringify(value);
       if (list.every((p) => JSON.stringify(p[key]) === text)) common[key] = value;
     }
-    // Each proxy pays `<<: *type, ` for what it no longer writes.
-    const saved = (list.length - 1) * JSON.stringify(common).length - list.length * (anchorOf(type).length + 7);
-    if (saved > 0) shared.set(type, common);
+    if (Object.keys(common).length >= 2) shared.set(type, common);
   }
   return shared;
 }
@@ -69,7 +74,7 @@ function sharedFields(proxies: readonly Proxy[]): Map<string, Record<string, unk
 function withMerge(p: Proxy, common: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!common) return p;
   const out: Record<string, unknown> = { name: p.name, server: p.server, [MERGE_KEY]: new YamlAlias(anchorOf(p.type)) };
-  for (const [key, value] of Object.entries(p)) if (!(key in common) && !(key in out)) out[key] = value;
+  for (const [key, value] of Object.entries(p)) if (!Object.hasOwn(common, key) && !Object.hasOwn(out, key)) out[key] = value;
   return out;
 }
 
