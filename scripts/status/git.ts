@@ -44,6 +44,11 @@ export async function openClone(ref: BranchRef, opts: { shallow?: boolean } = {}
   const git = gitAt(dir, ref);
   try {
     await git.init();
+    // Whoever can push to the status branch can commit a symlink: checked out, `runs/x.json`
+    // could point at /proc/self/environ and `usage/` at a directory outside the clone,
+    // which readers would follow and writers write through. Checked out as a plain file
+    // holding the link's target instead, it is refused by validation like any bad file.
+    await git.addConfig('core.symlinks', 'false');
     await git.addRemote('origin', ref.repo);
     const exists = (await git.listRemote(['--heads', 'origin', ref.branch])).trim() !== '';
     if (exists) {

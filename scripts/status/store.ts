@@ -1,6 +1,6 @@
 // The status store's files on disk: read (always validated) and write (validated before
 // writing, so a bug cannot put a file on the branch that readers would reject).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OperationError } from '../core/command.ts';
 import { parseStatusJson, StatusFileError, validateStatus } from './validate.ts';
@@ -30,6 +30,9 @@ export function requireStatusDir(dir: string, root: string): void {
 }
 
 function readJson(dir: string, rel: string): unknown {
+  // The store is plain files: a symlink could lead anywhere (the status branch is checked
+  // out without them, git.ts; a local folder is checked here).
+  if (!lstatSync(join(dir, rel)).isFile()) throw new Error(`${rel}: not a plain file`);
   return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);
 }
 
@@ -73,7 +76,7 @@ function tameRun(value: unknown): unknown {
 /** Reads runs/, history/, incidents/, recovery/, usage/ and latest.json under `dir` (missing parts are empty). */
 export function readTree(dir: string): StatusTree {
   const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
-  const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort() : []);
+  const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? jsonFiles(dir, sub) : []);
   for (const f of list('runs')) {
     const rel = `runs/${f}`;
     if (!RUN_NAME.test(f)) throw new Error(`${rel}: run files are named <UTC time>-<vantage>.json`);
@@ -105,15 +108,24 @@ export function readTree(dir: string): StatusTree {
   return tree;
 }
 
+/**
+ * The .json files of one folder of the store, sorted; a folder that is not a directory (a
+ * symlink to one elsewhere included) is refused, as readJson refuses a file that is not a
+ * plain file: nothing the store names may lead outside it.
+ */
+function jsonFiles(dir: string, sub: string): string[] {
+  if (!lstatSync(join(dir, sub)).isDirectory()) throw new Error(`${sub}: not a directory of status files`);
+  return readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort();
+}
+
 /** The file `status pull` leaves beside the tree: the status-branch commit it holds, one line. */
 export const STATUS_COMMIT_FILE = 'commit';
 
 /** usage/<YYYY-MM>.json under `dir` alone (validated), by period: what `--usage DIR` reads. */
 export function readUsageFiles(dir: string): Map<string, UsageFile> {
   const out = new Map<string, UsageFile>();
-  const sub = join(dir, 'usage');
-  if (!existsSync(sub)) return out;
-  for (const f of readdirSync(sub).filter((n) => n.endsWith('.json')).sort()) {
+  if (!existsSync(join(dir, 'usage'))) return out;
+  for (const f of jsonFiles(dir, 'usage')) {
     const rel = `usage/${f}`;
     if (!MONTH_NAME.test(f)) throw new Error(`${rel}: usage files are named <YYYY-MM>.json`);
     const m = validateStatus('usage', readJson(dir, rel), rel);

@@ -2,7 +2,7 @@
 // also across a compaction that squashed the branch; compaction keeps the size cap; the
 // blocked-in-region derivation; every file written validates against the schemas.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { foldRuns, runFileName } from '../../scripts/status/derive.ts';
 import { compactTree } from '../../scripts/status/compact.ts';
 import { compactBranch, pullBranch, pushRuns } from '../../scripts/status/ops.ts';
 import { readStatus, StatusFileError } from '../../scripts/status/reader.ts';
-import { readArrivingRun, writeTree } from '../../scripts/status/store.ts';
+import { readArrivingRun, readTree, writeTree } from '../../scripts/status/store.ts';
 import { closeClone, objectBytes, openClone, type BranchRef } from '../../scripts/status/git.ts';
 import type { ProbeRun, StatusTree } from '../../scripts/status/types.ts';
 import { cli } from '../probe/cli.ts';
@@ -174,5 +174,73 @@ describe('status store', () => {
     const out = join(dir, 'write-bad');
     expect(() => writeTree(out, tree)).toThrow(/usage\/2026-11\.json: not a valid status file: .* — boxfleet made a status file it would not read \(a bug/);
     expect(existsSync(join(out, 'usage', '2026-11.json'))).toBe(false);
+  });
+});
+
+describe('status branch with symlinks (anyone who can push to it can commit one)', () => {
+  let dir = '';
+  const secretFile = (): string => join(dir, 'runner-secret.txt');
+  const SECRET_TEXT = 'runner-private-1f2e3d';
+
+  /** A bare repository whose status branch holds what `fill` puts in a fresh work tree. */
+  function branchWith(name: string, fill: (work: string) => void): BranchRef {
+    const bare = join(dir, `${name}.git`);
+    const work = join(dir, `${name}-work`);
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', ...args], { cwd, timeout: 10_000 });
+    execFileSync('git', ['init', '--bare', '--quiet', bare], { timeout: 10_000 });
+    mkdirSync(work);
+    git(work, 'init', '--quiet', '-b', 'fleet-status');
+    fill(work);
+    git(work, 'add', '-A');
+    git(work, 'commit', '--quiet', '-m', 'symlinks');
+    git(work, 'push', '--quiet', bare, 'fleet-status');
+    return { repo: `file://${bare}`, branch: 'fleet-status', now: at(1) };
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'boxfleet-status-links-'));
+    writeFileSync(secretFile(), `${SECRET_TEXT}\n`);
+  });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('pull and push refuse a linked file or folder and never read or write through it', async () => {
+    const cases: [string, (work: string) => void][] = [
+      ['file', (w) => { mkdirSync(join(w, 'runs')); symlinkSync(secretFile(), join(w, 'runs', '2026-11-26T12-01-00Z-ci.json')); }],
+      ['latest', (w) => symlinkSync(secretFile(), join(w, 'latest.json'))],
+      ['folder', (w) => { const outside = join(dir, 'outside'); mkdirSync(outside, { recursive: true }); symlinkSync(outside, join(w, 'usage')); }],
+    ];
+    for (const [name, fill] of cases) {
+      const ref = branchWith(name, fill);
+      const out = join(dir, `pull-${name}`);
+      const pulled = pullBranch(ref, out).then(() => '', (e: Error) => e.message);
+      const message = await pulled;
+      expect(message, name).not.toBe('');
+      expect(message, name).not.toContain(SECRET_TEXT);
+      expect(existsSync(out) ? readdirSync(out) : [], name).toEqual([]);
+      // A push reads the branch first and refuses it the same way: nothing is written through the link.
+      await expect(pushRuns(ref, [run('ci', 'us', 2, { a: 'up' })]), name).rejects.toThrow();
+    }
+    expect(readdirSync(join(dir, 'outside'))).toEqual([]);
+    expect(readFileSync(secretFile(), 'utf8')).toBe(`${SECRET_TEXT}\n`);
+    // The clone holds no symlink at all: the link is a plain file naming its target.
+    const c = await openClone(branchWith('clone', (w) => symlinkSync(secretFile(), join(w, 'latest.json'))));
+    try {
+      expect(lstatSync(join(c.dir, 'latest.json')).isFile()).toBe(true);
+      expect(readFileSync(join(c.dir, 'latest.json'), 'utf8')).toBe(secretFile());
+    } finally {
+      closeClone(c);
+    }
+  }, 60_000);
+
+  it('a local status folder with a symlink in it is refused too', () => {
+    const local = join(dir, 'local');
+    mkdirSync(join(local, 'runs'), { recursive: true });
+    symlinkSync(secretFile(), join(local, 'latest.json'));
+    expect(lstatSync(join(local, 'latest.json')).isSymbolicLink()).toBe(true);
+    expect(() => readTree(local)).toThrow('latest.json: not a plain file');
+    const linked = join(dir, 'local-linked');
+    mkdirSync(linked);
+    symlinkSync(join(local, 'runs'), join(linked, 'runs'));
+    expect(() => readTree(linked)).toThrow('runs: not a directory of status files');
   });
 });
