@@ -1,20 +1,34 @@
 // `fleet status changed`: did any node's overall health change between two copies of
 // latest.json? The probe workflow republishes the site (whose node order and status page
 // follow health) only then, instead of every 15 minutes.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, OperationError, rootPath, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
+import { NotPlainFileError, present, readPlainFile } from '../files/plain-file.ts';
 import { parseStatusJson, validateStatus } from '../status/validate.ts';
 import { addSummary, setOutput } from './summary.ts';
 
 export interface HealthChange { node: string; before: string; after: string }
 
-/** Node → overall state; a missing file or directory is an empty store (the first run). */
+/**
+ * Node → overall state; a missing file or directory is an empty store (the first run). The
+ * folder is the operator's to give; latest.json in it came from the status branch, so it is
+ * read only as a plain file (a dangling link there is refused, not "missing").
+ */
 export function readStates(path: string): Map<string, string> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'latest.json') : path;
-  if (!existsSync(file)) return new Map();
-  const latest = validateStatus('latest', parseStatusJson(readFileSync(file, 'utf8'), file), file);
+  if (!present(file)) return new Map();
+  const latest = validateStatus('latest', parseStatusJson(readStatusText(file), file), file);
   return new Map(Object.entries(latest.nodes).map(([n, v]) => [n, v.state]));
+}
+
+function readStatusText(file: string): string {
+  try {
+    return readPlainFile(file);
+  } catch (e) {
+    if (e instanceof NotPlainFileError) throw new OperationError(`${e.message} — give the latest.json \`status pull\` wrote, or its folder`);
+    throw e;
+  }
 }
 
 export function healthChanges(before: Map<string, string>, after: Map<string, string>): HealthChange[] {

@@ -1,6 +1,6 @@
 // The status commands' operations on a branch: push/merge runs, compact, pull, record
 // incident events. Each is one updateBranch() change, so the retry-on-refusal logic exists once.
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactTree, treeBytes } from './compact.ts';
 import { foldRuns, runFileName } from './derive.ts';
@@ -8,6 +8,7 @@ import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, STATUS_COMMIT_FILE, writeTree } from './store.ts';
 import type { IncidentEvent, ProbeRun, RecoveryEvent } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
+import { isPlainFile, readPlainFile } from '../files/plain-file.ts';
 import { byText } from '../core/order.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
@@ -96,7 +97,8 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
     for (const sub of ['runs', 'history', 'incidents', 'recovery', 'usage', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
     markOutputDir(out);
-    for (const f of ['README.md']) if (existsSync(join(c.dir, f))) cpSync(join(c.dir, f), join(out, f));
+    // The branch's README, only as a plain file: never what a link there points to.
+    for (const f of ['README.md']) if (isPlainFile(join(c.dir, f))) writeFileSync(join(out, f), readPlainFile(join(c.dir, f)));
     // Which commit this is: `--usage DIR` hands it to deploy, which records it in the marker.
     rmSync(join(out, STATUS_COMMIT_FILE), { force: true });
     if (c.exists) writeFileSync(join(out, STATUS_COMMIT_FILE), `${(await c.git.revparse(['HEAD'])).trim()}\n`);

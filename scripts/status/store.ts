@@ -1,8 +1,9 @@
 // The status store's files on disk: read (always validated) and write (validated before
 // writing, so a bug cannot put a file on the branch that readers would reject).
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OperationError } from '../core/command.ts';
+import { NotPlainFileError, present, readPlainFile } from '../files/plain-file.ts';
 import { parseStatusJson, StatusFileError, validateStatus } from './validate.ts';
 import { clipText } from '../text/escape.ts';
 import type { UsageMonths } from '../model/quota.ts';
@@ -29,11 +30,26 @@ export function requireStatusDir(dir: string, root: string): void {
   if (!existsSync(dir)) throw new OperationError(`no status directory ${dir} — fill it with \`${statusPullCommand(dir, root)}\` first`);
 }
 
+/** Why a store holds nothing but plain files and folders, for the refusals below. */
+const PLAIN_ONLY = 'a status store holds only plain files and folders (a link could lead outside it)';
+
+/**
+ * The text of one file of a store, or of a run as it arrives: never through a symlink (the
+ * status branch is checked out without them, git.ts; a local folder or a run file is
+ * refused here), so a link committed to the branch cannot make a reader quote a file of
+ * the runner's in an error.
+ */
+function readStoreText(path: string, shown: string): string {
+  try {
+    return readPlainFile(path, shown);
+  } catch (e) {
+    if (e instanceof NotPlainFileError) throw new StatusFileError(shown, [`${e.what}: ${PLAIN_ONLY}`]);
+    throw e;
+  }
+}
+
 function readJson(dir: string, rel: string): unknown {
-  // The store is plain files: a symlink could lead anywhere (the status branch is checked
-  // out without them, git.ts; a local folder is checked here).
-  if (!lstatSync(join(dir, rel)).isFile()) throw new Error(`${rel}: not a plain file`);
-  return parseStatusJson(readFileSync(join(dir, rel), 'utf8'), rel);
+  return parseStatusJson(readStoreText(join(dir, rel), rel), rel);
 }
 
 /**
@@ -47,8 +63,8 @@ export function readRunFile(path: string): ProbeRun {
 
 /** The run as stored (tamed, validated) and as signed (the parsed file, untouched). */
 export function readArrivingRun(path: string): { run: ProbeRun; signed: unknown } {
-  const text = readFileSync(path, 'utf8');
   try {
+    const text = readStoreText(path, path);
     const signed = parseStatusJson(text, path);
     return { run: validateStatus('run', tameRun(parseStatusJson(text, path)), path), signed };
   } catch (e) {
@@ -76,7 +92,7 @@ function tameRun(value: unknown): unknown {
 /** Reads runs/, history/, incidents/, recovery/, usage/ and latest.json under `dir` (missing parts are empty). */
 export function readTree(dir: string): StatusTree {
   const tree: StatusTree = { runs: new Map(), history: new Map(), incidents: new Map(), recovery: new Map(), usage: new Map() };
-  const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? jsonFiles(dir, sub) : []);
+  const list = (sub: string): string[] => (present(join(dir, sub)) ? jsonFiles(dir, sub) : []);
   for (const f of list('runs')) {
     const rel = `runs/${f}`;
     if (!RUN_NAME.test(f)) throw new Error(`${rel}: run files are named <UTC time>-<vantage>.json`);
@@ -104,7 +120,7 @@ export function readTree(dir: string): StatusTree {
     tree.recovery.set(m.month, m);
   }
   tree.usage = readUsageFiles(dir);
-  if (existsSync(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
+  if (present(join(dir, 'latest.json'))) tree.latest = validateStatus('latest', readJson(dir, 'latest.json'), 'latest.json');
   return tree;
 }
 
@@ -114,7 +130,8 @@ export function readTree(dir: string): StatusTree {
  * plain file: nothing the store names may lead outside it.
  */
 function jsonFiles(dir: string, sub: string): string[] {
-  if (!lstatSync(join(dir, sub)).isDirectory()) throw new Error(`${sub}: not a directory of status files`);
+  const st = lstatSync(join(dir, sub));
+  if (!st.isDirectory()) throw new StatusFileError(sub, [`${st.isSymbolicLink() ? 'a symlink' : 'a file'}, not a folder: ${PLAIN_ONLY}`]);
   return readdirSync(join(dir, sub)).filter((f) => f.endsWith('.json')).sort();
 }
 
@@ -124,7 +141,7 @@ export const STATUS_COMMIT_FILE = 'commit';
 /** usage/<YYYY-MM>.json under `dir` alone (validated), by period: what `--usage DIR` reads. */
 export function readUsageFiles(dir: string): Map<string, UsageFile> {
   const out = new Map<string, UsageFile>();
-  if (!existsSync(join(dir, 'usage'))) return out;
+  if (!present(join(dir, 'usage'))) return out;
   for (const f of jsonFiles(dir, 'usage')) {
     const rel = `usage/${f}`;
     if (!MONTH_NAME.test(f)) throw new Error(`${rel}: usage files are named <YYYY-MM>.json`);
@@ -142,7 +159,7 @@ export function usageMonths(files: ReadonlyMap<string, UsageFile>): UsageMonths 
 
 /** readUsageFiles as UsageMonths; undefined when DIR has no usage/. */
 export function readUsageMonths(dir: string): UsageMonths | undefined {
-  return existsSync(join(dir, 'usage')) ? usageMonths(readUsageFiles(dir)) : undefined;
+  return present(join(dir, 'usage')) ? usageMonths(readUsageFiles(dir)) : undefined;
 }
 
 function put(dir: string, rel: string, value: unknown): void {
@@ -170,10 +187,12 @@ function writeCheckedTree(dir: string, tree: StatusTree): void {
   for (const m of tree.usage.values()) put(dir, `usage/${m.month}.json`, validateStatus('usage', m, `usage/${m.month}.json`));
   if (tree.latest) put(dir, 'latest.json', validateStatus('latest', tree.latest, 'latest.json'));
   for (const sub of ['runs', 'history'] as const) {
-    if (!existsSync(join(dir, sub))) continue;
+    if (!present(join(dir, sub))) continue;
     for (const f of readdirSync(join(dir, sub))) {
       const keep = sub === 'runs' ? tree.runs.has(`runs/${f}`) : tree.history.has(f.replace(/\.json$/, ''));
-      if (!keep) rmSync(join(dir, sub, f));
+      // Whatever else is there goes, a folder someone pushed included (readers skip it; a
+      // push that could not delete it would fail on every run).
+      if (!keep) rmSync(join(dir, sub, f), { recursive: true, force: true });
     }
   }
 }

@@ -10,7 +10,9 @@ import { foldRuns, runFileName } from '../../scripts/status/derive.ts';
 import { compactTree } from '../../scripts/status/compact.ts';
 import { compactBranch, pullBranch, pushRuns } from '../../scripts/status/ops.ts';
 import { readStatus, StatusFileError } from '../../scripts/status/reader.ts';
-import { readArrivingRun, readTree, writeTree } from '../../scripts/status/store.ts';
+import { readArrivingRun, readTree, readUsageFiles, writeTree } from '../../scripts/status/store.ts';
+import { readStates } from '../../scripts/github/status-changed.ts';
+import { readUsageDir } from '../../scripts/usage/state.ts';
 import { closeClone, objectBytes, openClone, type BranchRef } from '../../scripts/status/git.ts';
 import type { ProbeRun, StatusTree } from '../../scripts/status/types.ts';
 import { cli } from '../probe/cli.ts';
@@ -237,10 +239,68 @@ describe('status branch with symlinks (anyone who can push to it can commit one)
     mkdirSync(join(local, 'runs'), { recursive: true });
     symlinkSync(secretFile(), join(local, 'latest.json'));
     expect(lstatSync(join(local, 'latest.json')).isSymbolicLink()).toBe(true);
-    expect(() => readTree(local)).toThrow('latest.json: not a plain file');
+    expect(() => readTree(local)).toThrow(/^latest\.json: not a valid status file: a symlink: a status store holds only plain files and folders/);
     const linked = join(dir, 'local-linked');
     mkdirSync(linked);
     symlinkSync(join(local, 'runs'), join(linked, 'runs'));
-    expect(() => readTree(linked)).toThrow('runs: not a directory of status files');
+    expect(() => readTree(linked)).toThrow(/^runs: not a valid status file: a symlink, not a folder/);
   });
+
+  // Each reader below once read through a link: JSON.parse's error quotes the start of the
+  // text it got, so the runner's file would have reached the log.
+  const leaks = (f: () => unknown): string => {
+    try { f(); } catch (e) { return (e as Error).message; }
+    return '';
+  };
+
+  it('a dangling link is refused, not read as a missing (empty) store', () => {
+    const local = join(dir, 'dangling');
+    mkdirSync(local);
+    symlinkSync(join(dir, 'nowhere.json'), join(local, 'latest.json'));
+    expect(() => readTree(local)).toThrow(/latest\.json: not a valid status file: a symlink/);
+    const usage = join(dir, 'dangling-usage');
+    mkdirSync(usage);
+    symlinkSync(join(dir, 'nowhere'), join(usage, 'usage'));
+    expect(() => readUsageFiles(usage)).toThrow(/usage: not a valid status file: a symlink, not a folder/);
+    expect(() => readStates(local)).toThrow(/latest\.json: a symlink, not a plain file/);
+  }, 20_000);
+
+  it('an arriving run, latest.json for `status changed`, and the usage commit file are read only as plain files', () => {
+    const runLink = join(dir, 'arriving.json');
+    symlinkSync(secretFile(), runLink);
+    const run = leaks(() => readArrivingRun(runLink));
+    expect(run).toMatch(/arriving\.json: not a valid status file: a symlink: .* — a run file is what `npm run fleet -- probe`/);
+    expect(run).not.toContain(SECRET_TEXT.slice(0, 6));
+
+    const changed = join(dir, 'changed');
+    mkdirSync(changed);
+    symlinkSync(secretFile(), join(changed, 'latest.json'));
+    const states = leaks(() => readStates(changed));
+    expect(states).toMatch(/latest\.json: a symlink, not a plain file — give the latest\.json `status pull` wrote/);
+    expect(states).not.toContain(SECRET_TEXT.slice(0, 6));
+
+    const pulled = join(dir, 'pulled-usage');
+    mkdirSync(join(pulled, 'usage'), { recursive: true });
+    symlinkSync(secretFile(), join(pulled, 'commit'));
+    const commit = leaks(() => readUsageDir(pulled, dir));
+    expect(commit).toMatch(/cannot read the usage in .*: commit: a symlink, not a plain file/);
+    expect(commit).not.toContain(SECRET_TEXT.slice(0, 6));
+  });
+
+  it('a folder pushed into runs/ or history/ is cleared by the next push instead of failing every push', async () => {
+    const ref = branchWith('junk', (w) => {
+      for (const sub of ['runs', 'history']) { mkdirSync(join(w, sub, 'junk'), { recursive: true }); writeFileSync(join(w, sub, 'junk', 'x'), 'x'); }
+    });
+    const r = await pushRuns(ref, [run('ci', 'us', 2, { a: 'up' })]);
+    expect(r.added.length).toBe(1);
+    const out = join(dir, 'pull-junk');
+    await pullBranch(ref, out);
+    expect(readdirSync(join(out, 'runs'))).toEqual([runFileName(run('ci', 'us', 2, { a: 'up' })).slice(5)]);
+    const c = await openClone(ref);
+    try {
+      expect(existsSync(join(c.dir, 'runs', 'junk')) || existsSync(join(c.dir, 'history', 'junk'))).toBe(false);
+    } finally {
+      closeClone(c);
+    }
+  }, 60_000);
 });
