@@ -1,6 +1,6 @@
 // The status commands' operations on a branch: push/merge runs, compact, pull, record
 // incident events. Each is one updateBranch() change, so the retry-on-refusal logic exists once.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactTree, treeBytes } from './compact.ts';
 import { foldRuns, runFileName } from './derive.ts';
@@ -8,7 +8,7 @@ import { closeClone, openClone, updateBranch, type BranchRef } from './git.ts';
 import { readTree, STATUS_COMMIT_FILE, writeTree } from './store.ts';
 import type { IncidentEvent, ProbeRun, RecoveryEvent } from './types.ts';
 import { markOutputDir } from '../files/output-dir.ts';
-import { isPlainFile, readPlainFile } from '../files/plain-file.ts';
+import { isPlainFile, present, readPlainFile } from '../files/plain-file.ts';
 import { byText } from '../core/order.ts';
 
 export interface PushResult { added: string[]; skipped: string[]; refused: { path: string; reason: string }[]; attempts: number }
@@ -94,7 +94,8 @@ export async function pullBranch(ref: BranchRef, out: string): Promise<{ runs: n
   try {
     const tree = readTree(c.dir);
     mkdirSync(out, { recursive: true });
-    for (const sub of ['runs', 'history', 'incidents', 'recovery', 'usage', 'latest.json']) if (existsSync(join(out, sub))) rmSync(join(out, sub), { recursive: true });
+    // present(), not existsSync: a dangling link left there would be written through.
+    for (const sub of ['runs', 'history', 'incidents', 'recovery', 'usage', 'latest.json', 'README.md']) if (present(join(out, sub))) rmSync(join(out, sub), { recursive: true });
     writeTree(out, tree);
     markOutputDir(out);
     // The branch's README, only as a plain file: never what a link there points to.

@@ -1,5 +1,4 @@
 // `fleet status push|merge|compact|pull`: argument handling around ops.ts.
-import { existsSync } from 'node:fs';
 import { intOption } from '../core/args.ts';
 import { requireFleet } from '../model/require.ts';
 import { rootPath, EXIT, OperationError, UsageError, type CommandContext, type ParsedArgs } from '../core/command.ts';
@@ -11,11 +10,12 @@ import { compactBranch, pullBranch, pushRuns } from './ops.ts';
 import { readArrivingRun } from './store.ts';
 import { branchRef } from './ref.ts';
 import { checkOutputDir } from '../files/output-dir.ts';
+import { present } from '../files/plain-file.ts';
 
 export async function runPush(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const given = (args.options.run as string | undefined) ?? 'build/probe-run.json';
   const file = rootPath(ctx, given);
-  if (!existsSync(file)) throw new UsageError(`no run file ${given} (write one with \`npm run fleet -- probe --out ${given}\`)`);
+  if (!present(file)) throw new UsageError(`no run file ${given} (write one with \`npm run fleet -- probe --out ${given}\`)`);
   const admitted = admitRuns(ctx, [file]);
   if (admitted.refused.length) throw new OperationError(refusalText(admitted.refused[0]!));
   const r = await pushRuns(branchRef(ctx, args), admitted.runs);

@@ -63,8 +63,14 @@ export function readRunFile(path: string): ProbeRun {
 
 /** The run as stored (tamed, validated) and as signed (the parsed file, untouched). */
 export function readArrivingRun(path: string): { run: ProbeRun; signed: unknown } {
+  let text: string;
   try {
-    const text = readStoreText(path, path);
+    text = readPlainFile(path);
+  } catch (e) {
+    if (e instanceof NotPlainFileError) throw new StatusFileError(path, [`${e.what}: ${PLAIN_ONLY}`], 'give the run file `npm run fleet -- probe` wrote itself, not a link to it; nothing was recorded');
+    throw e;
+  }
+  try {
     const signed = parseStatusJson(text, path);
     return { run: validateStatus('run', tameRun(parseStatusJson(text, path)), path), signed };
   } catch (e) {

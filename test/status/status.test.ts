@@ -269,7 +269,7 @@ describe('status branch with symlinks (anyone who can push to it can commit one)
     const runLink = join(dir, 'arriving.json');
     symlinkSync(secretFile(), runLink);
     const run = leaks(() => readArrivingRun(runLink));
-    expect(run).toMatch(/arriving\.json: not a valid status file: a symlink: .* — a run file is what `npm run fleet -- probe`/);
+    expect(run).toMatch(/arriving\.json: not a valid status file: a symlink: .* — give the run file `npm run fleet -- probe` wrote itself, not a link to it/);
     expect(run).not.toContain(SECRET_TEXT.slice(0, 6));
 
     const changed = join(dir, 'changed');
@@ -286,6 +286,19 @@ describe('status branch with symlinks (anyone who can push to it can commit one)
     expect(commit).toMatch(/cannot read the usage in .*: commit: a symlink, not a plain file/);
     expect(commit).not.toContain(SECRET_TEXT.slice(0, 6));
   });
+
+  it('a pull into a folder with a dangling link there replaces the link, never writes through it', async () => {
+    const ref = branchWith('plain', (w) => writeFileSync(join(w, 'README.md'), 'status branch\n'));
+    await pushRuns(ref, [run('ci', 'us', 2, { a: 'up' })]);
+    const out = join(dir, 'pull-over-links');
+    mkdirSync(out);
+    for (const f of ['latest.json', 'README.md']) symlinkSync(join(dir, `target-${f}`), join(out, f));
+    await pullBranch(ref, out);
+    for (const f of ['latest.json', 'README.md']) {
+      expect(lstatSync(join(out, f)).isFile(), f).toBe(true);
+      expect(existsSync(join(dir, `target-${f}`)), f).toBe(false);
+    }
+  }, 60_000);
 
   it('a folder pushed into runs/ or history/ is cleared by the next push instead of failing every push', async () => {
     const ref = branchWith('junk', (w) => {

@@ -1,7 +1,8 @@
-// deploy.yml copies usage/ off the status branch with `git archive | tar -x`, which keeps
-// symlinks. Anyone who can push can commit one there, so the step refuses the branch before
-// anything is extracted. This runs the step's own script (each job's copy) in a clone whose
-// origin has the branch, once plain and once with a link.
+// deploy.yml copies usage/ off the status branch, which anyone who can push can write to.
+// `git archive | tar -x` would keep a symlink and obey the branch's own .gitattributes
+// (export-ignore empties usage/: no quota enforced), so the step takes month files blob by
+// blob and refuses any entry that is not a plain file. This runs the step's own script, as
+// Actions runs it (bash -e), in a clone whose origin has the branch.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ function usageSteps(): string[] {
 }
 
 const runStep = (script: string, cwd: string) =>
-  spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  spawnSync('bash', ['--noprofile', '--norc', '-e', '-c', script], { cwd, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
 
 describe('deploy.yml: usage off the status branch', () => {
   afterAll(cleanTemps);
@@ -51,24 +52,44 @@ describe('deploy.yml: usage off the status branch', () => {
     expect(new Set(steps).size).toBe(1);
   });
 
-  it('extracts plain usage files and the commit they came from', () => {
-    const checkout = cloneWithStatus((w) => { mkdirSync(join(w, 'usage')); writeFileSync(join(w, 'usage', '2026-11.json'), '{}\n'); });
-    const r = runStep(usageSteps()[0], checkout);
-    expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(checkout, 'build/status/usage/2026-11.json'), 'utf8')).toBe('{}\n');
-    expect(readFileSync(join(checkout, 'build/status/commit'), 'utf8').trim()).toMatch(/^[0-9a-f]{40}$/);
-  });
-
-  it('refuses a branch whose usage/ holds a symlink, before extracting anything', () => {
+  it('extracts plain month files and the commit they came from, whatever the branch\'s .gitattributes say', () => {
     const checkout = cloneWithStatus((w) => {
       mkdirSync(join(w, 'usage'));
       writeFileSync(join(w, 'usage', '2026-11.json'), '{}\n');
-      symlinkSync('/etc/hostname', join(w, 'usage', '2026-12.json'));
+      writeFileSync(join(w, 'usage', 'notes.txt'), 'not a month\n');
+      writeFileSync(join(w, '.gitattributes'), 'usage/** export-ignore\nusage export-ignore\n');
     });
     const r = runStep(usageSteps()[0], checkout);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain('::error::usage/ on the status branch holds a symlink');
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(checkout, 'build/status/usage/2026-11.json'), 'utf8')).toBe('{}\n');
+    expect(existsSync(join(checkout, 'build/status/usage/notes.txt'))).toBe(false);
+    expect(readFileSync(join(checkout, 'build/status/commit'), 'utf8').trim()).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('a branch without usage/ yet leaves none', () => {
+    const checkout = cloneWithStatus((w) => writeFileSync(join(w, 'latest.json'), '{}\n'));
+    const r = runStep(usageSteps()[0], checkout);
+    expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(checkout, 'build/status/usage'))).toBe(false);
-    expect(() => lstatSync(join(checkout, 'build/status/usage/2026-12.json'))).toThrow();
+    expect(existsSync(join(checkout, 'build/status/commit'))).toBe(true);
+  });
+
+  it('refuses a branch whose usage/ holds a symlink, or is one, before writing anything through it', () => {
+    const fills: [string, (w: string) => void][] = [
+      ['a link in usage/', (w) => {
+        mkdirSync(join(w, 'usage'));
+        writeFileSync(join(w, 'usage', '2026-11.json'), '{}\n');
+        symlinkSync('/etc/hostname', join(w, 'usage', '2026-12.json'));
+      }],
+      ['usage/ a link', (w) => symlinkSync('/etc', join(w, 'usage'))],
+    ];
+    for (const [name, fill] of fills) {
+      const checkout = cloneWithStatus(fill);
+      const r = runStep(usageSteps()[0], checkout);
+      expect(r.status, name).toBe(1);
+      expect(r.stdout, name).toContain('::error::usage/ on the status branch holds an entry that is not a plain file (mode 120000)');
+      expect(() => lstatSync(join(checkout, 'build/status/usage/2026-12.json')), name).toThrow();
+      expect(existsSync(join(checkout, 'build/status/commit')), name).toBe(false);
+    }
   });
 });
