@@ -17,7 +17,8 @@ import { pool } from '../core/pool.ts';
 import type { BinaryChange, NodeResult } from './node-deploy.ts';
 import { pinnedRelease, signedPin, type Arch } from './release.ts';
 import { printReport, progressLine } from './report.ts';
-import { chooseCanary, Rollout, type Candidate } from './rollout.ts';
+import { chooseCanary, commitOf, Rollout, type Candidate } from './rollout.ts';
+import { NewerDeploys, newerDetail } from './newer.ts';
 import { byText } from '../core/order.ts';
 
 /** Why a node needs a deploy, or undefined when it runs exactly the rendered config. */
@@ -92,6 +93,11 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
     }
   }));
 
+  // A node a newer deploy reached is not rolled back (a re-run of an older run).
+  let ours: string | undefined;
+  const ourCommit = (): string => (ours ??= commitOf(ctx));
+  const newer = new NewerDeploys(ctx.root, ourCommit);
+
   // Plan: what does every node run now? One held session each; the changed ones stay open
   // (and locked) for the rollout, the others end at once.
   await pool(targets, planParallel(parallel), () => false, async (r) => {
@@ -110,6 +116,10 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
       if (!reason) {
         await channel.bye();
         return finish({ node: name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
+      }
+      if (newer.isNewer(status.marker?.commit)) {
+        await channel.bye();
+        return finish({ node: name, outcome: 'skipped', detail: newerDetail(status.marker!.commit, ourCommit()), ms: Date.now() - t0 });
       }
       const c: Candidate = { r, channel, reason, status, binary: status.singbox_version !== fleet.settings.singbox.version };
       opened.push(c);

@@ -24,7 +24,7 @@ export interface Candidate {
 
 export interface RolloutPolicy { canary?: string; max_fail_percent: number }
 
-function commitOf(ctx: CommandContext): string {
+export function commitOf(ctx: CommandContext): string {
   if (ctx.env.GITHUB_SHA) return ctx.env.GITHUB_SHA;
   try {
     return execFileSync('git', ['-C', ctx.root, 'rev-parse', 'HEAD'], { env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -206,4 +206,24 @@ describe('fleet deploy with deploy.window on a real node', () => {
     expect(line(r.out)).toMatch(/deployed/);
     expect((await hostState(h)).hash).not.toBe(before.hash);
   }, 120_000);
+
+  it('a re-run of an older deploy (its commit an ancestor of the node\'s) leaves the node as it is', async () => {
+    const tip = git('rev-parse', 'HEAD').trim();
+    const branch = git('rev-parse', '--abbrev-ref', 'HEAD').trim();
+    const before = await hostState(h);
+    // Re-run jobs of the run before "disable bob": bob back in, the node rolled back.
+    git('checkout', '-q', 'HEAD~1');
+    try {
+      const r = await deploy(['--no-window'], '2026-06-02T13:30:00Z');
+      expect(r.code).toBe(1);
+      expect(line(r.out)).toMatch(new RegExp(`skipped .*not touched: it runs commit ${tip.slice(0, 12)}, deployed after this run's [0-9a-f]{12} \\(its ancestor\\); this looks like a re-run of an older deploy`));
+      expect(await hostState(h)).toEqual(before);
+    } finally {
+      git('checkout', '-q', branch);
+    }
+    // The tip itself is as deployed: nothing to do.
+    const again = await deploy([], '2026-06-02T13:30:00Z');
+    expect(again.code, again.err).toBe(0);
+    expect(line(again.out)).toMatch(/unchanged/);
+  }, 120_000);
 });
