@@ -96,7 +96,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   // A node a newer deploy reached is not rolled back (a re-run of an older run).
   let ours: string | undefined;
   const ourCommit = (): string => (ours ??= commitOf(ctx));
-  const newer = new NewerDeploys(ctx.root, ourCommit);
+  const newer = new NewerDeploys(ctx.root, ourCommit, ctx.env);
 
   // Plan: what does every node run now? One held session each; the changed ones stay open
   // (and locked) for the rollout, the others end at once.
@@ -113,13 +113,14 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
       }
       const { channel, status } = session;
       const reason = changeReason(r, status, fleet.settings.singbox.version);
+      // Also when nothing would change: the run must fail, or it would count as the last rollout.
+      if (await newer.isNewer(status.marker?.commit)) {
+        await channel.bye();
+        return finish({ node: name, outcome: 'skipped', detail: newerDetail(status.marker!.commit, ourCommit(), !reason), ms: Date.now() - t0 });
+      }
       if (!reason) {
         await channel.bye();
         return finish({ node: name, outcome: 'unchanged', detail: 'runs the rendered config', ms: Date.now() - t0 });
-      }
-      if (newer.isNewer(status.marker?.commit)) {
-        await channel.bye();
-        return finish({ node: name, outcome: 'skipped', detail: newerDetail(status.marker!.commit, ourCommit()), ms: Date.now() - t0 });
       }
       const c: Candidate = { r, channel, reason, status, binary: status.singbox_version !== fleet.settings.singbox.version };
       opened.push(c);

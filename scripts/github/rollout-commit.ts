@@ -44,8 +44,9 @@ export async function runRolloutCommit(ctx: CommandContext, args: ParsedArgs): P
 
 /**
  * The head commit of the deploy run whose rolled-out job finished last. Not simply the
- * newest run: re-running an older run rolls the nodes back to its commit, and the run
- * keeps its place in the list. Runs of any status count (the publish job after the
+ * newest run: a re-run of an older run keeps its place in the list, and it succeeds only
+ * when no node runs a later commit of the branch (deploy/newer.ts), so its nodes do run
+ * its commit. Runs of any status count (the publish job after the
  * rollout may still run, or have failed: the nodes run the commit either way).
  */
 async function lastRollout(ctx: CommandContext, branch: string): Promise<Rollout> {

@@ -207,23 +207,43 @@ describe('fleet deploy with deploy.window on a real node', () => {
     expect((await hostState(h)).hash).not.toBe(before.hash);
   }, 120_000);
 
-  it('a re-run of an older deploy (its commit an ancestor of the node\'s) leaves the node as it is', async () => {
-    const tip = git('rev-parse', 'HEAD').trim();
+  it('a re-run of an older deploy (its commit an ancestor of the node\'s on the branch) leaves the node as it is, and fails', async () => {
     const branch = git('rev-parse', '--abbrev-ref', 'HEAD').trim();
+    // As in Actions: GITHUB_REF is the branch the run was started on, GITHUB_SHA its commit.
+    const rerun = (extra: string[] = []) => tf.cli(['deploy', '--identity', hosts().clientKeyPath, '--now', '2026-06-02T13:30:00Z', ...extra], { GITHUB_SHA: git('rev-parse', 'HEAD').trim(), GITHUB_REF: `refs/heads/${branch}` });
+    const at = async (rev: string, f: () => Promise<void>) => {
+      git('checkout', '-q', rev);
+      try { await f(); } finally { git('checkout', '-q', branch); }
+    };
+    const tip = git('rev-parse', 'HEAD').trim();
     const before = await hostState(h);
     // Re-run jobs of the run before "disable bob": bob back in, the node rolled back.
-    git('checkout', '-q', 'HEAD~1');
-    try {
-      const r = await deploy(['--no-window'], '2026-06-02T13:30:00Z');
+    await at('HEAD~1', async () => {
+      const r = await rerun(['--no-window']);
       expect(r.code).toBe(1);
-      expect(line(r.out)).toMatch(new RegExp(`skipped .*not touched: it runs commit ${tip.slice(0, 12)}, deployed after this run's [0-9a-f]{12} \\(its ancestor\\); this looks like a re-run of an older deploy`));
+      expect(line(r.out)).toMatch(new RegExp(`skipped .*not touched: it runs commit ${tip.slice(0, 12)}, deployed after this run's [0-9a-f]{12} on the same branch; this looks like a re-run of an older deploy`));
       expect(await hostState(h)).toEqual(before);
-    } finally {
-      git('checkout', '-q', branch);
-    }
+    });
     // The tip itself is as deployed: nothing to do.
-    const again = await deploy([], '2026-06-02T13:30:00Z');
+    const again = await rerun();
     expect(again.code, again.err).toBe(0);
     expect(line(again.out)).toMatch(/unchanged/);
+
+    // A node whose config the old commit would not even change still fails the re-run: it
+    // must not count as the last rollout (the site would be built from the old commit).
+    const old = git('rev-parse', 'HEAD').trim();
+    writeFileSync(join(tf.dir, 'users', 'erin.yaml'), 'name: erin\nrev: 1\n');
+    commit('add erin');
+    expect((await deploy(['--no-window'], '2026-06-02T13:40:00Z')).code).toBe(0);
+    git('rm', '-q', 'users/erin.yaml');
+    commit('remove erin');
+    expect((await deploy([], '2026-06-02T13:50:00Z')).code).toBe(0);
+    const latest = await hostState(h);
+    await at(old, async () => {
+      const r = await rerun();
+      expect(r.code).toBe(1);
+      expect(line(r.out)).toMatch(/skipped .*\(its config would not change, but this run must not count as the latest rollout\)/);
+      expect(await hostState(h)).toEqual(latest);
+    });
   }, 120_000);
 });

@@ -51,7 +51,7 @@ export const commands: Command[] = [
       { name: 'branch', value: 'BRANCH', help: 'the branch deploy.yml rolls out (default: $GITHUB_REF_NAME, else main)' },
     ],
     examples: ['GITHUB_TOKEN=… npm run fleet -- github rollout-commit'],
-    details: `Profiles may only name what the nodes accept, so pages.yml never builds the tip of the branch: a push whose rollout failed, was rolled back or is still running stays off the site. Looks at the last 20 deploy.yml runs on the branch and takes the one whose rolled-out job finished last (a run by hand for some nodes has none; a re-run of an older run rolls the nodes back to its commit), and refuses a commit the checked-out branch never pointed at (its first-parent history). In Actions it sets the step output sha. Needs \`actions: read\`. ${API_ENV}`,
+    details: `Profiles may only name what the nodes accept, so pages.yml never builds the tip of the branch: a push whose rollout failed, was rolled back or is still running stays off the site. Looks at the last 20 deploy.yml runs on the branch and takes the one whose rolled-out job finished last (a run by hand for some nodes has none; a re-run of an older run succeeds only when no node runs a later commit of the branch, so its nodes do run its commit), and refuses a commit the checked-out branch never pointed at (its first-parent history). In Actions it sets the step output sha. Needs \`actions: read\`. ${API_ENV}`,
     run: async (ctx, args) => (await import('../../github/rollout-commit.ts')).runRolloutCommit(ctx, args),
   },
   {
