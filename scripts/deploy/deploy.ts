@@ -96,7 +96,7 @@ export async function runDeploy(ctx: CommandContext, args: ParsedArgs, render?: 
   // A node a newer deploy reached is not rolled back (a re-run of an older run).
   let ours: string | undefined;
   const ourCommit = (): string => (ours ??= commitOf(ctx));
-  const newer = new NewerDeploys(ctx.root, ourCommit, ctx.env);
+  const newer = new NewerDeploys(ctx.root, ourCommit, ctx.env, (m) => ctx.io.err(m));
 
   // Plan: what does every node run now? One held session each; the changed ones stay open
   // (and locked) for the rollout, the others end at once.

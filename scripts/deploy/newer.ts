@@ -30,9 +30,9 @@ function gitOut(root: string, args: string[]): Promise<string | undefined> {
 }
 
 /**
- * The branch this run deploys, as a ref of the local repository: in Actions the pushed
- * branch (`origin/<GITHUB_REF_NAME>` as fetched, so a re-run sees where it is now, else the
- * local branch); elsewhere the checked-out branch's upstream, else the branch. Undefined on
+ * The branch this run deploys, as a ref of the local repository: in Actions the branch the
+ * run started on (`origin/<name>` as fetched, else the local branch); elsewhere the
+ * checked-out branch's upstream, else the branch. Undefined on
  * a detached HEAD outside Actions: no branch to compare with, no check.
  */
 async function deployedBranch(root: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -47,19 +47,41 @@ async function deployedBranch(root: string, env: NodeJS.ProcessEnv): Promise<str
   return undefined;
 }
 
+/** How many of a branch's past positions are looked at (its reflog, newest first). */
+const MAX_TIPS = 100;
+
+/**
+ * Where the branch pointed in this clone: now, and before (its reflog). A re-run of an old
+ * run needs the second: actions/checkout fetches every branch (the branch at its tip), then,
+ * the branch having moved past the run's commit, fetches that commit again into the same
+ * ref, so the ref itself names the old commit and only its reflog the tip.
+ */
+async function tipsOf(root: string, ref: string): Promise<string[]> {
+  const now = await gitOut(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  const logged = (await gitOut(root, ['log', '--walk-reflogs', '--format=%H', '-n', String(MAX_TIPS), ref, '--'])) ?? '';
+  return [...new Set([now, ...logged.split('\n')])].filter((c): c is string => !!c && COMMIT.test(c));
+}
+
 export class NewerDeploys {
   readonly #known = new Map<string, Promise<boolean>>();
   #branch: Promise<string | undefined> | undefined;
-
-  /** `ours`: the commit this run deploys (GITHUB_SHA or HEAD); `root`: the repository. */
-  constructor(private readonly root: string, private readonly ours: () => string, private readonly env: NodeJS.ProcessEnv) {}
+  #warned = false;
 
   /**
-   * Whether `theirs` (a node's marker commit) is a commit of the deployed branch that came
-   * after this run's: this run's commit is its ancestor and not itself. A commit of another
-   * branch (a test node deployed from a feature branch), one this clone lacks (a shallow
-   * clone) or no branch to compare with counts as not newer: the node is deployed, as before
-   * this check.
+   * `ours`: the commit this run deploys (GITHUB_SHA or HEAD); `root`: the repository;
+   * `warn`: told once when git could not answer (the deploy then goes ahead, as before).
+   */
+  constructor(
+    private readonly root: string, private readonly ours: () => string, private readonly env: NodeJS.ProcessEnv,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
+
+  /**
+   * Whether `theirs` (a node's marker commit) is a commit of the deployed branch (the branch
+   * pointed at it or past it, now or earlier in this clone) that came after this run's:
+   * this run's commit is its ancestor and not itself. A commit of another branch (a test
+   * node deployed from a feature branch), one this clone lacks (a shallow clone) or no
+   * branch to compare with counts as not newer: the node is deployed, as before this check.
    */
   isNewer(theirs: string | undefined): Promise<boolean> {
     const ours = this.ours();
@@ -70,10 +92,21 @@ export class NewerDeploys {
   }
 
   async #ask(ours: string, theirs: string): Promise<boolean> {
+    const after = await gitStatus(this.root, ['merge-base', '--is-ancestor', ours, theirs]);
+    if (after !== 0) {
+      // 1: not an ancestor. Anything else (128: a commit this clone lacks; no git; timeout): say so.
+      if (after !== 1 && !this.#warned) {
+        this.#warned = true;
+        this.warn(`warning: could not tell whether a node runs a later commit than ${ours.slice(0, 12)} (git merge-base exited ${after ?? 'abnormally'}; a shallow clone or a marker from elsewhere): such nodes are deployed as before`);
+      }
+      return false;
+    }
     const branch = await (this.#branch ??= deployedBranch(this.root, this.env));
     if (!branch) return false;
-    const after = await gitStatus(this.root, ['merge-base', '--is-ancestor', ours, theirs]);
-    return after === 0 && (await gitStatus(this.root, ['merge-base', '--is-ancestor', theirs, branch])) === 0;
+    for (const tip of await tipsOf(this.root, branch)) {
+      if ((await gitStatus(this.root, ['merge-base', '--is-ancestor', theirs, tip])) === 0) return true;
+    }
+    return false;
   }
 }
 

@@ -26,7 +26,14 @@ describe('a node deployed from a newer commit', () => {
     expect(await from(a).isNewer(b)).toBe(true);
     expect(await from(a).isNewer(a)).toBe(false);
     expect(await from(b).isNewer(a)).toBe(false);
-    expect(await from(b).isNewer('0'.repeat(40))).toBe(false);
+    // A commit this clone lacks: not newer, and said once (a shallow clone would say so for every node).
+    const warnings: string[] = [];
+    const unknown = new NewerDeploys(dir, () => b, local, (m) => warnings.push(m));
+    expect(await unknown.isNewer('0'.repeat(40))).toBe(false);
+    expect(await unknown.isNewer('1'.repeat(40))).toBe(false);
+    expect(warnings).toEqual([expect.stringMatching(/^warning: could not tell whether a node runs a later commit than [0-9a-f]{12} \(git merge-base exited 128; .*such nodes are deployed as before$/)]);
+    expect(await from(a).isNewer(b)).toBe(true); // and no warning for a plain answer
+    expect(warnings.length).toBe(1);
     expect(await from(b).isNewer(undefined)).toBe(false);
     // No commit of our own known (not a repository, GITHUB_SHA unset): never newer.
     expect(await from('unknown').isNewer(b)).toBe(false);
@@ -47,6 +54,26 @@ describe('a node deployed from a newer commit', () => {
       git('checkout', '-q', 'main');
     }
     expect(await from(a, { GITHUB_REF: 'refs/heads/--all' }).isNewer(b)).toBe(false);
+  });
+
+  it('a re-run in Actions: checkout pointed origin/<branch> back at the run\'s commit, its reflog still knows the tip', async () => {
+    // What actions/checkout does with fetch-depth: 0 when the branch moved past GITHUB_SHA:
+    // fetch every branch, then fetch the run's commit again into the branch's ref.
+    const work = mkdtempSync(join(tmpdir(), 'boxfleet-newer-rerun-'));
+    try {
+      const w = (...args: string[]) => execFileSync('git', ['-C', work, ...args], { encoding: 'utf8', timeout: 10_000 }).trim();
+      w('init', '-q');
+      w('remote', 'add', 'origin', `file://${dir}`);
+      w('fetch', '-q', 'origin', '+refs/heads/*:refs/remotes/origin/*');
+      w('fetch', '-q', 'origin', `+${a}:refs/remotes/origin/main`);
+      w('checkout', '-q', '-B', 'main', 'refs/remotes/origin/main');
+      expect(w('rev-parse', 'refs/remotes/origin/main')).toBe(a);
+      const rerun = new NewerDeploys(work, () => a, { GITHUB_REF: 'refs/heads/main' });
+      expect(await rerun.isNewer(b)).toBe(true);
+      expect(await rerun.isNewer(feature)).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('passes nothing but a full commit id to git (a node could answer an option)', async () => {
