@@ -97,7 +97,7 @@ export class NewerDeploys {
       // 1: not an ancestor. Anything else (128: a commit this clone lacks; no git; timeout): say so.
       if (after !== 1 && !this.#warned) {
         this.#warned = true;
-        this.warn(`warning: could not tell whether a node runs a later commit than ${ours.slice(0, 12)} (git merge-base exited ${after ?? 'abnormally'}; a shallow clone or a marker from elsewhere): such nodes are deployed as before`);
+        this.warn(`warning: could not tell whether a node runs a later commit than ${ours.slice(0, 12)} (git merge-base exited ${after ?? 'abnormally'}: a commit this clone lacks, a shallow clone): such nodes are deployed as before — from your own clone, run git fetch first`);
       }
       return false;
     }

@@ -31,7 +31,7 @@ describe('a node deployed from a newer commit', () => {
     const unknown = new NewerDeploys(dir, () => b, local, (m) => warnings.push(m));
     expect(await unknown.isNewer('0'.repeat(40))).toBe(false);
     expect(await unknown.isNewer('1'.repeat(40))).toBe(false);
-    expect(warnings).toEqual([expect.stringMatching(/^warning: could not tell whether a node runs a later commit than [0-9a-f]{12} \(git merge-base exited 128; .*such nodes are deployed as before$/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^warning: could not tell whether a node runs a later commit than [0-9a-f]{12} \(git merge-base exited 128: .*such nodes are deployed as before — from your own clone, run git fetch first$/)]);
     expect(await from(a).isNewer(b)).toBe(true); // and no warning for a plain answer
     expect(warnings.length).toBe(1);
     expect(await from(b).isNewer(undefined)).toBe(false);
