@@ -14,7 +14,11 @@ const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** A branch name as Git allows it, the characters that could start an option or a revision expression excluded. */
 const BRANCH = /^(?!-)[A-Za-z0-9._/-]{1,200}$/;
 
-/** The exit status of `git -C root args…` (null: it could not run, or ran past its time). */
+/**
+ * The exit status of `git -C root args…` (null: it could not run, or ran past its time).
+ * Not simple-git: `merge-base --is-ancestor` answers by exit status (1 "no", 128 "unknown
+ * commit"), which simple-git folds into one error.
+ */
 function gitStatus(root: string, args: string[]): Promise<number | null> {
   return new Promise((resolve) => {
     execFile('git', ['-C', root, ...args], { env: childEnv(), timeout: 30_000 }, (e) => {

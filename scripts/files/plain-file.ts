@@ -3,22 +3,24 @@
 // that quotes the text read (JSON.parse does) would then print the first characters of a
 // secret. So such files are read only as plain files, checked on the open descriptor:
 // nothing can swap the file between the check and the read.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 /** A file that is not a plain file where one was expected: a symlink, a folder, a device. */
 export class NotPlainFileError extends Error {
-  constructor(readonly path: string, readonly what: string) {
+  constructor(readonly path: string, readonly what: 'a symlink' | 'a folder' | 'a FIFO' | 'a device or socket') {
     super(`${path}: ${what}, not a plain file`);
     this.name = 'NotPlainFileError';
   }
 }
 
 /**
- * The text of `path`, which must be a plain file: a symlink is refused without being followed
- * (O_NOFOLLOW), and so is anything else but a regular file (O_NONBLOCK: a FIFO cannot hang
- * the open). `shown` is how the path appears in the error.
+ * The bytes of `path`, which must be a plain file: a symlink is refused without being
+ * followed (O_NOFOLLOW), and so is anything else but a regular file (O_NONBLOCK: a FIFO
+ * cannot hang the open). With `maxBytes`, no read goes past one byte more than it, whatever
+ * the file claims (the caller tells "too large" by that byte). `shown` is how the path
+ * appears in the error. A missing file throws as readFileSync does (ENOENT).
  */
-export function readPlainFile(path: string, shown = path): string {
+export function readPlainBytes(path: string, shown = path, maxBytes?: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -28,11 +30,20 @@ export function readPlainFile(path: string, shown = path): string {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new NotPlainFileError(shown, st.isDirectory() ? 'a folder' : 'a special file');
-    return readFileSync(fd, 'utf8');
+    if (!st.isFile()) throw new NotPlainFileError(shown, st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : 'a device or socket');
+    if (maxBytes === undefined) return readFileSync(fd);
+    const buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n);
   } finally {
     closeSync(fd);
   }
+}
+
+/** readPlainBytes as UTF-8 text, the whole file. */
+export function readPlainFile(path: string, shown = path): string {
+  return readPlainBytes(path, shown).toString('utf8');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Loads fleet.yaml, nodes/*.yaml and users/*.yaml into one immutable Fleet, or explains
 // exactly what is wrong. Reading files is the only I/O in the model stage.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { completeNode, completeSettings, completeUser } from './defaults.ts';
 import { errorsOf, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
@@ -9,6 +9,7 @@ import { validateAgainstSchema, type FileKind } from './schema.ts';
 import { semanticChecks, type Sources } from './semantic.ts';
 import type { Fleet, FleetSettings, Node, User } from './types.ts';
 import { byText } from '../core/order.ts';
+import { NotPlainFileError, readPlainBytes } from '../files/plain-file.ts';
 
 export interface LoadResult { fleet?: Fleet; diagnostics: Diagnostic[] }
 
@@ -33,25 +34,17 @@ const LINK = new UnreadableFile('is a symbolic link: fleet files are read only a
 export function dirSource(root: string): FileSource {
   return {
     read(path) {
-      let fd: number;
       try {
-        fd = openSync(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        // One byte past the limit tells the parser the file is too large.
+        return readPlainBytes(join(root, path), path, MAX_FILE_BYTES);
       } catch (e) {
+        if (e instanceof NotPlainFileError) {
+          if (e.what === 'a symlink') throw LINK;
+          throw new UnreadableFile(`is not a regular file (${e.what})`, 'commit a plain YAML file');
+        }
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-        if (code === 'ELOOP') throw LINK;
         throw new UnreadableFile(`cannot be read (${code})`, 'make it a readable regular file');
-      }
-      try {
-        const st = fstatSync(fd);
-        if (!st.isFile()) throw new UnreadableFile(`is not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : 'a device or socket'})`, 'commit a plain YAML file');
-        const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_FILE_BYTES) + 1);
-        let n = 0;
-        for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-        // One byte past the limit tells the parser the file is too large.
-        return buf.subarray(0, n);
-      } finally {
-        closeSync(fd);
       }
     },
     list(dir) {

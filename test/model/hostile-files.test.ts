@@ -24,6 +24,7 @@ describe('hostile fleet files', () => {
     ['a FIFO', (r) => execFileSync('mkfifo', [join(r, 'users/f.yaml')]), 'users/f.yaml:1:1', /is not a regular file \(a FIFO\)/],
     ['a folder named like a YAML file', (r) => mkdirSync(join(r, 'users/d.yaml')), 'users/d.yaml:1:1', /is not a regular file \(a folder\)/],
     ['a link to a folder', (r) => symlinkSync('/etc', join(r, 'nodes/etc.yaml')), 'nodes/etc.yaml:1:1', /is a symbolic link/],
+    ['a file past 1 MiB', (r) => writeFileSync(join(r, 'users/big.yaml'), `name: big\n# ${'x'.repeat(2 * 1024 * 1024)}\n`), 'users/big.yaml:1:1', /file is larger than the 1048576 bytes \(1 MiB\) a fleet file may have/],
     ['users/ itself a link', (r) => { execFileSync('mv', [join(r, 'users'), join(r, 'real-users')]); symlinkSync(join(r, 'real-users'), join(r, 'users')); }, 'users:1:1', /is a symbolic link/],
   ];
   for (const [name, plant, where, message] of cases) {
